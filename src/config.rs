@@ -1,0 +1,193 @@
+//! `site.yaml`: the site's title, base URL, the two parties and the switches for generated files.
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::frontmatter::yaml_diagnostic;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The name of the configuration file at the site root.
+pub const CONFIG_FILE: &str = "site.yaml";
+
+/// One side of the bilateral relationship.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    pub name: String,
+    /// Short code used in front matter (`positions: { in: … }`) and CSS classes.
+    pub code: String,
+    /// CSS colour used as an accent for this party.
+    pub colour: String,
+}
+
+/// A navigation entry; `path` is relative to the base path.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItem {
+    pub title: String,
+    pub path: String,
+}
+
+/// What a broken internal link does to the build.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkPolicy {
+    #[default]
+    Error,
+    Warn,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The typed contents of `site.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the site is published, e.g. `https://owner.github.io/repo/`. Its path is the base path.
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub publisher: String,
+    pub parties: Vec<Party>,
+    #[serde(default)]
+    pub menu: Vec<MenuItem>,
+    /// Custom domain for GitHub Pages; written to `CNAME`.
+    #[serde(default)]
+    pub cname: Option<String>,
+    #[serde(default = "yes")]
+    pub feed: bool,
+    #[serde(default = "yes")]
+    pub sitemap: bool,
+    #[serde(default = "yes")]
+    pub search: bool,
+    #[serde(default = "yes")]
+    pub minify: bool,
+    #[serde(default)]
+    pub broken_links: LinkPolicy,
+    #[serde(default)]
+    pub extra: serde_yaml::Mapping,
+}
+
+fn default_language() -> String {
+    "en".to_string()
+}
+
+impl Config {
+    /// Reads and validates `site.yaml` under `root`.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::Build(vec![Diagnostic::error(CONFIG_FILE, None, "site.yaml not found")
+                    .with_help(format!(
+                        "run bilat in a site's root folder, pass --root DIR, or create one with `bilat init DIR` (looked in {})",
+                        root.display()
+                    ))])
+            } else {
+                Error::io(&path, e)
+            }
+        })?;
+        Config::parse(&text)
+    }
+
+    /// Parses `site.yaml` text; every problem names its line.
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = serde_yaml::from_str(text)
+            .map_err(|e| Error::Build(vec![yaml_diagnostic(CONFIG_FILE, &e, 1)]))?;
+        config.validate(text)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str) -> Result<()> {
+        let mut problems = Vec::new();
+        let line = |key: &str| crate::text::find_key_line(text, key);
+        if self.parties.len() != 2 {
+            problems.push(
+                Diagnostic::error(CONFIG_FILE, line("parties"), format!("`parties` lists {} parties; a bilateral site needs exactly two", self.parties.len()))
+                    .with_help("list the two countries as `- { name: India, code: in, colour: \"#b45309\" }`"),
+            );
+        }
+        if self.parties.len() == 2 && self.parties[0].code == self.parties[1].code {
+            problems.push(Diagnostic::error(CONFIG_FILE, line("parties"), "the two parties share one code; give each its own"));
+        }
+        for p in &self.parties {
+            if p.code.is_empty() || !p.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                problems.push(Diagnostic::error(
+                    CONFIG_FILE,
+                    crate::text::find_word_line(text, &p.code).or(line("parties")),
+                    format!("party code `{}` must be letters, digits or dashes", p.code),
+                ));
+            }
+        }
+        if let Err(msg) = parse_base_url(&self.base_url) {
+            problems.push(Diagnostic::error(CONFIG_FILE, line("base_url"), msg));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Build(problems))
+        }
+    }
+
+    /// The path part of `base_url`, always starting and ending with `/` (e.g. `/bilat/`).
+    pub fn base_path(&self) -> String {
+        parse_base_url(&self.base_url)
+            .map(|(_, path)| path)
+            .unwrap_or_else(|_| "/".to_string())
+    }
+
+    /// `base_url` with exactly one trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.base_url.trim_end_matches('/'))
+    }
+}
+
+/// Splits a base URL into origin and path; the path is normalised to `/…/`.
+pub fn parse_base_url(url: &str) -> std::result::Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("base_url `{url}` must start with https:// or http://"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host.is_empty() {
+        return Err(format!("base_url `{url}` has no host"));
+    }
+    if path.contains(['?', '#']) {
+        return Err(format!("base_url `{url}` must not have a query or fragment"));
+    }
+    Ok((
+        url[..url.len() - path.len()].to_string(),
+        normalize_base_path(path),
+    ))
+}
+
+/// `repo`, `/repo`, `/repo/` → `/repo/`; empty → `/`.
+pub fn normalize_base_path(path: &str) -> String {
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{trimmed}/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(parse_base_url("https://o.github.io/repo").unwrap().1, "/repo/");
+        assert_eq!(parse_base_url("https://example.org").unwrap().1, "/");
+        assert!(parse_base_url("example.org").is_err());
+        assert_eq!(normalize_base_path("a/b"), "/a/b/");
+    }
+}

@@ -1,0 +1,229 @@
+//! Loading `content/`: every Markdown file becomes a [`Page`] (home, section or page) with typed
+//! front matter; every other file is a static file copied beside the pages.
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::frontmatter::{self, FrontMatter};
+use crate::text::slugify;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+pub const CONTENT_DIR: &str = "content";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    /// `content/_index.md`
+    Home,
+    /// `content/<dir>/_index.md`
+    Section,
+    /// Any other `.md` file.
+    Page,
+}
+
+/// One Markdown file of the site, parsed but not yet rendered.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub kind: PageKind,
+    /// Path on disk.
+    pub file: PathBuf,
+    /// Path as shown in messages, relative to the site root (`content/topics/trade.md`).
+    pub shown: PathBuf,
+    /// Path inside `content/` with `/` separators (`topics/trade.md`); internal links name this.
+    pub content_path: String,
+    /// Unique id used by `related:` (the file stem, or the folder name for sections and bundles).
+    pub id: String,
+    /// First folder under `content/` (`topics`), empty for top-level pages and the home.
+    pub section: String,
+    /// The page's URL path relative to the base path, ending in `/` (`topics/trade/`; `` for home).
+    pub path: String,
+    pub meta: FrontMatter,
+    /// The raw YAML block, to locate references in errors.
+    pub yaml: String,
+    pub yaml_line: usize,
+    pub body: String,
+    pub body_line: usize,
+}
+
+impl Page {
+    /// The file line of the first mention of `needle` in the front matter.
+    pub fn line_of(&self, needle: &str) -> Option<usize> {
+        crate::text::find_word_line(&self.yaml, needle).map(|l| l + self.yaml_line - 1)
+    }
+
+    /// The file line of a `key: value` pair, or of the value alone if no line holds both.
+    pub fn line_of_pair(&self, key: &str, value: &str) -> Option<usize> {
+        let prefix = format!("{key}:");
+        self.yaml
+            .lines()
+            .position(|l| l.contains(&prefix) && crate::text::find_word_line(l, value).is_some())
+            .map(|i| i + self.yaml_line)
+            .or_else(|| self.line_of(value))
+    }
+
+    /// The file line of `key:` in the front matter.
+    pub fn line_of_key(&self, key: &str) -> Option<usize> {
+        crate::text::find_key_line(&self.yaml, key).map(|l| l + self.yaml_line - 1)
+    }
+
+    /// The folder of the source file inside `content/` (`topics`), for resolving relative links.
+    pub fn content_dir(&self) -> &str {
+        self.content_path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+
+    /// Where the rendered page is written, relative to the output dir.
+    pub fn output_file(&self) -> String {
+        format!("{}index.html", self.path)
+    }
+}
+
+/// A non-Markdown file under `content/`, copied to the same relative place in the output.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    pub file: PathBuf,
+    /// Relative output path with `/` separators.
+    pub rel: String,
+}
+
+/// Everything read from `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub pages: Vec<Page>,
+    pub static_files: Vec<StaticFile>,
+}
+
+/// Files that editors write next to the real ones and that must never become pages:
+/// swap files, backups, JetBrains temp files, macOS metadata, emacs lock files.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.starts_with("__jb_")
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".swo")
+        || name.ends_with(".bck")
+        || name.ends_with(".tmp")
+        || name.ends_with(".bak")
+        || name == "4913" // vim's write test file
+}
+
+fn to_slash(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lists the Markdown and static files under `content/`, reporting unreadable entries and loops.
+fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<StaticFile>) {
+    let mut md = Vec::new();
+    let mut statics = Vec::new();
+    let walker = walkdir::WalkDir::new(content)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(is_ignored_name(&name) || (e.depth() == 1 && name == crate::registry::DATA_DIR))
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| content.to_path_buf());
+                let msg = if e.loop_ancestor().is_some() {
+                    "symbolic link loop: this link points at a folder that contains it".to_string()
+                } else {
+                    format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                };
+                diags.push(Diagnostic::error(path, None, msg));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        if path.extension().is_some_and(|e| e == "md") {
+            md.push(path);
+        } else {
+            let rel = to_slash(path.strip_prefix(content).unwrap_or(&path));
+            statics.push(StaticFile { file: path, rel });
+        }
+    }
+    (md, statics)
+}
+
+/// Reads and parses every Markdown file in parallel.
+pub fn load(root: &Path, include_drafts: bool, diags: &mut Diagnostics) -> Content {
+    let content = root.join(CONTENT_DIR);
+    if !content.is_dir() {
+        diags.push(Diagnostic::error(CONTENT_DIR, None, "content/ folder not found")
+            .with_help("a site keeps its Markdown in content/ next to site.yaml"));
+        return Content::default();
+    }
+    let (md, static_files) = discover(&content, diags);
+    let results: Vec<Result<Page, Diagnostic>> = md
+        .par_iter()
+        .map(|path| load_page(root, &content, path))
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(p) if p.meta.draft && !include_drafts => {}
+            Ok(p) => pages.push(p),
+            Err(d) => diags.push(d),
+        }
+    }
+    Content { pages, static_files }
+}
+
+/// Reads one Markdown file into a page.
+pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagnostic> {
+    let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(&shown, None, format!("cannot read: {e}")))?;
+    let raw = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        Diagnostic::error(&shown, Some(line), "the file is not valid UTF-8 text")
+            .with_help("re-save the file with UTF-8 encoding")
+    })?;
+    if raw.contains('\0') {
+        let line = raw[..raw.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+        return Err(Diagnostic::error(&shown, Some(line), "the file contains a NUL byte")
+            .with_help("this looks like a binary file; Markdown must be plain text"));
+    }
+    let text = frontmatter::normalize(&raw);
+    let split = frontmatter::split(&shown, &text)?;
+    let meta = frontmatter::parse(&shown, &split)?;
+
+    let content_rel = path.strip_prefix(content).unwrap_or(path);
+    let content_path = to_slash(content_rel);
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let dirs: Vec<String> = content_rel
+        .parent()
+        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    let dir_path: String = dirs.iter().map(|d| format!("{}/", slugify(d))).collect();
+    let (kind, id, path_str) = match stem.as_str() {
+        "_index" if dirs.is_empty() => (PageKind::Home, "index".to_string(), String::new()),
+        "_index" => (PageKind::Section, dirs.last().cloned().unwrap_or_default(), dir_path),
+        // A page bundle: content/topics/trade/index.md is the page /topics/trade/.
+        "index" if !dirs.is_empty() => (PageKind::Page, dirs.last().cloned().unwrap_or_default(), dir_path),
+        _ => (PageKind::Page, stem.clone(), format!("{dir_path}{}/", slugify(&stem))),
+    };
+    Ok(Page {
+        kind,
+        file: path.to_path_buf(),
+        shown,
+        content_path,
+        id,
+        section: dirs.first().cloned().unwrap_or_default(),
+        path: path_str,
+        meta,
+        yaml: split.yaml.to_string(),
+        yaml_line: split.yaml_line,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+    })
+}

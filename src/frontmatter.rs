@@ -1,0 +1,271 @@
+//! Front matter: splitting a Markdown file into its YAML block and body, and the typed schema of
+//! that block (the common page fields plus the explainer fields).
+//!
+//! Every error is reported against the line of the *file*: serde_yaml counts lines from the start
+//! of the YAML block, so the block's first line is added back here.
+
+use crate::error::Diagnostic;
+use crate::text::{did_you_mean, Day, PartialDate};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A Markdown file cut into front matter and body, with line numbers kept.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    /// The YAML between the `---` lines.
+    pub yaml: &'a str,
+    /// 1-based file line of the YAML's first line.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// 1-based file line of the body's first line.
+    pub body_line: usize,
+}
+
+/// Normalises line endings so that CRLF and lone CR files count lines the same way, and drops a BOM.
+pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn is_fence(line: &str) -> bool {
+    line.trim_end() == "---"
+}
+
+/// Splits normalised text; the file must open with a `---` line and close the block with another.
+pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if !is_fence(&text[..first_end]) {
+        return Err(Diagnostic::error(file, Some(1), "the file does not start with front matter")
+            .with_help("begin the file with a `---` line, then `title: \"…\"`, then another `---` line"));
+    }
+    let yaml_start = (first_end + 1).min(text.len());
+    let mut offset = yaml_start;
+    let mut line_no = 2;
+    while offset < text.len() {
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        if is_fence(&text[offset..end]) {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[body_start..],
+                body_line: line_no + 1,
+            });
+        }
+        offset = end + 1;
+        line_no += 1;
+    }
+    Err(Diagnostic::error(file, Some(1), "the front matter opened on line 1 is never closed")
+        .with_help("add a line with only `---` after the last front matter field"))
+}
+
+/// Turns a serde_yaml error into a diagnostic at the right file line, with a hint where one helps.
+pub fn yaml_diagnostic(file: impl AsRef<Path>, err: &serde_yaml::Error, first_line: usize) -> Diagnostic {
+    let file = file.as_ref();
+    let full = err.to_string();
+    // serde_yaml appends " at line L column C" (of the YAML block); we report file lines instead.
+    let message = match full.find(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full.clone(),
+    };
+    let (line, col) = match err.location() {
+        Some(loc) => (Some(loc.line() + first_line - 1), Some(loc.column())),
+        None => (Some(first_line.saturating_sub(1).max(1)), None),
+    };
+    let mut d = Diagnostic::error(file, line, format!("front matter: {message}")).with_col(col);
+    if let Some(help) = hint_for(&message) {
+        d = d.with_help(help);
+    }
+    d
+}
+
+fn hint_for(message: &str) -> Option<String> {
+    let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    if message.contains("unknown field") {
+        let unknown = ticked.first()?;
+        let expected = ticked.iter().skip(1).copied();
+        return Some(match did_you_mean(unknown, expected) {
+            Some(best) => format!("did you mean `{best}`? (free-form data goes under `extra:`)"),
+            None => "this key is not part of the schema; put free-form data under `extra:`".to_string(),
+        });
+    }
+    if message.contains("unknown variant") {
+        let unknown = ticked.first()?;
+        if let Some(best) = did_you_mean(unknown, ticked.iter().skip(1).copied()) {
+            return Some(format!("did you mean `{best}`?"));
+        }
+    }
+    if message.contains("missing field `title`") {
+        return Some("every page needs `title: \"…\"` in its front matter".to_string());
+    }
+    if message.contains("found character that cannot start any token") || message.contains("tab") {
+        return Some("YAML indentation must use spaces, not tabs; quote values that contain `:` or start with `@`, `` ` ``, `%` or `&`".to_string());
+    }
+    None
+}
+
+/// A caveat: what the record says against a claim, with its own source.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Caveat {
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Figure {
+    pub label: String,
+    pub value: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub as_of: Option<String>,
+    pub source: String,
+    #[serde(default)]
+    pub caveat: Option<Caveat>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Quote {
+    /// An id from `people.yaml`.
+    pub speaker: String,
+    pub text: String,
+    #[serde(default)]
+    pub date: Option<PartialDate>,
+    pub source: String,
+    #[serde(default)]
+    pub context: Option<String>,
+    #[serde(default)]
+    pub caveat: Option<Caveat>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub date: PartialDate,
+    pub event: String,
+    pub source: String,
+    #[serde(default)]
+    pub caveat: Option<Caveat>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub text: String,
+    pub source: String,
+}
+
+/// Something to watch: a stated plan with the date it was expected by.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NextItem {
+    pub what: String,
+    pub expected: PartialDate,
+    pub source: String,
+    /// What happened since; an item with an outcome is never overdue.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+}
+
+/// The front matter of any content file. Unknown keys are errors; free-form data goes in `extra`.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub date: Option<Day>,
+    #[serde(default)]
+    pub updated: Option<Day>,
+    #[serde(default)]
+    pub weight: Option<i64>,
+    #[serde(default)]
+    pub draft: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub layout: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub in_brief: Vec<String>,
+    #[serde(default)]
+    pub figures: Vec<Figure>,
+    #[serde(default)]
+    pub quotes: Vec<Quote>,
+    /// Keyed by party code from `site.yaml`.
+    #[serde(default)]
+    pub positions: BTreeMap<String, Vec<Position>>,
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntry>,
+    #[serde(default)]
+    pub next: Vec<NextItem>,
+    #[serde(default)]
+    pub related: Vec<String>,
+    #[serde(default)]
+    pub extra: serde_yaml::Mapping,
+}
+
+/// Parses a front matter block; `split.yaml_line` turns block lines into file lines.
+pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> {
+    if split.yaml.trim().is_empty() {
+        return Err(Diagnostic::error(file, Some(1), "front matter: missing field `title`")
+            .with_help("every page needs `title: \"…\"` in its front matter"));
+    }
+    let fm: FrontMatter = serde_yaml::from_str(split.yaml)
+        .map_err(|e| yaml_diagnostic(file, &e, split.yaml_line))?;
+    if fm.title.trim().is_empty() {
+        let line = crate::text::find_key_line(split.yaml, "title").map(|l| l + split.yaml_line - 1);
+        return Err(Diagnostic::error(file, line, "front matter: `title` is empty"));
+    }
+    Ok(fm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_counts_lines() {
+        let text = "---\ntitle: A\n---\n# Body\n";
+        let s = split(Path::new("a.md"), text).unwrap();
+        assert_eq!(s.yaml, "title: A\n");
+        assert_eq!(s.body_line, 4);
+        assert_eq!(s.body, "# Body\n");
+    }
+
+    #[test]
+    fn unclosed_is_an_error() {
+        let err = split(Path::new("a.md"), "---\ntitle: A\n").unwrap_err();
+        assert!(err.message.contains("never closed"));
+    }
+
+    #[test]
+    fn unknown_field_gets_a_hint_and_file_line() {
+        let text = "---\ntitle: A\ntitel: B\n---\n";
+        let s = split(Path::new("a.md"), text).unwrap();
+        let err = parse(Path::new("a.md"), &s).unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.help.as_deref().unwrap_or("").contains("`title`"), "{err}");
+    }
+}

@@ -1,0 +1,580 @@
+//! Markdown to HTML: pulldown-cmark plus what a sourced explainer needs on top of it —
+//! unique heading ids and a table of contents, internal links written to source files rewritten to
+//! URLs, `[@source]` citations, footnotes with unique ids, and the first mention of each glossary
+//! term linked to its entry.
+//!
+//! Rendering a page needs only read access to the site's link table, so pages render in parallel.
+
+use crate::registry::{Registry, Source, Term};
+use crate::text::{slugify, LineIndex};
+use aho_corasick::{AhoCorasick, MatchKind};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark_escape::{escape_href, escape_html};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// A table-of-contents entry; `children` are the headings nested under it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// A link from a page to a page (or to itself when `target` is None) and an anchor on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnchorLink {
+    /// Content path of the target page; `None` for `#anchor` links to the same page.
+    pub target: Option<String>,
+    pub anchor: String,
+    pub line: usize,
+}
+
+/// A problem in the Markdown body, at a file line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
+    pub help: Option<String>,
+    /// Broken links may be lowered to warnings by `broken_links: warn`.
+    pub broken_link: bool,
+}
+
+/// The result of rendering one page's body.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// Ids a link may point to: headings and footnotes.
+    pub anchors: HashSet<String>,
+    pub anchor_links: Vec<AnchorLink>,
+    /// Source ids in the order they are first cited; their position + 1 is their number.
+    pub citations: Vec<String>,
+    /// Indices of glossary terms linked from this page.
+    pub terms: Vec<usize>,
+    /// Plain text for the search index and word count.
+    pub text: String,
+    pub word_count: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Finds glossary terms (and their aliases) in text; built once per site.
+pub struct Glossary {
+    matcher: Option<AhoCorasick>,
+    /// For each pattern, the index of its term.
+    pattern_term: Vec<usize>,
+}
+
+impl Glossary {
+    pub fn new(terms: &Registry<Term>) -> Glossary {
+        let mut patterns = Vec::new();
+        let mut pattern_term = Vec::new();
+        for (i, t) in terms.items.iter().enumerate() {
+            for p in std::iter::once(&t.term).chain(t.aliases.iter()) {
+                if !p.trim().is_empty() {
+                    patterns.push(p.clone());
+                    pattern_term.push(i);
+                }
+            }
+        }
+        let matcher = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&patterns)
+                .ok()
+        };
+        Glossary { matcher, pattern_term }
+    }
+}
+
+/// What rendering a page needs to know about the rest of the site.
+pub struct Context<'a> {
+    /// The site's base path, `/` or `/repo/`.
+    pub base_path: &'a str,
+    /// Content path → URL path under the base path, for every page.
+    pub pages: &'a HashMap<String, String>,
+    /// Paths of static files (content/ and assets/), relative to the output root.
+    pub files: &'a HashSet<String>,
+    pub sources: &'a Registry<Source>,
+    pub terms: &'a Registry<Term>,
+    pub glossary: &'a Glossary,
+}
+
+/// What the page being rendered is.
+pub struct PageInput<'a> {
+    pub body: &'a str,
+    /// File line of the body's first line.
+    pub body_line: usize,
+    /// Folder of the page inside content/ (`topics`).
+    pub dir: &'a str,
+    /// Whether this page's folder is a bundle (its relative files sit under its own URL).
+    pub link_glossary: bool,
+}
+
+fn options() -> Options {
+    let mut o = Options::empty();
+    o.insert(Options::ENABLE_TABLES);
+    o.insert(Options::ENABLE_FOOTNOTES);
+    o.insert(Options::ENABLE_STRIKETHROUGH);
+    o.insert(Options::ENABLE_TASKLISTS);
+    o.insert(Options::ENABLE_SMART_PUNCTUATION);
+    o.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    o
+}
+
+/// Joins `dir` and a relative path, resolving `.` and `..`; `None` if it climbs out of the root.
+pub fn join_relative(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("//")
+        || url.starts_with("mailto:")
+        || url.starts_with("tel:")
+        || url.starts_with("data:")
+        || url
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Renderer<'a, 'c> {
+    ctx: &'c Context<'a>,
+    input: &'c PageInput<'c>,
+    lines: LineIndex,
+    out: Rendered,
+    used_ids: HashMap<String, usize>,
+    linked_terms: HashSet<usize>,
+    footnotes: HashMap<String, usize>,
+}
+
+impl<'a, 'c> Renderer<'a, 'c> {
+    fn line(&self, offset: usize) -> usize {
+        self.lines.line_col(offset).0 + self.input.body_line - 1
+    }
+
+    fn problem(&mut self, offset: usize, message: String, help: Option<String>, broken_link: bool) {
+        let line = self.line(offset);
+        self.out.problems.push(Problem { line, message, help, broken_link });
+    }
+
+    fn unique_id(&mut self, base: &str) -> String {
+        let base = if base.is_empty() { "section" } else { base };
+        let n = self.used_ids.entry(base.to_string()).or_insert(0);
+        *n += 1;
+        let id = if *n == 1 { base.to_string() } else { format!("{base}-{}", *n - 1) };
+        if id != base {
+            // Reserve the suffixed id too, so a later heading literally named "x-1" cannot clash.
+            self.used_ids.entry(id.clone()).or_insert(1);
+        }
+        id
+    }
+
+    fn footnote_number(&mut self, name: &str) -> usize {
+        let next = self.footnotes.len() + 1;
+        *self.footnotes.entry(name.to_string()).or_insert(next)
+    }
+
+    /// Rewrites a link destination; records anchors to check once every page is rendered.
+    fn rewrite_link(&mut self, dest: &str, offset: usize, is_image: bool) -> String {
+        if dest.is_empty() || is_external(dest) {
+            return dest.to_string();
+        }
+        let (path_part, anchor) = match dest.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (dest, None),
+        };
+        let line = self.line(offset);
+        if path_part.is_empty() {
+            if let Some(a) = anchor {
+                self.out.anchor_links.push(AnchorLink { target: None, anchor: percent_decode(a), line });
+            }
+            return dest.to_string();
+        }
+        let decoded = percent_decode(path_part);
+        let (content_path, from_root) = if let Some(rest) = decoded.strip_prefix("@/") {
+            (Some(rest.to_string()), true)
+        } else if decoded.starts_with('/') {
+            // A site-absolute path: it lives under the base path once published.
+            let url = format!("{}{}", self.ctx.base_path, decoded.trim_start_matches('/'));
+            return match anchor {
+                Some(a) => format!("{url}#{a}"),
+                None => url,
+            };
+        } else {
+            (join_relative(self.input.dir, &decoded), false)
+        };
+        let Some(content_path) = content_path else {
+            self.problem(offset, format!("link `{dest}` points outside content/"), Some("link to a file inside content/".into()), true);
+            return dest.to_string();
+        };
+        let query_free = content_path.split('?').next().unwrap_or("").to_string();
+        if query_free.ends_with(".md") || from_root {
+            match self.ctx.pages.get(&query_free) {
+                Some(url_path) => {
+                    if let Some(a) = anchor {
+                        self.out.anchor_links.push(AnchorLink {
+                            target: Some(query_free.clone()),
+                            anchor: percent_decode(a),
+                            line,
+                        });
+                    }
+                    let url = format!("{}{}", self.ctx.base_path, url_path);
+                    match anchor {
+                        Some(a) => format!("{url}#{a}"),
+                        None => url,
+                    }
+                }
+                None => {
+                    let help = crate::text::did_you_mean(&query_free, self.ctx.pages.keys().map(String::as_str))
+                        .map(|b| format!("did you mean `{b}`?"))
+                        .unwrap_or_else(|| "link to an existing .md file, relative to this one or as @/path/from/content.md".into());
+                    self.problem(offset, format!("broken link: `{dest}` does not match any page"), Some(help), true);
+                    dest.to_string()
+                }
+            }
+        } else {
+            // A relative file (an image next to the page): resolve it against the source folder.
+            if !self.ctx.files.contains(&query_free) {
+                let what = if is_image { "image" } else { "file" };
+                self.problem(offset, format!("broken link: {what} `{dest}` not found (looked for content/{query_free})"), None, true);
+            }
+            let url = format!("{}{}", self.ctx.base_path, content_path);
+            match anchor {
+                Some(a) => format!("{url}#{a}"),
+                None => url,
+            }
+        }
+    }
+
+    /// Splits text on `[@id]` citations and glossary terms, emitting HTML for each piece.
+    fn text(&mut self, text: &str, offset: usize, events: &mut Vec<Event<'static>>, link_terms: bool) {
+        let mut rest = text;
+        while let Some(start) = rest.find("[@") {
+            let Some(len) = rest[start..].find(']') else { break };
+            let inner = &rest[start + 2..start + len];
+            let ids: Vec<&str> = inner.split([';', ',']).map(|s| s.trim().trim_start_matches('@')).collect();
+            let valid = !ids.is_empty() && ids.iter().all(|id| !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'));
+            if !valid {
+                self.plain(&rest[..start + 2], events, link_terms);
+                rest = &rest[start + 2..];
+                continue;
+            }
+            self.plain(&rest[..start], events, link_terms);
+            let mut html = String::new();
+            for id in ids {
+                if !self.ctx.sources.contains(id) {
+                    let help = crate::text::did_you_mean(id, self.ctx.sources.ids()).map(|b| format!("did you mean `{b}`?"))
+                        .unwrap_or_else(|| format!("add `{id}` to {}", self.ctx.sources.file.display()));
+                    self.problem(offset, format!("citation [@{id}] names an unknown source"), Some(help), false);
+                    continue;
+                }
+                let n = match self.out.citations.iter().position(|c| c == id) {
+                    Some(i) => i + 1,
+                    None => {
+                        self.out.citations.push(id.to_string());
+                        self.out.citations.len()
+                    }
+                };
+                html.push_str(&format!("<sup class=\"cite\"><a href=\"#src-{id}\">[{n}]</a></sup>"));
+            }
+            events.push(Event::InlineHtml(html.into()));
+            rest = &rest[start + len + 1..];
+        }
+        self.plain(rest, events, link_terms);
+    }
+
+    /// Emits text, linking the first mention on the page of each glossary term.
+    fn plain(&mut self, text: &str, events: &mut Vec<Event<'static>>, link_terms: bool) {
+        if text.is_empty() {
+            return;
+        }
+        self.out.text.push_str(text);
+        let matcher = match (&self.ctx.glossary.matcher, link_terms) {
+            (Some(m), true) => m,
+            _ => {
+                events.push(Event::Text(text.to_string().into()));
+                return;
+            }
+        };
+        let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let mut last = 0;
+        for m in matcher.find_iter(text) {
+            let term_index = self.ctx.glossary.pattern_term[m.pattern().as_usize()];
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            if is_word(before) || is_word(after) || self.linked_terms.contains(&term_index) {
+                continue;
+            }
+            self.linked_terms.insert(term_index);
+            self.out.terms.push(term_index);
+            let term = &self.ctx.terms.items[term_index];
+            if m.start() > last {
+                events.push(Event::Text(text[last..m.start()].to_string().into()));
+            }
+            let mut title = String::new();
+            if let Some(exp) = &term.expansion {
+                title.push_str(exp);
+                title.push_str(": ");
+            }
+            title.push_str(&term.definition);
+            let mut html = format!("<a class=\"gloss\" href=\"{}glossary/#", self.ctx.base_path);
+            let _ = escape_href(&mut html, &term.id);
+            html.push_str("\"><abbr title=\"");
+            let _ = escape_html(&mut html, &title);
+            html.push_str("\">");
+            let _ = escape_html(&mut html, &text[m.start()..m.end()]);
+            html.push_str("</abbr></a>");
+            events.push(Event::InlineHtml(html.into()));
+            last = m.end();
+        }
+        if last < text.len() {
+            events.push(Event::Text(text[last..].to_string().into()));
+        }
+    }
+}
+
+/// Renders a page body.
+pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
+    let mut r = Renderer {
+        ctx,
+        input,
+        lines: LineIndex::new(input.body),
+        out: Rendered::default(),
+        used_ids: HashMap::new(),
+        linked_terms: HashSet::new(),
+        footnotes: HashMap::new(),
+    };
+    // Merge adjacent text events first: the parser splits `[@s1]` and glossary terms across them.
+    let mut raw: Vec<(Event<'_>, std::ops::Range<usize>)> = Vec::new();
+    for (ev, range) in Parser::new_ext(input.body, options()).into_offset_iter() {
+        if let (Event::Text(t), Some((Event::Text(prev), prev_range))) = (&ev, raw.last_mut()) {
+            let mut merged = prev.to_string();
+            merged.push_str(t);
+            *prev = CowStr::from(merged);
+            prev_range.end = range.end;
+            continue;
+        }
+        raw.push((ev, range));
+    }
+
+    let mut events: Vec<Event<'static>> = Vec::with_capacity(raw.len());
+    let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
+    // While inside a heading: its start index in `events` and its text so far.
+    let mut heading: Option<(usize, String)> = None;
+    let mut link_depth = 0usize;
+    let mut code_depth = 0usize;
+    let mut image_depth = 0usize;
+
+    for (ev, range) in raw {
+        match ev {
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                heading = Some((events.len(), String::new()));
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: id.map(|s| s.into_static()),
+                    classes: classes.into_iter().map(|c| c.into_static()).collect(),
+                    attrs: attrs.into_iter().map(|(k, v)| (k.into_static(), v.map(|v| v.into_static()))).collect(),
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some((start, title)) = heading.take() {
+                    let title = title.trim().to_string();
+                    if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
+                        let base = id.as_deref().map(str::to_string).unwrap_or_else(|| slugify(&title));
+                        let unique = r.unique_id(&base);
+                        r.out.anchors.insert(unique.clone());
+                        flat_toc.push((heading_level(level), unique.clone(), title));
+                        *id = Some(unique.into());
+                    }
+                }
+                r.out.text.push(' ');
+                events.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                link_depth += 1;
+                let dest = if matches!(link_type, LinkType::Email) {
+                    dest_url.to_string()
+                } else {
+                    r.rewrite_link(&dest_url, range.start, false)
+                };
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: dest.into(),
+                    title: title.into_static(),
+                    id: id.into_static(),
+                }));
+            }
+            Event::End(TagEnd::Link) => {
+                link_depth = link_depth.saturating_sub(1);
+                events.push(Event::End(TagEnd::Link));
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                image_depth += 1;
+                let dest = r.rewrite_link(&dest_url, range.start, true);
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: dest.into(),
+                    title: title.into_static(),
+                    id: id.into_static(),
+                }));
+            }
+            Event::End(TagEnd::Image) => {
+                image_depth = image_depth.saturating_sub(1);
+                events.push(Event::End(TagEnd::Image));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                code_depth += 1;
+                events.push(Event::Start(Tag::CodeBlock(kind.into_static())));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                code_depth = code_depth.saturating_sub(1);
+                events.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Text(t) => {
+                if let Some((_, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                }
+                if code_depth > 0 || image_depth > 0 {
+                    r.out.text.push_str(&t);
+                    events.push(Event::Text(t.into_static()));
+                } else {
+                    let link_terms = heading.is_none() && link_depth == 0;
+                    r.text(&t, range.start, &mut events, link_terms);
+                }
+            }
+            Event::Code(t) => {
+                if let Some((_, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                }
+                r.out.text.push_str(&t);
+                events.push(Event::Code(t.into_static()));
+            }
+            Event::FootnoteReference(name) => {
+                let n = r.footnote_number(&name);
+                let id = slugify(&name);
+                let mut html = String::new();
+                html.push_str(&format!("<sup class=\"footnote-ref\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>"));
+                events.push(Event::InlineHtml(html.into()));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let n = r.footnote_number(&name);
+                let id = slugify(&name);
+                r.out.anchors.insert(format!("fn-{id}"));
+                events.push(Event::Html(format!("<div class=\"footnote\" id=\"fn-{id}\"><sup class=\"footnote-label\"><a href=\"#fnref-{id}\">{n}</a></sup>").into()));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                events.push(Event::Html("</div>\n".into()));
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                r.out.text.push(' ');
+                events.push(ev.into_static());
+            }
+            Event::End(TagEnd::Paragraph) | Event::End(TagEnd::Item) => {
+                r.out.text.push(' ');
+                events.push(ev.into_static());
+            }
+            other => events.push(other.into_static()),
+        }
+    }
+
+    let mut html = String::with_capacity(input.body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    r.out.html = html;
+    r.out.toc = nest_toc(flat_toc);
+    r.out.word_count = r.out.text.split_whitespace().count();
+    r.out
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+/// Turns headings in document order into a tree: each heading holds the deeper ones after it.
+fn nest_toc(flat: Vec<(u8, String, String)>) -> Vec<TocEntry> {
+    fn insert(list: &mut Vec<TocEntry>, entry: TocEntry) {
+        match list.last_mut() {
+            Some(last) if last.level < entry.level => insert(&mut last.children, entry),
+            _ => list.push(entry),
+        }
+    }
+    let mut toc = Vec::new();
+    for (level, id, title) in flat {
+        insert(&mut toc, TocEntry { level, id, title, children: Vec::new() });
+    }
+    toc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_md(body: &str) -> Rendered {
+        let mut pages = HashMap::new();
+        pages.insert("topics/trade.md".to_string(), "topics/trade/".to_string());
+        let files = HashSet::new();
+        let sources = Registry::default();
+        let terms = Registry::default();
+        let glossary = Glossary::new(&terms);
+        let ctx = Context { base_path: "/b/", pages: &pages, files: &files, sources: &sources, terms: &terms, glossary: &glossary };
+        render(&ctx, &PageInput { body, body_line: 5, dir: "topics", link_glossary: true })
+    }
+
+    #[test]
+    fn heading_ids_are_unique_and_nested() {
+        let r = render_md("## Trade\n\n### Oil\n\n## Trade\n");
+        assert!(r.html.contains("<h2 id=\"trade\">"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"trade-1\">"), "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children[0].id, "oil");
+    }
+
+    #[test]
+    fn links_are_rewritten_and_checked() {
+        let r = render_md("[a](trade.md#x) [b](@/topics/trade.md) [c](missing.md)\n");
+        assert!(r.html.contains("href=\"/b/topics/trade/#x\""), "{}", r.html);
+        assert!(r.html.contains("href=\"/b/topics/trade/\""), "{}", r.html);
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].line, 5);
+        assert_eq!(r.anchor_links[0].anchor, "x");
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        let r = render_md("x\n\n[a](../../outside.md)\n");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].line, 7);
+        assert!(r.problems[0].message.contains("outside"));
+    }
+}

@@ -1,0 +1,163 @@
+//! Writing the built site: into a staging directory beside the output, swapped in only when the
+//! whole build succeeded, so a failed or killed build never leaves a half-written `public/`.
+//! Also the incremental writer used by `watch`, which rewrites only files whose bytes changed.
+
+use crate::error::{Error, Result};
+use crate::site::Output;
+use crate::content::StaticFile;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Entries of an existing output dir that belong to the user, not to bilat, and survive a rebuild.
+const KEEP: &[&str] = &[".git", "CNAME"];
+
+fn canonical_or_self(p: &Path) -> PathBuf {
+    // The output dir may not exist yet: canonicalize its nearest existing ancestor.
+    let mut existing = p.to_path_buf();
+    let mut tail = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                tail.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in tail.into_iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+/// Refuses output dirs that would destroy the site's own files, before anything is touched.
+pub fn check_output_dir(root: &Path, output: &Path) -> Result<()> {
+    let root = canonical_or_self(root);
+    let out = canonical_or_self(output);
+    let refuse = |why: &str| Err(Error::Refused(format!("refusing to use {} as the output dir: {why}", output.display())));
+    if out == root {
+        return refuse("it is the site root, and a build replaces the whole output dir");
+    }
+    if root.starts_with(&out) {
+        return refuse("it contains the site root");
+    }
+    for dir in [crate::content::CONTENT_DIR, crate::render::LAYOUTS_DIR, crate::site::ASSETS_DIR] {
+        let d = root.join(dir);
+        if out == d || out.starts_with(&d) {
+            return refuse(&format!("it is inside the site's {dir}/ folder"));
+        }
+    }
+    if out.parent().is_none() {
+        return refuse("it is a file system root");
+    }
+    Ok(())
+}
+
+fn staging_name(output: &Path, kind: &str) -> PathBuf {
+    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    output.with_file_name(format!(".{name}.bilat-{kind}"))
+}
+
+/// Removes what a killed earlier build left beside the output dir.
+fn clean_leftovers(output: &Path) {
+    for kind in ["staging", "old"] {
+        let p = staging_name(output, kind);
+        if p.exists() {
+            let _ = std::fs::remove_dir_all(&p);
+        }
+    }
+}
+
+fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+}
+
+/// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
+pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
+    clean_leftovers(output);
+    let staging = staging_name(output, "staging");
+    std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    let result = (|| -> Result<()> {
+        outputs.par_iter().try_for_each(|o| write_file(&staging, &o.path, &o.bytes))?;
+        copies.par_iter().try_for_each(|c| {
+            let dest = staging.join(&c.rel);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            std::fs::copy(&c.file, &dest).map(|_| ()).map_err(|e| Error::io(&c.file, e))
+        })?;
+        // Keep what the user put in the old output (a git checkout for deploys, a CNAME).
+        for keep in KEEP {
+            let old = output.join(keep);
+            let new = staging.join(keep);
+            if old.exists() && !new.exists() {
+                std::fs::rename(&old, &new).map_err(|e| Error::io(&old, e))?;
+            }
+        }
+        swap_in(&staging, output)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result.map(|_| outputs.len() + copies.len())
+}
+
+/// Replaces `output` by `staging` atomically where the OS allows it.
+fn swap_in(staging: &Path, output: &Path) -> Result<()> {
+    if !output.exists() {
+        return std::fs::rename(staging, output).map_err(|e| Error::io(output, e));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // One atomic exchange: readers and a SIGKILL see either the old site or the new one.
+        if rustix::fs::renameat_with(rustix::fs::CWD, staging, rustix::fs::CWD, output, rustix::fs::RenameFlags::EXCHANGE).is_ok() {
+            // `staging` now holds the old site.
+            let _ = std::fs::remove_dir_all(staging);
+            return Ok(());
+        }
+    }
+    let old = staging_name(output, "old");
+    std::fs::rename(output, &old).map_err(|e| Error::io(output, e))?;
+    if let Err(e) = std::fs::rename(staging, output) {
+        let _ = std::fs::rename(&old, output);
+        return Err(Error::io(output, e));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Writes only the files whose bytes changed since `previous`, each atomically (temp + rename),
+/// so a server reading the output dir never serves a half-written file. Returns the paths written.
+pub fn write_changed(output: &Path, outputs: &[Output], previous: &mut HashMap<String, u64>) -> Result<Vec<String>> {
+    let changed: Vec<&Output> = outputs
+        .iter()
+        .filter(|o| previous.get(&o.path) != Some(&hash(&o.bytes)))
+        .collect();
+    changed.par_iter().try_for_each(|o| {
+        let path = output.join(&o.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let tmp = path.with_file_name(format!(".{}.bilat-tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+        std::fs::write(&tmp, &o.bytes).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    })?;
+    for o in &changed {
+        previous.insert(o.path.clone(), hash(&o.bytes));
+    }
+    Ok(changed.iter().map(|o| o.path.clone()).collect())
+}
+
+/// A fast content hash for change detection (not for security).
+pub fn hash(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}

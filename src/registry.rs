@@ -1,0 +1,203 @@
+//! The explainer's shared registries in `content/_data/`: sources, people and glossary terms.
+//! Topics refer to their entries by id; the site stage checks every reference.
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::frontmatter::yaml_diagnostic;
+use crate::text::{find_word_line, slugify, PartialDate};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub const DATA_DIR: &str = "_data";
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub publisher: String,
+    pub title: String,
+    #[serde(default)]
+    pub date: Option<PartialDate>,
+    pub url: String,
+    #[serde(default)]
+    pub archive_url: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    /// The role at the time the explainer describes.
+    pub role: String,
+    #[serde(default)]
+    pub party: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Anything a reader should know about the entry (e.g. a weak source).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub term: String,
+    #[serde(default)]
+    pub expansion: Option<String>,
+    pub definition: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Anchor on the glossary page; derived from `term`.
+    #[serde(skip_deserializing)]
+    pub id: String,
+}
+
+/// A registry file's entries with where each one was written.
+#[derive(Debug, Clone)]
+pub struct Registry<T> {
+    pub file: PathBuf,
+    pub text: String,
+    pub items: Vec<T>,
+    index: HashMap<String, usize>,
+}
+
+impl<T> Default for Registry<T> {
+    fn default() -> Self {
+        Registry { file: PathBuf::new(), text: String::new(), items: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<T> Registry<T> {
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.index.get(id).map(|&i| &self.items[i])
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
+    }
+
+    /// The file line where `needle` is written, for errors about an entry.
+    pub fn line_of(&self, needle: &str) -> Option<usize> {
+        find_word_line(&self.text, needle)
+    }
+}
+
+/// All three registries.
+#[derive(Debug, Clone, Default)]
+pub struct Registries {
+    pub sources: Registry<Source>,
+    pub people: Registry<Person>,
+    pub glossary: Registry<Term>,
+}
+
+fn load_one<T: for<'de> Deserialize<'de>>(
+    content: &Path,
+    rel_root: &Path,
+    name: &str,
+    id_of: impl Fn(&T) -> String,
+    diags: &mut Diagnostics,
+) -> Registry<T> {
+    let path = content.join(DATA_DIR).join(name);
+    let shown = rel_root.join(DATA_DIR).join(name);
+    let mut reg = Registry {
+        file: shown.clone(),
+        text: String::new(),
+        items: Vec::new(),
+        index: HashMap::new(),
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return reg,
+        Err(e) => {
+            diags.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
+            return reg;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => crate::frontmatter::normalize(&t).into_owned(),
+        Err(e) => {
+            diags.push(Diagnostic::error(&shown, None, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+                .with_help("save the file as UTF-8"));
+            return reg;
+        }
+    };
+    if !text.trim().is_empty() {
+        match serde_yaml::from_str::<Vec<T>>(&text) {
+            Ok(items) => reg.items = items,
+            Err(e) => diags.push(yaml_diagnostic(&shown, &e, 1)),
+        }
+    }
+    for (i, item) in reg.items.iter().enumerate() {
+        let id = id_of(item);
+        if reg.index.insert(id.clone(), i).is_some() {
+            diags.push(Diagnostic::error(&shown, find_word_line(&text, &id), format!("`{id}` is defined twice"))
+                .with_help("ids in a registry must be unique"));
+        }
+    }
+    reg.text = text;
+    reg
+}
+
+impl Registries {
+    /// Loads `content/_data/{sources,people,glossary}.yaml`; missing files are empty registries.
+    pub fn load(content: &Path, rel_content: &Path, diags: &mut Diagnostics) -> Registries {
+        let sources = load_one(content, rel_content, "sources.yaml", |s: &Source| s.id.clone(), diags);
+        let people = load_one(content, rel_content, "people.yaml", |p: &Person| p.id.clone(), diags);
+        let mut glossary = load_one(content, rel_content, "glossary.yaml", |t: &Term| slugify(&t.term), diags);
+        for t in &mut glossary.items {
+            t.id = slugify(&t.term);
+        }
+        let regs = Registries { sources, people, glossary };
+        regs.check_internal(diags);
+        regs
+    }
+
+    /// References inside the registries themselves (a person's source, a term's source).
+    fn check_internal(&self, diags: &mut Diagnostics) {
+        let unknown_source = |reg_file: &Path, text: &str, id: &str| {
+            Diagnostic::error(reg_file, find_word_line(text, id), format!("unknown source `{id}`"))
+                .with_help(self.source_hint(id))
+        };
+        for p in &self.people.items {
+            if let Some(s) = &p.source {
+                if !self.sources.contains(s) {
+                    diags.push(unknown_source(&self.people.file, &self.people.text, s));
+                }
+            }
+        }
+        for t in &self.glossary.items {
+            if let Some(s) = &t.source {
+                if !self.sources.contains(s) {
+                    diags.push(unknown_source(&self.glossary.file, &self.glossary.text, s));
+                }
+            }
+        }
+    }
+
+    pub fn source_hint(&self, id: &str) -> String {
+        match crate::text::did_you_mean(id, self.sources.ids()) {
+            Some(best) => format!("did you mean `{best}`? Sources are listed in {}", self.sources.file.display()),
+            None => format!("add it to {} or cite a listed source", self.sources.file.display()),
+        }
+    }
+
+    pub fn person_hint(&self, id: &str) -> String {
+        match crate::text::did_you_mean(id, self.people.ids()) {
+            Some(best) => format!("did you mean `{best}`? People are listed in {}", self.people.file.display()),
+            None => format!("add the person to {}", self.people.file.display()),
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! The site model: loads config, content, registries and assets, checks every reference, renders
+//! all Markdown in parallel, and turns the model into output files through the templates.
+//!
+//! The model stays in memory so that `watch` can re-render only what an edit touches.
+
+use crate::config::{Config, LinkPolicy};
+use crate::content::{self, Page, PageKind, StaticFile};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::markdown::{self, Glossary, Rendered};
+use crate::registry::Registries;
+use crate::render::{self, Helpers, Templates};
+use crate::views::{self, Views};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+pub const ASSETS_DIR: &str = "assets";
+
+/// What a build was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `<root>/public`.
+    pub output: Option<PathBuf>,
+    /// Overrides `base_url` from site.yaml for this build.
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    /// Overrides the base path only (the dev server's `--base-path`).
+    pub base_path: Option<String>,
+}
+
+impl BuildOptions {
+    pub fn output_dir(&self) -> PathBuf {
+        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path relative to the output dir, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A unit of rendering; `watch` re-runs only the jobs an edit affects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// A content page, by index into `Site::pages`.
+    Page(usize),
+    /// A generated page from its own template (timeline, glossary …).
+    Generated { template: &'static str, path: String, title: String },
+    /// One tag's page, by index into `Views::tags`.
+    Tag(usize),
+    /// A redirect from an old URL to a page.
+    Alias { from: String, page: usize },
+    /// `search.json`.
+    SearchIndex,
+    /// Files GitHub Pages needs (`.nojekyll`, `CNAME`).
+    PagesFiles,
+}
+
+/// The loaded, checked and Markdown-rendered site.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub base_url: String,
+    pub base_path: String,
+    pub pages: Vec<Page>,
+    /// Parallel to `pages`.
+    pub rendered: Vec<Rendered>,
+    pub registries: Registries,
+    /// Non-Markdown files under content/.
+    pub static_files: Vec<StaticFile>,
+    /// Files under assets/.
+    pub assets: Vec<StaticFile>,
+    pub asset_hashes: HashMap<String, String>,
+    pub by_content_path: HashMap<String, usize>,
+    pub by_id: HashMap<String, usize>,
+    pub warnings: Vec<Diagnostic>,
+    today: jiff::civil::Date,
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lists assets/ and hashes each file for cache busting.
+fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMap<String, String>) {
+    let dir = root.join(ASSETS_DIR);
+    let mut files = Vec::new();
+    if !dir.is_dir() {
+        return (files, HashMap::new());
+    }
+    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && !content::is_ignored_name(&e.file_name().to_string_lossy()) => {
+                let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
+                let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                files.push(StaticFile { file: e.into_path(), rel });
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic::error(e.path().unwrap_or(&dir).to_path_buf(), None, format!("cannot read asset: {e}"))),
+        }
+    }
+    let hashes = files
+        .par_iter()
+        .filter_map(|f| std::fs::read(&f.file).ok().map(|b| (f.rel.clone(), short_hash(&b))))
+        .collect();
+    (files, hashes)
+}
+
+impl Site {
+    /// Loads and checks everything; `Err` carries every problem found.
+    pub fn load(opts: &BuildOptions) -> Result<Site> {
+        let mut config = Config::load(&opts.root)?;
+        if let Some(url) = &opts.base_url {
+            crate::config::parse_base_url(url).map_err(|m| Error::Build(vec![Diagnostic::error("--base-url", None, m)]))?;
+            config.base_url = url.clone();
+        }
+        let mut diags = Diagnostics::default();
+        let content = content::load(&opts.root, opts.drafts, &mut diags);
+        let registries = Registries::load(&opts.root.join(content::CONTENT_DIR), Path::new(content::CONTENT_DIR), &mut diags);
+        let (assets, asset_hashes) = load_assets(&opts.root, &mut diags);
+        let base_path = match &opts.base_path {
+            Some(p) => crate::config::normalize_base_path(p),
+            None => config.base_path(),
+        };
+        let mut site = Site {
+            root: opts.root.clone(),
+            base_url: config.base_url(),
+            base_path,
+            config,
+            pages: content.pages,
+            rendered: Vec::new(),
+            registries,
+            static_files: content.static_files,
+            assets,
+            asset_hashes,
+            by_content_path: HashMap::new(),
+            by_id: HashMap::new(),
+            warnings: Vec::new(),
+            today: jiff::ZonedDateTime::now().date(),
+        };
+        site.index(&mut diags);
+        site.check_references(&mut diags);
+        site.render_markdown(&mut diags);
+        site.warnings = diags.into_result()?;
+        Ok(site)
+    }
+
+    /// Builds the lookup tables, reporting two files that would be written to the same URL.
+    fn index(&mut self, diags: &mut Diagnostics) {
+        // Stable order whatever the file system returned.
+        self.pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
+        let mut by_url: HashMap<String, usize> = HashMap::new();
+        for (i, p) in self.pages.iter().enumerate() {
+            self.by_content_path.insert(p.content_path.clone(), i);
+            // URLs compare case-insensitively: macOS and Windows checkouts would merge them.
+            let key = p.path.to_lowercase();
+            if let Some(&j) = by_url.get(&key) {
+                diags.push(
+                    Diagnostic::error(&p.shown, Some(1), format!("this page has the same URL `{}` as {}", self.url(&p.path), self.pages[j].shown.display()))
+                        .with_help("rename one of the files"),
+                );
+            } else {
+                by_url.insert(key, i);
+            }
+            if p.kind == PageKind::Page {
+                if let Some(&j) = self.by_id.get(&p.id) {
+                    diags.push(Diagnostic::error(&p.shown, Some(1), format!("page id `{}` is also used by {}", p.id, self.pages[j].shown.display()))
+                        .with_help("`related:` refers to pages by file name, so file names must be unique"));
+                } else {
+                    self.by_id.insert(p.id.clone(), i);
+                }
+            }
+            for alias in &p.meta.aliases {
+                let alias_key = format!("{}/", alias.trim_matches('/')).to_lowercase();
+                if by_url.contains_key(&alias_key) {
+                    diags.push(Diagnostic::error(&p.shown, p.line_of(alias), format!("alias `{alias}` is the URL of another page")));
+                }
+            }
+        }
+    }
+
+    /// Every id a page names must exist: sources, speakers, related pages, party codes.
+    fn check_references(&self, diags: &mut Diagnostics) {
+        let regs = &self.registries;
+        let codes: Vec<&str> = self.config.parties.iter().map(|p| p.code.as_str()).collect();
+        for page in &self.pages {
+            let m = &page.meta;
+            let mut source = |id: &str, what: &str| {
+                if !regs.sources.contains(id) {
+                    diags.push(Diagnostic::error(&page.shown, page.line_of(id), format!("{what} cites unknown source `{id}`"))
+                        .with_help(regs.source_hint(id)));
+                }
+            };
+            for s in &m.sources {
+                source(s, "`sources`");
+            }
+            for f in &m.figures {
+                source(&f.source, "a figure");
+                if let Some(c) = &f.caveat {
+                    source(&c.source, "a caveat");
+                }
+            }
+            for q in &m.quotes {
+                source(&q.source, "a quote");
+                if let Some(c) = &q.caveat {
+                    source(&c.source, "a caveat");
+                }
+            }
+            for items in m.positions.values() {
+                for p in items {
+                    source(&p.source, "a position");
+                }
+            }
+            for t in &m.timeline {
+                source(&t.source, "a timeline entry");
+                if let Some(c) = &t.caveat {
+                    source(&c.source, "a caveat");
+                }
+            }
+            for n in &m.next {
+                source(&n.source, "a `next` item");
+                if let Some(o) = &n.outcome {
+                    source(&o.source, "an outcome");
+                }
+            }
+            for q in &m.quotes {
+                if !regs.people.contains(&q.speaker) {
+                    diags.push(Diagnostic::error(&page.shown, page.line_of(&q.speaker), format!("quote speaker `{}` is not in people.yaml", q.speaker))
+                        .with_help(regs.person_hint(&q.speaker)));
+                }
+            }
+            for code in m.positions.keys() {
+                if !codes.contains(&code.as_str()) {
+                    diags.push(Diagnostic::error(&page.shown, page.line_of(code), format!("`positions` names party `{code}`, but site.yaml's parties are {}", codes.join(" and ")))
+                        .with_help("key positions by the party codes in site.yaml"));
+                }
+            }
+            for r in &m.related {
+                if !self.by_id.contains_key(r) {
+                    let help = crate::text::did_you_mean(r, self.by_id.keys().map(String::as_str))
+                        .map(|b| format!("did you mean `{b}`?"))
+                        .unwrap_or_else(|| "`related` lists page ids: the file names of other pages, without .md".into());
+                    diags.push(Diagnostic::error(&page.shown, page.line_of(r), format!("related page `{r}` does not exist")).with_help(help));
+                }
+            }
+            for n in &m.next {
+                if n.outcome.is_none() && self.is_past(&n.expected) {
+                    diags.push(
+                        Diagnostic::warning(&page.shown, page.line_of_pair("expected", &n.expected.iso()), format!("`next` item expected by {} has passed: {}", n.expected.display(), n.what))
+                            .with_help("add an `outcome:` with a source, or update `expected`"),
+                    );
+                }
+            }
+            if m.in_brief.len() > 5 {
+                diags.push(Diagnostic::warning(&page.shown, page.line_of_key("in_brief"), format!("`in_brief` has {} bullets; keep it to 3–5", m.in_brief.len())));
+            }
+        }
+    }
+
+    /// Renders every page's Markdown in parallel, then checks links to anchors across pages.
+    fn render_markdown(&mut self, diags: &mut Diagnostics) {
+        let pages: HashMap<String, String> = self.pages.iter().map(|p| (p.content_path.clone(), p.path.clone())).collect();
+        let files: HashSet<String> = self.static_files.iter().chain(self.assets.iter()).map(|f| f.rel.clone()).collect();
+        let glossary = Glossary::new(&self.registries.glossary);
+        let ctx = markdown::Context {
+            base_path: &self.base_path,
+            pages: &pages,
+            files: &files,
+            sources: &self.registries.sources,
+            terms: &self.registries.glossary,
+            glossary: &glossary,
+        };
+        self.rendered = self
+            .pages
+            .par_iter()
+            .map(|p| {
+                markdown::render(&ctx, &markdown::PageInput { body: &p.body, body_line: p.body_line, dir: p.content_dir(), link_glossary: true })
+            })
+            .collect();
+        let policy = self.config.broken_links;
+        for (page, r) in self.pages.iter().zip(&self.rendered) {
+            for p in &r.problems {
+                let mut d = Diagnostic::error(&page.shown, Some(p.line), p.message.clone());
+                if p.broken_link && policy == LinkPolicy::Warn {
+                    d.severity = crate::error::Severity::Warning;
+                }
+                if let Some(h) = &p.help {
+                    d = d.with_help(h.clone());
+                }
+                diags.push(d);
+            }
+            for link in &r.anchor_links {
+                let target = match &link.target {
+                    Some(t) => self.by_content_path.get(t).map(|&i| &self.rendered[i]),
+                    None => Some(r),
+                };
+                if let Some(t) = target {
+                    if !t.anchors.contains(&link.anchor) {
+                        let mut d = Diagnostic::error(&page.shown, Some(link.line), format!(
+                            "broken link: no heading with id `#{}` in {}",
+                            link.anchor,
+                            link.target.as_deref().unwrap_or("this page")
+                        ));
+                        if let Some(best) = crate::text::did_you_mean(&link.anchor, t.anchors.iter().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `#{best}`?"));
+                        }
+                        if policy == LinkPolicy::Warn {
+                            d.severity = crate::error::Severity::Warning;
+                        }
+                        diags.push(d);
+                    }
+                }
+            }
+        }
+    }
+
+    /// URL path of a site path, under the base path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_path, path.trim_start_matches('/'))
+    }
+
+    /// Full URL of a site path.
+    pub fn permalink(&self, path: &str) -> String {
+        let origin = crate::config::parse_base_url(&self.base_url).map(|(o, _)| o).unwrap_or_default();
+        format!("{origin}{}", self.url(path))
+    }
+
+    /// Whether a `next` item's expected date is behind us.
+    pub fn is_past(&self, date: &crate::text::PartialDate) -> bool {
+        date.last_day() < self.today
+    }
+
+    /// Direct child pages of a section or the home, in display order.
+    pub fn children(&self, i: usize) -> Vec<usize> {
+        let parent = &self.pages[i];
+        let dir = parent.content_dir();
+        let kids = (0..self.pages.len())
+            .filter(|&j| {
+                let p = &self.pages[j];
+                j != i && match parent.kind {
+                    PageKind::Home => p.kind == PageKind::Page && p.content_dir().is_empty()
+                        || p.kind == PageKind::Section && !p.content_dir().contains('/'),
+                    PageKind::Section => {
+                        let d = p.content_dir();
+                        (p.kind == PageKind::Page && (d == dir || (p.content_path.ends_with("/index.md") && d.rsplit_once('/').map_or("", |x| x.0) == dir)))
+                            || (p.kind == PageKind::Section && d.rsplit_once('/').is_some_and(|x| x.0 == dir))
+                    }
+                    PageKind::Page => false,
+                }
+            })
+            .collect();
+        views::ordered(self, kids)
+    }
+
+    /// Compiles the templates with the helpers this site needs.
+    pub fn templates(&self) -> Result<Templates> {
+        let mut diags = Diagnostics::default();
+        let helpers = Helpers { base_path: self.base_path.clone(), base_url: self.base_url.clone(), asset_hashes: self.asset_hashes.clone() };
+        let t = Templates::load(&self.root, helpers, &mut diags);
+        diags.into_result()?;
+        t.ok_or_else(|| Error::Build(vec![Diagnostic::error(render::LAYOUTS_DIR, None, "templates failed to load")]))
+    }
+
+    /// The template a page renders with.
+    pub fn layout_of(&self, i: usize) -> &str {
+        let p = &self.pages[i];
+        p.meta.layout.as_deref().unwrap_or(match p.kind {
+            PageKind::Home => "index.html",
+            PageKind::Section => "section.html",
+            PageKind::Page => "page.html",
+        })
+    }
+
+    /// Every rendering job of the site.
+    pub fn jobs(&self, views: &Views, templates: &Templates) -> Vec<Job> {
+        let mut jobs: Vec<Job> = (0..self.pages.len()).map(Job::Page).collect();
+        for (template, path, title) in [
+            ("timeline.html", "timeline/", "Timeline"),
+            ("glossary.html", "glossary/", "Glossary"),
+            ("people.html", "people/", "People"),
+            ("sources.html", "sources/", "Sources"),
+            ("taxonomy.html", "tags/", "Tags"),
+            ("search.html", "search/", "Search"),
+            ("404.html", "404.html", "Page not found"),
+        ] {
+            if template == "search.html" && !self.config.search {
+                continue;
+            }
+            if templates.has(template) {
+                jobs.push(Job::Generated { template, path: path.to_string(), title: title.to_string() });
+            }
+        }
+        if templates.has("taxonomy_term.html") {
+            jobs.extend((0..views.tags.len()).map(Job::Tag));
+        }
+        for (i, p) in self.pages.iter().enumerate() {
+            jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias { from: a.clone(), page: i }));
+        }
+        if self.config.search {
+            jobs.push(Job::SearchIndex);
+        }
+        jobs.push(Job::PagesFiles);
+        jobs
+    }
+
+    /// Renders the given jobs in parallel; every failure is reported.
+    pub fn render(&self, templates: &Templates, views: &Views, jobs: &[Job]) -> Result<Vec<Output>> {
+        let minify = self.config.minify;
+        let results: Vec<Result<Vec<Output>, Diagnostic>> = jobs.par_iter().map(|job| self.render_job(templates, views, job, minify)).collect();
+        let mut diags = Diagnostics::default();
+        let mut outputs = Vec::with_capacity(jobs.len());
+        for r in results {
+            match r {
+                Ok(o) => outputs.extend(o),
+                Err(d) => diags.push(d),
+            }
+        }
+        diags.into_result()?;
+        Ok(outputs)
+    }
+
+    fn render_job(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, Diagnostic> {
+        Ok(match job {
+            Job::Page(i) => {
+                let layout = self.layout_of(*i);
+                let page = &self.pages[*i];
+                if !templates.has(layout) {
+                    let mut names: Vec<&str> = templates.tera.get_template_names().collect();
+                    names.sort();
+                    return Err(Diagnostic::error(&page.shown, page.line_of_key("layout").or(Some(1)), format!("layout `{layout}` not found in layouts/"))
+                        .with_help(match crate::text::did_you_mean(layout, names.iter().copied()) {
+                            Some(b) => format!("did you mean `{b}`?"),
+                            None => format!("available layouts: {}", names.join(", ")),
+                        }));
+                }
+                let ctx = views::page_context(self, views, *i);
+                let out = with_page(templates.render(layout, &ctx), page)?;
+                vec![finish(out, minify, page.output_file())]
+            }
+            Job::Generated { template, path, title } => {
+                let ctx = views::generated_context(self, views, title, path, None);
+                let file = if path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
+                vec![finish(templates.render(template, &ctx)?, minify, file)]
+            }
+            Job::Tag(t) => {
+                let (name, _) = &views.tags[*t];
+                let path = format!("tags/{}/", crate::text::slugify(name));
+                let ctx = views::generated_context(self, views, name, &path, Some(*t));
+                vec![finish(templates.render("taxonomy_term.html", &ctx)?, minify, format!("{path}index.html"))]
+            }
+            Job::Alias { from, page } => {
+                let to = self.url(&self.pages[*page].path);
+                let dir = from.trim_matches('/');
+                vec![Output { path: format!("{dir}/index.html"), bytes: redirect_html(&to).into_bytes() }]
+            }
+            Job::SearchIndex => vec![Output { path: "search.json".into(), bytes: self.search_index(views) }],
+            Job::PagesFiles => {
+                // Without .nojekyll, GitHub Pages runs Jekyll, which drops `_`-prefixed paths.
+                let mut v = vec![Output { path: ".nojekyll".into(), bytes: Vec::new() }];
+                if let Some(domain) = &self.config.cname {
+                    v.push(Output { path: "CNAME".into(), bytes: format!("{}\n", domain.trim()).into_bytes() });
+                }
+                v
+            }
+        })
+    }
+
+    fn search_index(&self, _views: &Views) -> Vec<u8> {
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            title: &'a str,
+            url: String,
+            summary: &'a str,
+            tags: &'a [String],
+            text: String,
+        }
+        let entries: Vec<Entry> = self
+            .pages
+            .iter()
+            .zip(&self.rendered)
+            .filter(|(p, _)| p.kind == PageKind::Page)
+            .map(|(p, r)| Entry {
+                title: &p.meta.title,
+                url: self.url(&p.path),
+                summary: p.meta.summary.as_deref().unwrap_or(""),
+                tags: &p.meta.tags,
+                // The first 120 words: enough to match on, small enough for slow links.
+                text: r.text.split_whitespace().take(120).collect::<Vec<_>>().join(" "),
+            })
+            .collect();
+        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
+    }
+}
+
+fn with_page(r: Result<String, Diagnostic>, page: &Page) -> Result<String, Diagnostic> {
+    r.map_err(|mut d| {
+        d.message = format!("{} (while rendering {})", d.message, page.shown.display());
+        d
+    })
+}
+
+fn finish(html: String, minify: bool, path: String) -> Output {
+    let bytes = if minify { render::minify(&html) } else { html.into_bytes() };
+    Output { path, bytes }
+}
+
+/// A page at an old URL that sends readers and crawlers to the new one.
+pub fn redirect_html(to: &str) -> String {
+    let mut esc = String::new();
+    let _ = pulldown_cmark_escape::escape_href(&mut esc, to);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting…</title><link rel=\"canonical\" href=\"{esc}\"><meta http-equiv=\"refresh\" content=\"0; url={esc}\"><meta name=\"robots\" content=\"noindex\"></head><body><p>This page has moved to <a href=\"{esc}\">{esc}</a>.</p></body></html>\n"
+    )
+}
