@@ -1,7 +1,7 @@
 //! `site.yaml`: the site's title, base URL, the two parties and the switches for generated files.
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::frontmatter::yaml_diagnostic;
+use crate::frontmatter::yaml_diagnostic_in;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -98,7 +98,7 @@ impl Config {
     /// Parses `site.yaml` text; every problem names its line.
     pub fn parse(text: &str) -> Result<Config> {
         let config: Config = serde_yaml::from_str(text)
-            .map_err(|e| Error::Build(vec![yaml_diagnostic(CONFIG_FILE, &e, 1)]))?;
+            .map_err(|e| Error::Build(vec![yaml_diagnostic_in(CONFIG_FILE, &e, 1, text)]))?;
         config.validate(text)?;
         Ok(config)
     }

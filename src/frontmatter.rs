@@ -66,22 +66,60 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
 
 /// Turns a serde_yaml error into a diagnostic at the right file line, with a hint where one helps.
 pub fn yaml_diagnostic(file: impl AsRef<Path>, err: &serde_yaml::Error, first_line: usize) -> Diagnostic {
+    yaml_diagnostic_in(file, err, first_line, "")
+}
+
+/// Like [`yaml_diagnostic`], with the YAML text so errors without a precise location (a bad value
+/// rejected after parsing, such as 30 February) can be placed on the line that holds the value.
+pub fn yaml_diagnostic_in(file: impl AsRef<Path>, err: &serde_yaml::Error, first_line: usize, yaml: &str) -> Diagnostic {
     let file = file.as_ref();
     let full = err.to_string();
     // serde_yaml appends " at line L column C" (of the YAML block); we report file lines instead.
-    let message = match full.find(" at line ") {
-        Some(i) => full[..i].to_string(),
-        None => full.clone(),
+    // A scanner error also says where the unfinished token started ("while scanning a quoted
+    // scalar at line 1 column 8"): that start is where the mistake is.
+    let (mut message, mut line, mut col) = match full.find(" at line ") {
+        Some(i) => (full[..i].to_string(), None, None),
+        None => (full.clone(), None, None),
     };
-    let (line, col) = match err.location() {
-        Some(loc) => (Some(loc.line() + first_line - 1), Some(loc.column())),
-        None => (Some(first_line.saturating_sub(1).max(1)), None),
-    };
+    if let Some((what, l, c)) = scanning_start(&full) {
+        message = format!("{message} {what}");
+        line = Some(l + first_line - 1);
+        col = Some(c);
+    }
+    if line.is_none() {
+        if let Some(loc) = err.location() {
+            line = Some(loc.line() + first_line - 1);
+            col = Some(loc.column());
+        }
+    }
+    // Values rejected by our own types come back located at the start of the block.
+    let at_start = line.is_none_or(|l| l == first_line) && col.is_none_or(|c| c <= 1);
+    if at_start {
+        if let Some(value) = message.split('`').nth(1) {
+            if let Some(l) = crate::text::find_word_line(yaml, value) {
+                line = Some(l + first_line - 1);
+                col = None;
+            }
+        }
+    }
+    let line = line.or(Some(first_line.saturating_sub(1).max(1)));
     let mut d = Diagnostic::error(file, line, format!("front matter: {message}")).with_col(col);
     if let Some(help) = hint_for(&message) {
         d = d.with_help(help);
     }
     d
+}
+
+/// Finds ", while scanning X at line L column C" in a serde_yaml message.
+fn scanning_start(msg: &str) -> Option<(String, usize, usize)> {
+    let i = msg.find(", while ")?;
+    let rest = &msg[i + 2..];
+    let at = rest.find(" at line ")?;
+    let what = rest[..at].to_string();
+    let mut nums = rest[at + 9..].split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let line = nums.next()?.parse().ok()?;
+    let col = nums.next()?.parse().ok()?;
+    Some((what, line, col))
 }
 
 fn hint_for(message: &str) -> Option<String> {
@@ -233,7 +271,7 @@ pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> 
             .with_help("every page needs `title: \"…\"` in its front matter"));
     }
     let fm: FrontMatter = serde_yaml::from_str(split.yaml)
-        .map_err(|e| yaml_diagnostic(file, &e, split.yaml_line))?;
+        .map_err(|e| yaml_diagnostic_in(file, &e, split.yaml_line, split.yaml))?;
     if fm.title.trim().is_empty() {
         let line = crate::text::find_key_line(split.yaml, "title").map(|l| l + split.yaml_line - 1);
         return Err(Diagnostic::error(file, line, "front matter: `title` is empty"));

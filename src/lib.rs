@@ -7,12 +7,15 @@
 
 pub mod config;
 pub mod content;
+pub mod corpus;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;
 pub mod output;
+pub mod publish;
 pub mod registry;
 pub mod render;
+pub mod scaffold;
 pub mod site;
 pub mod text;
 pub mod views;

@@ -28,6 +28,49 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Create new content
+    New {
+        #[command(subcommand)]
+        what: NewKind,
+    },
+    /// Start a new explainer for another pair of countries
+    Init {
+        /// The folder to create the site in
+        dir: PathBuf,
+        /// A party as Name:code, given twice (e.g. --party "Japan:jp" --party "Australia:au")
+        #[arg(long = "party", required = true, value_parser = bilat::scaffold::parse_party)]
+        parties: Vec<(String, String)>,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewKind {
+    /// Write content/topics/SLUG.md with valid front matter
+    Topic {
+        /// File name of the topic, e.g. `trade` (lowercase letters, digits, dashes)
+        slug: String,
+        /// The site's root folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+/// Shows a spinner on a terminal, only once a build has taken longer than a moment.
+fn progress() -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    let bar = indicatif::ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        let shown = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            if !shown.is_finished() {
+                shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                shown.set_message("building…");
+                shown.enable_steady_tick(std::time::Duration::from_millis(100));
+            }
+        });
+    }
+    bar
 }
 
 fn main() -> ExitCode {
@@ -35,7 +78,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build { root, output, base_url, drafts } => {
             let opts = bilat::BuildOptions { root, output, base_url, drafts, base_path: None };
-            bilat::build(&opts).map(|report| {
+            let bar = progress();
+            let result = bilat::build(&opts);
+            bar.finish_and_clear();
+            result.map(|report| {
                 for w in &report.warnings {
                     eprintln!("{w}");
                 }
@@ -47,6 +93,16 @@ fn main() -> ExitCode {
                 );
             })
         }
+        Command::New { what: NewKind::Topic { slug, root } } => bilat::scaffold::new_topic(&root, &slug).map(|path| {
+            println!("wrote {}", path.display());
+        }),
+        Command::Init { dir, parties } => bilat::scaffold::init(&dir, &parties).and_then(|files| {
+            println!("wrote {} files into {}", files.len(), dir.display());
+            let opts = bilat::BuildOptions { root: dir.clone(), ..Default::default() };
+            let report = bilat::build(&opts)?;
+            println!("built {} pages; preview with `bilat serve --root {}`", report.pages, dir.display());
+            Ok(())
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

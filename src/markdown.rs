@@ -257,7 +257,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     }
                 }
                 None => {
-                    let help = crate::text::did_you_mean(&query_free, self.ctx.pages.keys().map(String::as_str))
+                    let help = crate::text::did_you_mean_path(&query_free, self.ctx.pages.keys().map(String::as_str))
                         .map(|b| format!("did you mean `{b}`?"))
                         .unwrap_or_else(|| "link to an existing .md file, relative to this one or as @/path/from/content.md".into());
                     self.problem(offset, format!("broken link: `{dest}` does not match any page"), Some(help), true);

@@ -2,7 +2,6 @@
 //! Topics refer to their entries by id; the site stage checks every reference.
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::frontmatter::yaml_diagnostic;
 use crate::text::{find_word_line, slugify, PartialDate};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -137,7 +136,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
     if !text.trim().is_empty() {
         match serde_yaml::from_str::<Vec<T>>(&text) {
             Ok(items) => reg.items = items,
-            Err(e) => diags.push(yaml_diagnostic(&shown, &e, 1)),
+            Err(e) => diags.push(crate::frontmatter::yaml_diagnostic_in(&shown, &e, 1, &text)),
         }
     }
     for (i, item) in reg.items.iter().enumerate() {

@@ -57,7 +57,8 @@ pub enum Job {
     Alias { from: String, page: usize },
     /// `search.json`.
     SearchIndex,
-    /// Files GitHub Pages needs (`.nojekyll`, `CNAME`).
+    /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
+    /// read every page's front matter, so any content change must re-run this job.
     PagesFiles,
 }
 
@@ -79,10 +80,10 @@ pub struct Site {
     pub by_content_path: HashMap<String, usize>,
     pub by_id: HashMap<String, usize>,
     pub warnings: Vec<Diagnostic>,
-    today: jiff::civil::Date,
+    pub(crate) today: jiff::civil::Date,
 }
 
-fn short_hash(bytes: &[u8]) -> String {
+pub(crate) fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
@@ -152,7 +153,7 @@ impl Site {
     }
 
     /// Builds the lookup tables, reporting two files that would be written to the same URL.
-    fn index(&mut self, diags: &mut Diagnostics) {
+    pub(crate) fn index(&mut self, diags: &mut Diagnostics) {
         // Stable order whatever the file system returned.
         self.pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
         let mut by_url: HashMap<String, usize> = HashMap::new();
@@ -186,7 +187,7 @@ impl Site {
     }
 
     /// Every id a page names must exist: sources, speakers, related pages, party codes.
-    fn check_references(&self, diags: &mut Diagnostics) {
+    pub(crate) fn check_references(&self, diags: &mut Diagnostics) {
         let regs = &self.registries;
         let codes: Vec<&str> = self.config.parties.iter().map(|p| p.code.as_str()).collect();
         for page in &self.pages {
@@ -264,7 +265,15 @@ impl Site {
     }
 
     /// Renders every page's Markdown in parallel, then checks links to anchors across pages.
-    fn render_markdown(&mut self, diags: &mut Diagnostics) {
+    pub(crate) fn render_markdown(&mut self, diags: &mut Diagnostics) {
+        let all: Vec<usize> = (0..self.pages.len()).collect();
+        self.rendered = self.render_markdown_of(&all);
+        self.check_rendered(diags);
+    }
+
+    /// Renders the Markdown of the given pages, in that order, against the current page and file
+    /// tables; `watch` calls it for the pages an edit touched.
+    pub(crate) fn render_markdown_of(&self, which: &[usize]) -> Vec<Rendered> {
         let pages: HashMap<String, String> = self.pages.iter().map(|p| (p.content_path.clone(), p.path.clone())).collect();
         let files: HashSet<String> = self.static_files.iter().chain(self.assets.iter()).map(|f| f.rel.clone()).collect();
         let glossary = Glossary::new(&self.registries.glossary);
@@ -276,13 +285,17 @@ impl Site {
             terms: &self.registries.glossary,
             glossary: &glossary,
         };
-        self.rendered = self
-            .pages
+        which
             .par_iter()
-            .map(|p| {
+            .map(|&i| {
+                let p = &self.pages[i];
                 markdown::render(&ctx, &markdown::PageInput { body: &p.body, body_line: p.body_line, dir: p.content_dir(), link_glossary: true })
             })
-            .collect();
+            .collect()
+    }
+
+    /// Reports every page's Markdown problems and links to headings that do not exist.
+    pub(crate) fn check_rendered(&self, diags: &mut Diagnostics) {
         let policy = self.config.broken_links;
         for (page, r) in self.pages.iter().zip(&self.rendered) {
             for p in &r.problems {
@@ -412,20 +425,51 @@ impl Site {
     /// Renders the given jobs in parallel; every failure is reported.
     pub fn render(&self, templates: &Templates, views: &Views, jobs: &[Job]) -> Result<Vec<Output>> {
         let minify = self.config.minify;
-        let results: Vec<Result<Vec<Output>, Diagnostic>> = jobs.par_iter().map(|job| self.render_job(templates, views, job, minify)).collect();
-        let mut diags = Diagnostics::default();
+        let results: Vec<Result<Vec<Output>, (Diagnostic, Option<PathBuf>)>> = jobs.par_iter().map(|job| self.render_job(templates, views, job, minify)).collect();
         let mut outputs = Vec::with_capacity(jobs.len());
+        // One template mistake fails every page using it: report it once, with a count.
+        let mut failures: Vec<(Diagnostic, Vec<PathBuf>)> = Vec::new();
         for r in results {
             match r {
                 Ok(o) => outputs.extend(o),
-                Err(d) => diags.push(d),
+                Err((d, page)) => match failures.iter_mut().find(|(f, _)| *f == d) {
+                    Some((_, pages)) => pages.extend(page),
+                    None => failures.push((d, page.into_iter().collect())),
+                },
             }
         }
-        diags.into_result()?;
-        Ok(outputs)
+        if failures.is_empty() {
+            return Ok(outputs);
+        }
+        let mut diags = Diagnostics::default();
+        for (mut d, pages) in failures {
+            if let Some(first) = pages.first() {
+                d.message = match pages.len() {
+                    1 => format!("{} (while rendering {})", d.message, first.display()),
+                    n => format!("{} (while rendering {} and {} other pages)", d.message, first.display(), n - 1),
+                };
+            }
+            diags.push(d);
+        }
+        Err(Error::Build(diags.sorted()))
     }
 
-    fn render_job(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, Diagnostic> {
+    fn render_job(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, (Diagnostic, Option<PathBuf>)> {
+        let page_file = match job {
+            Job::Page(i) => Some(self.pages[*i].shown.clone()),
+            _ => None,
+        };
+        self.render_job_inner(templates, views, job, minify).map_err(|d| {
+            // A missing layout is the page's own mistake, already located in its file.
+            if d.file.starts_with(crate::content::CONTENT_DIR) {
+                (d, None)
+            } else {
+                (d, page_file)
+            }
+        })
+    }
+
+    fn render_job_inner(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, Diagnostic> {
         Ok(match job {
             Job::Page(i) => {
                 let layout = self.layout_of(*i);
@@ -440,7 +484,7 @@ impl Site {
                         }));
                 }
                 let ctx = views::page_context(self, views, *i);
-                let out = with_page(templates.render(layout, &ctx), page)?;
+                let out = templates.render(layout, &ctx)?;
                 vec![finish(out, minify, page.output_file())]
             }
             Job::Generated { template, path, title } => {
@@ -460,14 +504,8 @@ impl Site {
                 vec![Output { path: format!("{dir}/index.html"), bytes: redirect_html(&to).into_bytes() }]
             }
             Job::SearchIndex => vec![Output { path: "search.json".into(), bytes: self.search_index(views) }],
-            Job::PagesFiles => {
-                // Without .nojekyll, GitHub Pages runs Jekyll, which drops `_`-prefixed paths.
-                let mut v = vec![Output { path: ".nojekyll".into(), bytes: Vec::new() }];
-                if let Some(domain) = &self.config.cname {
-                    v.push(Output { path: "CNAME".into(), bytes: format!("{}\n", domain.trim()).into_bytes() });
-                }
-                v
-            }
+            // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
+            Job::PagesFiles => crate::publish::files(self, views, templates),
         })
     }
 
@@ -496,13 +534,6 @@ impl Site {
             .collect();
         serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
     }
-}
-
-fn with_page(r: Result<String, Diagnostic>, page: &Page) -> Result<String, Diagnostic> {
-    r.map_err(|mut d| {
-        d.message = format!("{} (while rendering {})", d.message, page.shown.display());
-        d
-    })
 }
 
 fn finish(html: String, minify: bool, path: String) -> Output {

@@ -89,6 +89,18 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, c)| c)
 }
 
+/// The closest path to `path`, comparing file names, so a shared folder prefix is no match.
+pub fn did_you_mean_path<'a>(path: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let target = name(path);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&target, &name(c)), c))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
 /// How precise a date is: explainers often know only the month or year of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,304 @@
+//! What publishing on GitHub Pages needs beside the pages themselves: `.nojekyll`, `CNAME`,
+//! `robots.txt`, `sitemap.xml` and the Atom feed `atom.xml`.
+//!
+//! The XML files are written here in Rust, not through templates: every URL in them must be
+//! absolute and escaped, and their dates must come from the content, never from the clock, so that
+//! two builds of the same input are byte-identical. They are never minified.
+
+use crate::content::PageKind;
+use crate::render::Templates;
+use crate::site::{Job, Output, Site};
+use crate::text::PartialDate;
+use crate::views::Views;
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+
+/// Where the sitemap and the feed are written, relative to the output root.
+pub const SITEMAP_FILE: &str = "sitemap.xml";
+pub const FEED_FILE: &str = "atom.xml";
+pub const ROBOTS_FILE: &str = "robots.txt";
+
+/// The feed carries every topic but only the most recent timeline events, so that it stays small
+/// as the timeline grows back into history.
+pub const FEED_TIMELINE_LIMIT: usize = 50;
+
+/// Every file this module produces, as the `PagesFiles` job's output.
+pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
+    // Without .nojekyll, GitHub Pages runs Jekyll, which drops `_`-prefixed paths.
+    let mut out = vec![Output { path: ".nojekyll".into(), bytes: Vec::new() }];
+    if let Some(domain) = site.config.cname.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        out.push(Output { path: "CNAME".into(), bytes: format!("{domain}\n").into_bytes() });
+    }
+    out.push(Output { path: ROBOTS_FILE.into(), bytes: robots(site).into_bytes() });
+    if site.config.sitemap {
+        let jobs = site.jobs(views, templates);
+        out.push(Output { path: SITEMAP_FILE.into(), bytes: sitemap(site, views, &jobs).into_bytes() });
+    }
+    if site.config.feed {
+        out.push(Output { path: FEED_FILE.into(), bytes: feed(site).into_bytes() });
+    }
+    out
+}
+
+/// `robots.txt`: lets every crawler in and names the sitemap by its absolute URL.
+pub fn robots(site: &Site) -> String {
+    let mut s = String::from("User-agent: *\nAllow: /\n");
+    if site.config.sitemap {
+        if site.base_path != "/" {
+            // Crawlers read robots.txt only at the root of a host; on a project site this copy is
+            // a pointer for people, and search engines find the sitemap through Search Console.
+            s.push_str("# Crawlers read robots.txt only at the root of a host.\n");
+        }
+        let _ = writeln!(s, "\nSitemap: {}", encode_url(&site.permalink(SITEMAP_FILE)));
+    }
+    s
+}
+
+/// One `<url>` of the sitemap.
+struct SitemapEntry {
+    loc: String,
+    lastmod: Option<jiff::civil::Date>,
+}
+
+/// The newest `updated` or `date` among some pages: the last time a page built from them changed.
+fn newest<'a>(site: &'a Site, pages: impl IntoIterator<Item = &'a usize>) -> Option<jiff::civil::Date> {
+    pages.into_iter().filter_map(|&i| page_date(site, i)).max()
+}
+
+/// `updated`, else `date`, of a content page.
+fn page_date(site: &Site, i: usize) -> Option<jiff::civil::Date> {
+    let m = &site.pages[i].meta;
+    m.updated.as_ref().or(m.date.as_ref()).map(|d| d.0)
+}
+
+fn published(site: &Site, i: usize) -> bool {
+    !site.pages[i].meta.draft
+}
+
+/// `sitemap.xml`: every page a reader can land on, with absolute URLs, in a stable order.
+pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
+    let all: Vec<usize> = (0..site.pages.len()).filter(|&i| published(site, i)).collect();
+    let site_newest = newest(site, &all);
+    let mut entries: Vec<SitemapEntry> = Vec::new();
+    for job in jobs {
+        let (path, lastmod) = match job {
+            Job::Page(i) if published(site, *i) => (site.pages[*i].path.clone(), page_date(site, *i)),
+            // The 404 page is not a page anyone should land on from a search.
+            Job::Generated { path, .. } if path.ends_with(".html") => continue,
+            // Generated pages list the whole site, so they change when any page does.
+            Job::Generated { path, .. } => (path.clone(), site_newest),
+            Job::Tag(t) => match views.tags.get(*t) {
+                Some((name, pages)) => {
+                    let pages: Vec<usize> = pages.iter().copied().filter(|&i| published(site, i)).collect();
+                    (format!("tags/{}/", crate::text::slugify(name)), newest(site, &pages))
+                }
+                None => continue,
+            },
+            _ => continue,
+        };
+        entries.push(SitemapEntry { loc: encode_url(&site.permalink(&path)), lastmod });
+    }
+    entries.sort_by(|a, b| a.loc.cmp(&b.loc));
+    entries.dedup_by(|a, b| a.loc == b.loc);
+
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for e in &entries {
+        let _ = write!(s, "  <url>\n    <loc>{}</loc>\n", xml_escape(&e.loc));
+        if let Some(d) = e.lastmod {
+            let _ = writeln!(s, "    <lastmod>{d}</lastmod>");
+        }
+        s.push_str("  </url>\n");
+    }
+    s.push_str("</urlset>\n");
+    s
+}
+
+/// One `<entry>` of the feed.
+struct FeedEntry {
+    id: String,
+    title: String,
+    link: String,
+    published: Option<jiff::civil::Date>,
+    updated: jiff::civil::Date,
+    summary: String,
+    categories: Vec<String>,
+}
+
+/// The first day a partial date can mean: "2023" is 1 January 2023.
+fn first_day(d: &PartialDate) -> jiff::civil::Date {
+    jiff::civil::Date::new(d.year, d.month.unwrap_or(1), d.day.unwrap_or(1)).unwrap_or_default()
+}
+
+/// An Atom date-time. Content has dates only, so every entry is stamped at midnight UTC.
+fn atom_time(d: jiff::civil::Date) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        // A separator, so that ("ab", "c") and ("a", "bc") differ.
+        h.update([0u8]);
+    }
+    h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first `n` words of a text, for pages without a summary.
+fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > n {
+        s.push('…');
+    }
+    s
+}
+
+/// `atom.xml`: every topic, and the most recent timeline events, newest first.
+///
+/// The feed's `updated` is the newest date in the content, never the build time: two builds of the
+/// same content are byte-identical, and feed readers see a change only when the content changed.
+pub fn feed(site: &Site) -> String {
+    let mut entries: Vec<FeedEntry> = Vec::new();
+    let all: Vec<usize> = (0..site.pages.len()).filter(|&i| published(site, i)).collect();
+    let site_newest = newest(site, &all);
+    for &i in &all {
+        let page = &site.pages[i];
+        if page.kind != PageKind::Page || page.section != "topics" {
+            continue;
+        }
+        let m = &page.meta;
+        let link = encode_url(&site.permalink(&page.path));
+        let summary = match m.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => s.to_string(),
+            None => first_words(&site.rendered.get(i).map(|r| r.text.as_str()).unwrap_or(""), 60),
+        };
+        // An undated topic takes the newest date of the site: Atom requires `updated`.
+        let updated = page_date(site, i).or(site_newest).unwrap_or_default();
+        entries.push(FeedEntry {
+            id: link.clone(),
+            title: m.title.clone(),
+            link,
+            published: m.date.as_ref().map(|d| d.0),
+            updated,
+            summary,
+            categories: m.tags.clone(),
+        });
+    }
+    let mut events: Vec<FeedEntry> = Vec::new();
+    for &i in &all {
+        let page = &site.pages[i];
+        let link = encode_url(&site.permalink(&page.path));
+        for t in &page.meta.timeline {
+            let date = first_day(&t.date);
+            // Stable across builds and across reordering of the timeline; changes only when the
+            // event itself is reworded, which readers may well want to see again.
+            let id = format!("{}#event-{}-{}", encode_url(&site.permalink("timeline/")), t.date.iso(), short_hash(&[&page.id, &t.date.iso(), &t.event]));
+            events.push(FeedEntry {
+                id,
+                title: first_words(&t.event, 16),
+                link: link.clone(),
+                published: Some(date),
+                updated: date,
+                summary: format!("{}: {} ({})", t.date.display(), t.event.trim(), page.meta.title),
+                categories: vec!["timeline".into()],
+            });
+        }
+    }
+    events.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    events.truncate(FEED_TIMELINE_LIMIT);
+    entries.extend(events);
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+
+    let feed_updated = entries.iter().map(|e| e.updated).max().or(site_newest).unwrap_or_default();
+    let c = &site.config;
+    let home = encode_url(&site.permalink(""));
+    let author = if c.publisher.trim().is_empty() { &c.title } else { &c.publisher };
+
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    let _ = writeln!(s, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", xml_escape(&c.language));
+    let _ = writeln!(s, "  <title>{}</title>", xml_escape(&c.title));
+    if !c.description.trim().is_empty() {
+        let _ = writeln!(s, "  <subtitle>{}</subtitle>", xml_escape(c.description.trim()));
+    }
+    let _ = writeln!(s, "  <id>{}</id>", xml_escape(&home));
+    let _ = writeln!(s, "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml_escape(&home));
+    let _ = writeln!(s, "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>", xml_escape(&encode_url(&site.permalink(FEED_FILE))));
+    let _ = writeln!(s, "  <updated>{}</updated>", atom_time(feed_updated));
+    let _ = writeln!(s, "  <author><name>{}</name></author>", xml_escape(author));
+    s.push_str("  <generator>bilat</generator>\n");
+    for e in &entries {
+        s.push_str("  <entry>\n");
+        let _ = writeln!(s, "    <title>{}</title>", xml_escape(&e.title));
+        let _ = writeln!(s, "    <id>{}</id>", xml_escape(&e.id));
+        let _ = writeln!(s, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml_escape(&e.link));
+        if let Some(p) = e.published {
+            let _ = writeln!(s, "    <published>{}</published>", atom_time(p));
+        }
+        let _ = writeln!(s, "    <updated>{}</updated>", atom_time(e.updated));
+        let _ = writeln!(s, "    <summary>{}</summary>", xml_escape(&e.summary));
+        for cat in &e.categories {
+            let _ = writeln!(s, "    <category term=\"{}\"/>", xml_escape(cat));
+        }
+        s.push_str("  </entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+/// Escapes text for XML element content and attribute values, and drops the characters XML 1.0
+/// forbids (control characters other than tab and newlines), which would make the file unparseable.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes what may not stand in a URL as-is (non-ASCII letters in slugs, spaces), leaving
+/// reserved characters and existing `%XX` escapes alone: sitemaps and feeds need plain-ASCII URLs.
+pub fn encode_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_xml() {
+        assert_eq!(xml_escape("a&b<c>\"d'\u{1}"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+    }
+
+    #[test]
+    fn encodes_urls() {
+        assert_eq!(encode_url("https://x.org/b/тег/a b/"), "https://x.org/b/%D1%82%D0%B5%D0%B3/a%20b/");
+        assert_eq!(encode_url("https://x.org/a%20b/?q=1#f"), "https://x.org/a%20b/?q=1#f");
+    }
+
+    #[test]
+    fn partial_dates_start_on_their_first_day() {
+        let d = PartialDate::parse("2023-12").map(|d| first_day(&d).to_string());
+        assert_eq!(d.as_deref(), Ok("2023-12-01"));
+    }
+}

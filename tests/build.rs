@@ -1,0 +1,195 @@
+//! The build pipeline end to end: fixture sites built by the real binary into temp dirs, and
+//! assertions on the files written (or, for invalid sites, on the errors and the untouched output).
+
+mod common;
+
+use common::*;
+use scraper::{Html, Selector};
+
+#[test]
+fn pages_get_pretty_urls_and_files_are_copied() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = snapshot(&out);
+    for f in [
+        "index.html",
+        "topics/index.html",
+        "topics/trade/index.html",
+        "topics/energy/index.html",
+        "topics/bundle/index.html",
+        "topics/bundle/photo.svg",
+        "topics/chart.svg",
+        "css/site.css",
+        "glossary/index.html",
+        "404.html",
+        "old/trade/index.html",
+        ".nojekyll",
+    ] {
+        assert!(files.contains_key(f), "missing {f}; have {:?}", files.keys());
+    }
+    assert!(!files.contains_key("topics/draft/index.html"), "drafts are left out by default");
+    let alias = read(&out, "old/trade/index.html");
+    assert!(alias.contains("url=/sub/topics/trade/"), "{alias}");
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(summary.contains("built") && summary.contains("pages"), "{summary}");
+}
+
+#[test]
+fn drafts_are_built_with_the_flag() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &["--drafts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("topics/draft/index.html").exists());
+}
+
+#[test]
+fn headings_get_unique_ids_and_links_are_rewritten() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    assert!(build(&root, &out, &[]).status.success());
+    let html = read(&out, "topics/trade/index.html");
+    let doc = Html::parse_document(&html);
+    let ids: Vec<String> = doc
+        .select(&Selector::parse("h2").expect("selector"))
+        .filter_map(|h| h.value().attr("id").map(str::to_string))
+        .collect();
+    assert_eq!(ids, ["overview", "overview-1"]);
+    let hrefs: Vec<String> = doc
+        .select(&Selector::parse("a").expect("selector"))
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert!(hrefs.contains(&"/sub/topics/energy/#pipelines".to_string()), "{hrefs:?}");
+    assert!(hrefs.contains(&"/sub/topics/bundle/".to_string()), "{hrefs:?}");
+    assert!(hrefs.contains(&"#src-s2".to_string()), "citation links to the source list: {hrefs:?}");
+    assert!(hrefs.contains(&"/sub/glossary/#fta".to_string()), "glossary auto-link: {hrefs:?}");
+    // Only the first mention of a glossary term is linked.
+    assert_eq!(hrefs.iter().filter(|h| *h == "/sub/glossary/#fta").count(), 1);
+    let img = doc.select(&Selector::parse("img").expect("selector")).next().expect("img");
+    assert_eq!(img.value().attr("src"), Some("/sub/topics/chart.svg"));
+    assert!(html.contains("<div class=raw>raw html kept</div>"), "raw HTML is kept");
+    assert!(doc.select(&Selector::parse("table td").expect("selector")).count() == 2, "tables render");
+    assert!(doc.select(&Selector::parse("#fn-1").expect("selector")).next().is_some(), "footnote ids are prefixed");
+}
+
+#[test]
+fn minified_output_is_valid_parseable_html() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    assert!(build(&root, &out, &[]).status.success());
+    for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html") && !p.starts_with("old/")) {
+        let html = String::from_utf8(bytes).expect("utf8");
+        assert!(html.to_lowercase().starts_with("<!doctype html>"), "{path} keeps its doctype");
+        assert!(!html.contains("\n  "), "{path} is minified");
+        let doc = Html::parse_document(&html);
+        assert!(doc.errors.is_empty(), "{path} parses without errors: {:?}", doc.errors);
+        let h1 = doc.select(&Selector::parse("h1").expect("selector")).count();
+        assert_eq!(h1, 1, "{path} has one h1");
+        assert!(html.contains("</body></html>"), "{path} keeps closing tags");
+    }
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let (tmp, root) = site_copy("sites/basic");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    assert!(build(&root, &a, &[]).status.success());
+    assert!(build(&root, &b, &[]).status.success());
+    assert_eq!(snapshot(&a), snapshot(&b));
+}
+
+#[test]
+fn rebuild_removes_stale_files_and_keeps_git_and_cname() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    assert!(build(&root, &out, &[]).status.success());
+    std::fs::write(out.join("stale.html"), "old").expect("write");
+    std::fs::create_dir_all(out.join(".git")).expect("mkdir");
+    std::fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").expect("write");
+    std::fs::write(out.join("CNAME"), "example.org\n").expect("write");
+    std::fs::remove_file(root.join("content/topics/energy.md")).expect("rm");
+    std::fs::write(root.join("content/topics/trade.md"), read(&root, "content/topics/trade.md").replace("related: [energy]", "").replace("[energy](energy.md#pipelines)", "energy")).expect("write");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("stale.html").exists());
+    assert!(!out.join("topics/energy/index.html").exists());
+    assert_eq!(read(&out, ".git/HEAD"), "ref: refs/heads/gh-pages\n");
+    assert_eq!(read(&out, "CNAME"), "example.org\n");
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| n.to_string_lossy().contains("bilat")).collect();
+    assert!(leftovers.is_empty(), "no staging dirs left: {leftovers:?}");
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_byte_for_byte() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    assert!(build(&root, &out, &[]).status.success());
+    let before = snapshot(&out);
+    std::fs::write(root.join("content/topics/energy.md"), "---\ntitle: [unclosed\n---\n").expect("write");
+    let o = build(&root, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("content/topics/energy.md:2"), "{}", stderr(&o));
+    assert_eq!(before, snapshot(&out));
+}
+
+#[test]
+fn every_invalid_site_fails_with_file_line_and_message() {
+    let dir = fixture("sites_invalid");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("ls").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    cases.sort();
+    assert!(cases.len() >= 15, "the invalid fixtures are all there");
+    for case in cases {
+        let name = case.file_name().expect("name").to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("site");
+        copy_dir(&case, &root);
+        let out = tmp.path().join("public");
+        std::fs::create_dir_all(&out).expect("mkdir");
+        std::fs::write(out.join("previous.html"), "the last good build").expect("write");
+        let before = snapshot(&out);
+        let o = build(&root, &out, &[]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: exit code 1\n{err}");
+        assert!(!err.contains("panicked"), "{name}: no panic\n{err}");
+        let expected = std::fs::read_to_string(case.join("expected.txt")).expect("expected.txt");
+        for line in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            assert!(err.contains(line), "{name}: stderr should contain {line:?}\n--- stderr ---\n{err}");
+        }
+        assert_eq!(before, snapshot(&out), "{name}: output untouched");
+    }
+}
+
+#[test]
+fn output_dirs_that_would_destroy_the_site_are_refused() {
+    let (tmp, root) = site_copy("sites/basic");
+    let before = snapshot(&root);
+    for bad in [root.clone(), root.join("content"), root.join("layouts"), root.join("assets"), root.join("content/topics/x"), tmp.path().to_path_buf()] {
+        let o = build(&root, &bad, &[]);
+        assert_eq!(o.status.code(), Some(1), "{}", bad.display());
+        assert!(stderr(&o).contains("refusing"), "{}", stderr(&o));
+    }
+    assert_eq!(before, snapshot(&root), "nothing in the site was touched");
+}
+
+#[test]
+fn base_url_flag_overrides_site_yaml() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &["--base-url", "https://owner.github.io/other/"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = read(&out, "topics/trade/index.html");
+    assert!(html.contains("/other/topics/energy/#pipelines"), "{html}");
+    assert!(!html.contains("/sub/"), "{html}");
+}
+
+#[test]
+fn the_repository_site_builds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("public");
+    let o = build(root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("topics/trade/index.html").exists());
+}

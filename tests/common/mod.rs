@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: copying fixture sites, running the real binary,
+//! and snapshotting an output dir.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+}
+
+/// Copies a directory tree (fixtures are edited by tests, never in place).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk fixture");
+        let rel = entry.path().strip_prefix(from).expect("prefix");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// A fresh copy of a fixture site in a temp dir.
+pub fn site_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    copy_dir(&fixture(name), &root);
+    (tmp, root)
+}
+
+pub fn bilat(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bilat")).args(args).output().expect("run bilat")
+}
+
+pub fn build(root: &Path, output: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["build", "--root", root.to_str().expect("utf8"), "--output", output.to_str().expect("utf8")];
+    args.extend_from_slice(extra);
+    bilat(&args)
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut map = BTreeMap::new();
+    if !dir.exists() {
+        return map;
+    }
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk output");
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+            map.insert(rel, std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    map
+}
+
+pub fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+}
