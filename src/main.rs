@@ -28,6 +28,22 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Check the site without writing it: everything `build` checks, plus internal links, anchors,
+    /// titles, drafts and overdue items. Exits 1 on any error.
+    Check {
+        /// The site's root folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Override base_url from site.yaml, as for `build`
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Treat warnings (drafts, overdue `next` items) as errors
+        #[arg(long)]
+        strict: bool,
+        /// Also check http(s) links on their servers (cached in .bilat-cache/)
+        #[arg(long)]
+        external: bool,
+    },
     /// Create new content
     New {
         #[command(subcommand)]
@@ -91,6 +107,20 @@ fn main() -> ExitCode {
                     report.files,
                     report.elapsed.as_millis()
                 );
+            })
+        }
+        Command::Check { root, base_url, strict, external } => {
+            let opts = bilat::check::CheckOptions { base_url, strict, external, ..bilat::check::CheckOptions::new(root) };
+            bilat::check::check(&opts).map(|report| {
+                // Under GitHub Actions, workflow commands turn each problem into an annotation.
+                let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+                print!("{}", report.render(github));
+                eprintln!("{}", report.summary());
+                if !report.passed() {
+                    use std::io::Write;
+                    let _ = std::io::stdout().flush();
+                    std::process::exit(1);
+                }
             })
         }
         Command::New { what: NewKind::Topic { slug, root } } => bilat::scaffold::new_topic(&root, &slug).map(|path| {

@@ -291,8 +291,15 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 rest = &rest[start + 2..];
                 continue;
             }
-            self.plain(&rest[..start], events, link_terms);
+            // Keep a citation on the line of the word it supports: a phone must not wrap `[n]` alone.
+            let before = &rest[..start];
+            let trimmed = before.trim_end_matches(' ');
+            self.plain(trimmed, events, link_terms);
             let mut html = String::new();
+            if trimmed.len() < before.len() {
+                html.push('\u{a0}');
+                self.out.text.push(' ');
+            }
             for id in ids {
                 if !self.ctx.sources.contains(id) {
                     let help = crate::text::did_you_mean(id, self.ctx.sources.ids()).map(|b| format!("did you mean `{b}`?"))

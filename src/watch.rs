@@ -1,0 +1,914 @@
+//! `bilat watch`: keeps the site in memory and rebuilds it on every change to its sources.
+//!
+//! [`Watcher`] is the incremental engine. It knows nothing about file system events: it is given
+//! changed paths ([`Watcher::apply_changes`], which the benchmark calls directly), finds out which
+//! files really changed by content hash, re-reads and re-renders only what depends on them, and
+//! writes only the output files whose bytes changed. [`EventLoop`] connects it to notify: it
+//! watches the sources (never the output dir), drops editor temp files, coalesces bursts into one
+//! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
+
+use crate::content::{self, Page, PageKind, CONTENT_DIR};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::markdown::Rendered;
+use crate::render::{Helpers, Templates, LAYOUTS_DIR};
+use crate::site::{BuildOptions, Job, Output, Site, ASSETS_DIR};
+use crate::views::{self, Views};
+use notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The folders of a site that are watched recursively.
+pub const WATCHED_DIRS: [&str; 3] = [CONTENT_DIR, LAYOUTS_DIR, ASSETS_DIR];
+
+/// How much work a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildKind {
+    /// The files named had the same content as before: nothing was done.
+    Skipped,
+    /// Only what depends on the changed files was re-rendered.
+    Incremental,
+    /// The whole site was loaded and rendered again (site.yaml, registries, added or removed files).
+    Full,
+}
+
+/// What one rebuild did.
+#[derive(Debug, Clone)]
+pub struct RebuildReport {
+    pub kind: RebuildKind,
+    /// Source files whose content changed, relative to the site root.
+    pub changed: Vec<PathBuf>,
+    /// Output files rendered (before comparing with what is on disk).
+    pub rendered: usize,
+    /// Output files written because their bytes changed, relative to the output dir.
+    pub written: Vec<String>,
+    /// Output files removed because the site no longer produces them.
+    pub deleted: Vec<String>,
+    /// Set when only stylesheets changed: their output paths, so a browser can swap them in place.
+    pub css_only: Vec<String>,
+    /// Every warning of the site as it now stands.
+    pub warnings: Vec<Diagnostic>,
+    pub elapsed: Duration,
+}
+
+impl RebuildReport {
+    fn new(kind: RebuildKind) -> Self {
+        RebuildReport {
+            kind,
+            changed: Vec::new(),
+            rendered: 0,
+            written: Vec::new(),
+            deleted: Vec::new(),
+            css_only: Vec::new(),
+            warnings: Vec::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The one line `watch` and `serve` print: what changed, what was re-rendered, how long it took.
+    pub fn summary(&self) -> String {
+        let what = describe_changes(&self.changed);
+        let how = match self.kind {
+            RebuildKind::Skipped => return format!("{what}: no content changed, nothing to do"),
+            RebuildKind::Incremental => "re-rendered",
+            RebuildKind::Full => "full rebuild, rendered",
+        };
+        let mut line = format!(
+            "{what}: {how} {} file{}, wrote {}",
+            self.rendered,
+            plural(self.rendered),
+            self.written.len()
+        );
+        if !self.deleted.is_empty() {
+            line.push_str(&format!(", removed {}", self.deleted.len()));
+        }
+        line.push_str(&format!(" in {} ms", self.elapsed.as_millis()));
+        line
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `content/topics/trade.md changed`, or a count when a checkout touched many files.
+pub fn describe_changes(changed: &[PathBuf]) -> String {
+    match changed {
+        [] => "rebuild".to_string(),
+        [one] => format!("{} changed", one.display()),
+        [a, b] => format!("{} and {} changed", a.display(), b.display()),
+        [first, rest @ ..] => format!("{} and {} other files changed", first.display(), rest.len()),
+    }
+}
+
+/// What a successful build keeps in memory.
+struct State {
+    site: Site,
+    templates: Templates,
+    views: Views,
+}
+
+/// The incremental engine: the site in memory plus what was last written.
+pub struct Watcher {
+    opts: BuildOptions,
+    root: PathBuf,
+    /// `root` resolved, to relate notify's absolute paths to the site.
+    root_abs: PathBuf,
+    output: PathBuf,
+    state: Option<State>,
+    /// Content hash of every source file (relative to the root) as of the last good build.
+    inputs: HashMap<PathBuf, u64>,
+    /// Files of a failed rebuild, tried again with the next change.
+    pending: BTreeSet<PathBuf>,
+    /// Hash of every output file as last written (relative to the output dir).
+    written: HashMap<String, u64>,
+    failed: bool,
+}
+
+/// Files that are not sources even inside a watched folder: editor swap, backup and lock files.
+fn is_ignored(rel: &Path) -> bool {
+    rel.components().any(|c| match c {
+        Component::Normal(name) => content::is_ignored_name(&name.to_string_lossy()),
+        _ => true,
+    })
+}
+
+/// Whether a path relative to the site root is one of the site's sources.
+fn is_source(rel: &Path) -> bool {
+    let mut comps = rel.components();
+    let first = match comps.next() {
+        Some(Component::Normal(f)) => f.to_string_lossy(),
+        _ => return false,
+    };
+    let watched = if first == crate::config::CONFIG_FILE {
+        comps.next().is_none()
+    } else {
+        WATCHED_DIRS.contains(&first.as_ref())
+    };
+    watched && !is_ignored(rel)
+}
+
+fn hash_file(path: &Path) -> Option<u64> {
+    // A directory or a missing file has no content; both read as "absent".
+    std::fs::read(path).ok().map(|b| crate::output::hash(&b))
+}
+
+fn to_slash(p: &Path) -> String {
+    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Every source file under `dir` (relative to the root), as the loaders see them.
+fn walk_sources(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !content::is_ignored_name(&e.file_name().to_string_lossy()))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect()
+}
+
+/// What a set of changed files asks for.
+#[derive(Default)]
+struct Plan {
+    full: bool,
+    /// Content pages to re-read, by index into `Site::pages`.
+    pages: Vec<usize>,
+    /// Non-Markdown files under content/ to copy (output path, file).
+    statics: Vec<(String, PathBuf)>,
+    /// Files under assets/ to copy (output path, file).
+    assets: Vec<(String, PathBuf)>,
+    layouts: bool,
+}
+
+impl Watcher {
+    /// Prepares to build `opts` into its output dir. Refuses output dirs inside the sources.
+    pub fn new(opts: BuildOptions) -> Result<Watcher> {
+        let output = opts.output_dir();
+        crate::output::check_output_dir(&opts.root, &output)?;
+        let root = opts.root.clone();
+        let root_abs = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
+        Ok(Watcher {
+            opts,
+            root,
+            root_abs,
+            output,
+            state: None,
+            inputs: HashMap::new(),
+            pending: BTreeSet::new(),
+            written: HashMap::new(),
+            failed: false,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root_abs
+    }
+
+    pub fn output_dir(&self) -> &Path {
+        &self.output
+    }
+
+    /// The base path of the last good build, if there is one.
+    pub fn base_path(&self) -> Option<&str> {
+        self.state.as_ref().map(|s| s.site.base_path.as_str())
+    }
+
+    /// Whether the last rebuild failed (the output still holds the build before it).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    /// The files of the last failed rebuild, relative to the root.
+    pub fn pending(&self) -> Vec<PathBuf> {
+        self.pending.iter().cloned().collect()
+    }
+
+    /// Loads, renders and writes the whole site. On error the output dir is left as it was and
+    /// the next change tries again.
+    pub fn build_all(&mut self) -> Result<RebuildReport> {
+        let start = Instant::now();
+        let result = self.full();
+        self.finish(start, Vec::new(), result)
+    }
+
+    /// Rebuilds after `paths` changed (absolute, or relative to the root). Paths that are not
+    /// sources, and files whose content did not change, are ignored.
+    pub fn apply_changes(&mut self, paths: &[PathBuf]) -> Result<RebuildReport> {
+        let start = Instant::now();
+        let mut candidates = std::mem::take(&mut self.pending);
+        for p in paths {
+            if let Some(rel) = self.relative(p) {
+                if is_source(&rel) {
+                    candidates.insert(rel);
+                }
+            }
+        }
+        let files = self.expand(candidates);
+        let changed: Vec<(PathBuf, Option<u64>)> = files
+            .into_par_iter()
+            .filter_map(|rel| {
+                let now = hash_file(&self.root.join(&rel));
+                (self.inputs.get(&rel).copied() != now).then_some((rel, now))
+            })
+            .collect();
+        let mut changed_paths: Vec<PathBuf> = changed.iter().map(|(p, _)| p.clone()).collect();
+        changed_paths.sort();
+        if changed.is_empty() && !self.failed && self.state.is_some() {
+            let mut report = RebuildReport::new(RebuildKind::Skipped);
+            report.elapsed = start.elapsed();
+            return Ok(report);
+        }
+        let plan = self.plan(&changed);
+        let result = if plan.full || self.state.is_none() {
+            self.full()
+        } else {
+            match self.incremental(&plan) {
+                Ok(Some(report)) => {
+                    for (rel, h) in &changed {
+                        match h {
+                            Some(h) => self.inputs.insert(rel.clone(), *h),
+                            None => self.inputs.remove(rel),
+                        };
+                    }
+                    Ok(report)
+                }
+                Ok(None) => self.full(),
+                Err(e) => Err(e),
+            }
+        };
+        if result.is_err() {
+            self.pending = changed_paths.iter().cloned().collect();
+        }
+        self.finish(start, changed_paths, result)
+    }
+
+    fn finish(&mut self, start: Instant, changed: Vec<PathBuf>, result: Result<RebuildReport>) -> Result<RebuildReport> {
+        self.failed = result.is_err();
+        result.map(|mut r| {
+            r.changed = changed;
+            r.elapsed = start.elapsed();
+            r
+        })
+    }
+
+    /// The path relative to the site root, if it is inside it.
+    fn relative(&self, p: &Path) -> Option<PathBuf> {
+        if let Ok(rel) = p.strip_prefix(&self.root_abs) {
+            return Some(rel.to_path_buf());
+        }
+        if let Ok(rel) = p.strip_prefix(&self.root) {
+            return Some(rel.to_path_buf());
+        }
+        if p.is_relative() {
+            return Some(p.to_path_buf());
+        }
+        // A path through a symlink to the root, or a root given through one.
+        let parent = p.parent()?;
+        let resolved = std::fs::canonicalize(parent).ok()?.join(p.file_name()?);
+        resolved.strip_prefix(&self.root_abs).ok().map(Path::to_path_buf)
+    }
+
+    /// Turns folders (created, renamed, deleted) into the files they hold and held.
+    fn expand(&self, candidates: BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+        let mut files = BTreeSet::new();
+        for rel in candidates {
+            let abs = self.root.join(&rel);
+            if abs.is_dir() {
+                files.extend(walk_sources(&self.root, &abs).into_iter().filter(|f| is_source(f)));
+                files.extend(self.inputs.keys().filter(|k| k.starts_with(&rel) && **k != rel).cloned());
+            } else {
+                if !abs.exists() {
+                    files.extend(self.inputs.keys().filter(|k| k.starts_with(&rel) && **k != rel).cloned());
+                }
+                files.insert(rel);
+            }
+        }
+        files
+    }
+
+    /// Decides what each changed file asks for; anything that changes the set of pages or the
+    /// registries is a full rebuild.
+    fn plan(&self, changed: &[(PathBuf, Option<u64>)]) -> Plan {
+        let mut plan = Plan::default();
+        let Some(state) = &self.state else {
+            plan.full = true;
+            return plan;
+        };
+        let site = &state.site;
+        for (rel, now) in changed {
+            let comps: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let rest = comps.get(1..).map(|r| r.join("/")).unwrap_or_default();
+            let exists = now.is_some();
+            match comps.first().map(String::as_str) {
+                Some(CONTENT_DIR) if exists && comps.get(1).is_some_and(|c| c != crate::registry::DATA_DIR) => {
+                    if rest.ends_with(".md") {
+                        match site.by_content_path.get(&rest) {
+                            Some(&i) => plan.pages.push(i),
+                            None => plan.full = true,
+                        }
+                    } else if site.static_files.iter().any(|f| f.rel == rest) {
+                        plan.statics.push((rest, self.root.join(rel)));
+                    } else {
+                        plan.full = true;
+                    }
+                }
+                Some(LAYOUTS_DIR) => plan.layouts = true,
+                Some(ASSETS_DIR) if exists && site.assets.iter().any(|f| f.rel == rest) => {
+                    plan.assets.push((rest, self.root.join(rel)));
+                }
+                _ => plan.full = true,
+            }
+        }
+        plan
+    }
+
+    /// Loads and renders everything, then writes what changed and removes what is gone.
+    fn full(&mut self) -> Result<RebuildReport> {
+        // Hash before reading, so an edit made during the build is seen as a change afterwards.
+        let inputs = self.scan_inputs();
+        let site = Site::load(&self.opts)?;
+        let templates = site.templates()?;
+        let views = views::build(&site);
+        let jobs = site.jobs(&views, &templates);
+        let mut outputs = site.render(&templates, &views, &jobs)?;
+        let rendered = outputs.len();
+        let copies: Vec<Result<Output>> = site
+            .static_files
+            .par_iter()
+            .chain(site.assets.par_iter())
+            .map(|f| {
+                std::fs::read(&f.file)
+                    .map(|bytes| Output { path: f.rel.clone(), bytes })
+                    .map_err(|e| Error::io(&f.file, e))
+            })
+            .collect();
+        for c in copies {
+            outputs.push(c?);
+        }
+        let mut report = RebuildReport::new(RebuildKind::Full);
+        report.rendered = rendered;
+        if self.state.is_none() && self.written.is_empty() {
+            // First build: stage and swap in the whole dir, which also clears what an older
+            // build left there.
+            crate::output::write_site(&self.output, &outputs, &[])?;
+            self.written = outputs.iter().map(|o| (o.path.clone(), crate::output::hash(&o.bytes))).collect();
+            report.written = outputs.iter().map(|o| o.path.clone()).collect();
+        } else {
+            report.written = crate::output::write_changed(&self.output, &outputs, &mut self.written)?;
+            let produced: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+            let stale: Vec<String> = self.written.keys().filter(|k| !produced.contains(k.as_str())).cloned().collect();
+            report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
+        }
+        report.warnings = site.warnings.clone();
+        self.state = Some(State { site, templates, views });
+        self.inputs = inputs;
+        self.pending.clear();
+        Ok(report)
+    }
+
+    /// Content hashes of every source file.
+    fn scan_inputs(&self) -> HashMap<PathBuf, u64> {
+        let mut files: Vec<PathBuf> = WATCHED_DIRS
+            .iter()
+            .flat_map(|d| walk_sources(&self.root, &self.root.join(d)))
+            .collect();
+        files.push(PathBuf::from(crate::config::CONFIG_FILE));
+        files
+            .into_par_iter()
+            .filter_map(|rel| hash_file(&self.root.join(&rel)).map(|h| (rel, h)))
+            .collect()
+    }
+
+}
+
+/// Removes output files (and folders left empty) the site no longer produces.
+fn delete_outputs(output: &Path, written: &mut HashMap<String, u64>, paths: Vec<String>) -> Result<Vec<String>> {
+        let mut deleted = Vec::new();
+        for rel in paths {
+            written.remove(&rel);
+            let path = output.join(&rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => deleted.push(rel),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+            let mut dir = path.parent();
+            while let Some(d) = dir {
+                // Stops at the first folder that still holds something (remove_dir refuses).
+                if d == output || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
+        }
+        Ok(deleted)
+}
+
+impl Watcher {
+
+    /// Re-renders what the changed files reach. `Ok(None)` means the edit changed the site's
+    /// structure (a page became a draft, its aliases changed) and needs a full rebuild.
+    fn incremental(&mut self, plan: &Plan) -> Result<Option<RebuildReport>> {
+        let Some(state) = self.state.as_mut() else {
+            return Ok(None);
+        };
+        let root = &self.root;
+        let content_dir = root.join(CONTENT_DIR);
+
+        // 1. Everything that can fail before the model is touched.
+        let mut diags = Diagnostics::default();
+        let loaded: Vec<(usize, std::result::Result<Page, Diagnostic>)> = plan
+            .pages
+            .par_iter()
+            .map(|&i| (i, content::load_page(root, &content_dir, &state.site.pages[i].file)))
+            .collect();
+        let mut new_pages = Vec::with_capacity(loaded.len());
+        for (i, r) in loaded {
+            match r {
+                Ok(p) => {
+                    let old = &state.site.pages[i];
+                    if (p.meta.draft && !self.opts.drafts) || p.meta.aliases != old.meta.aliases {
+                        return Ok(None);
+                    }
+                    new_pages.push((i, p));
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        if diags.has_errors() {
+            return Err(Error::Build(diags.sorted()));
+        }
+        let read = |(rel, file): &(String, PathBuf)| -> Result<Output> {
+            std::fs::read(file).map(|bytes| Output { path: rel.clone(), bytes }).map_err(|e| Error::io(file, e))
+        };
+        let mut copies: Vec<Output> = plan.statics.iter().chain(&plan.assets).map(read).collect::<Result<_>>()?;
+        let mut asset_hashes = state.site.asset_hashes.clone();
+        let mut hashes_changed = false;
+        for (rel, _) in &plan.assets {
+            if let Some(c) = copies.iter().find(|c| &c.path == rel) {
+                let h = crate::site::short_hash(&c.bytes);
+                if asset_hashes.get(rel) != Some(&h) {
+                    asset_hashes.insert(rel.clone(), h);
+                    hashes_changed = true;
+                }
+            }
+        }
+        // asset() bakes each asset's hash into the URLs it returns, so a new hash means new templates.
+        let new_templates = if plan.layouts || hashes_changed {
+            let helpers = Helpers {
+                base_path: state.site.base_path.clone(),
+                base_url: state.site.base_url.clone(),
+                asset_hashes: asset_hashes.clone(),
+            };
+            let t = Templates::load(root, helpers, &mut diags);
+            diags.into_result()?;
+            Some(t.ok_or_else(|| Error::Build(vec![Diagnostic::error(LAYOUTS_DIR, None, "templates failed to load")]))?)
+        } else {
+            None
+        };
+
+        // 2. Swap the new pages in, keeping the old ones to put back if the edit does not build.
+        let edited: Vec<usize> = new_pages.iter().map(|(i, _)| *i).collect();
+        let mut old_pages: Vec<(usize, Page, Rendered)> = Vec::with_capacity(edited.len());
+        for (i, p) in new_pages {
+            let old = std::mem::replace(&mut state.site.pages[i], p);
+            old_pages.push((i, old, Rendered::default()));
+        }
+        let rendered = state.site.render_markdown_of(&edited);
+        for ((i, _, old_r), r) in old_pages.iter_mut().zip(rendered) {
+            *old_r = std::mem::replace(&mut state.site.rendered[*i], r);
+        }
+        let rollback = |site: &mut Site, old: Vec<(usize, Page, Rendered)>| {
+            for (i, p, r) in old {
+                site.pages[i] = p;
+                site.rendered[i] = r;
+            }
+        };
+        let mut diags = Diagnostics::default();
+        state.site.check_references(&mut diags);
+        state.site.check_rendered(&mut diags);
+        let warnings = match diags.into_result() {
+            Ok(w) => w,
+            Err(e) => {
+                rollback(&mut state.site, old_pages);
+                return Err(e);
+            }
+        };
+
+        // 3. Render what the edit reaches.
+        let new_views = views::build(&state.site);
+        let templates = new_templates.as_ref().unwrap_or(&state.templates);
+        let all_jobs = state.site.jobs(&new_views, templates);
+        let jobs: Vec<Job> = if new_templates.is_some() {
+            all_jobs
+        } else {
+            select_jobs(&state.site, &state.views, &new_views, templates, &edited, all_jobs)
+        };
+        let outputs = match state.site.render(templates, &new_views, &jobs) {
+            Ok(o) => o,
+            Err(e) => {
+                rollback(&mut state.site, old_pages);
+                return Err(e);
+            }
+        };
+
+        // 4. Commit and write.
+        let mut stale: Vec<String> = Vec::new();
+        if new_templates.is_some() {
+            let produced: HashSet<&str> = outputs
+                .iter()
+                .map(|o| o.path.as_str())
+                .chain(state.site.static_files.iter().chain(&state.site.assets).map(|f| f.rel.as_str()))
+                .collect();
+            stale = self.written.keys().filter(|k| !produced.contains(k.as_str())).cloned().collect();
+        } else {
+            let now: HashSet<&str> = new_views.tags.iter().map(|(n, _)| n.as_str()).collect();
+            for (name, _) in &state.views.tags {
+                if !now.contains(name.as_str()) {
+                    stale.push(format!("tags/{}/index.html", crate::text::slugify(name)));
+                }
+            }
+        }
+        state.views = new_views;
+        state.site.asset_hashes = asset_hashes;
+        state.site.warnings = warnings.clone();
+        if let Some(t) = new_templates {
+            state.templates = t;
+        }
+        let css_only: Vec<String> = if plan.pages.is_empty() && plan.statics.is_empty() && !plan.layouts && !plan.assets.is_empty() && plan.assets.iter().all(|(rel, _)| rel.ends_with(".css")) {
+            plan.assets.iter().map(|(rel, _)| rel.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut report = RebuildReport::new(RebuildKind::Incremental);
+        report.rendered = outputs.len();
+        copies.extend(outputs);
+        report.written = crate::output::write_changed(&self.output, &copies, &mut self.written)?;
+        report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
+        report.css_only = css_only;
+        report.warnings = warnings;
+        Ok(Some(report))
+    }
+}
+
+/// The jobs whose output can depend on the edited pages.
+fn select_jobs(site: &Site, old: &Views, new: &Views, templates: &Templates, edited: &[usize], all: Vec<Job>) -> Vec<Job> {
+    let explainer_changed = old.explainer != new.explainer;
+    let changed_ids: HashSet<&str> = edited
+        .iter()
+        .filter(|&&i| old.summaries.get(i) != new.summaries.get(i))
+        .map(|&i| site.pages[i].id.as_str())
+        .collect();
+    let uses_explainer = |i: usize| templates.uses_explainer.get(site.layout_of(i)).copied().unwrap_or(true);
+    all.into_iter()
+        .filter(|job| match job {
+            Job::Page(i) => {
+                edited.contains(i)
+                    || (explainer_changed && uses_explainer(*i))
+                    || (!changed_ids.is_empty()
+                        && (site.pages[*i].kind != PageKind::Page
+                            || site.pages[*i].meta.related.iter().any(|r| changed_ids.contains(r.as_str()))))
+            }
+            // A redirect holds only the page's URL, which an edit to the page cannot change.
+            Job::Alias { .. } => false,
+            Job::Generated { .. } | Job::Tag(_) => explainer_changed,
+            // Site-wide files (search index, feeds, sitemaps) read every page and are cheap.
+            _ => true,
+        })
+        .collect()
+}
+
+/// A message to the event loop.
+enum Msg {
+    Events(DebounceEventResult),
+    Stop,
+}
+
+/// Stops a running [`EventLoop`] from another thread (the Ctrl-C handler).
+#[derive(Clone)]
+pub struct Stopper(mpsc::Sender<Msg>);
+
+impl Stopper {
+    pub fn stop(&self) {
+        let _ = self.0.send(Msg::Stop);
+    }
+}
+
+enum AnyDebouncer {
+    Native(Debouncer<notify::RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<notify::PollWatcher, NoCache>),
+}
+
+impl AnyDebouncer {
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            AnyDebouncer::Native(d) => d.watch(path, mode),
+            AnyDebouncer::Poll(d) => d.watch(path, mode),
+        }
+    }
+}
+
+/// What the event loop tells its owner after each batch of changes.
+pub enum Outcome<'a> {
+    Rebuilt(&'a RebuildReport),
+    Failed { changed: Vec<PathBuf>, error: &'a Error },
+    /// The file watcher reported a problem (it keeps running).
+    WatchError(String),
+}
+
+/// How long the debouncer waits for a file to settle.
+const DEBOUNCE: Duration = Duration::from_millis(80);
+/// Further batches arriving within this window join the current rebuild.
+const QUIET: Duration = Duration::from_millis(60);
+/// A burst is cut into rebuilds at most this long apart, so a never-ending stream of writes
+/// still shows progress.
+const MAX_COALESCE: Duration = Duration::from_secs(2);
+
+/// The notify side of `watch` and `serve`: file system events in, rebuilds out.
+pub struct EventLoop {
+    tx: mpsc::Sender<Msg>,
+    rx: mpsc::Receiver<Msg>,
+    debouncer: AnyDebouncer,
+    root: PathBuf,
+    watched: HashSet<PathBuf>,
+}
+
+/// A clear message for the usual ways a watch fails to start.
+fn watch_error(e: &notify::Error, path: &Path) -> Error {
+    let enospc = matches!(e.kind, notify::ErrorKind::MaxFilesWatch)
+        || matches!(&e.kind, notify::ErrorKind::Io(io) if io.raw_os_error() == Some(28));
+    if enospc {
+        Error::Watch(format!(
+            "cannot watch {}: the system ran out of inotify watches (\"No space left on device\"). \
+             Raise the limit, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, or run with --poll",
+            path.display()
+        ))
+    } else {
+        Error::Watch(format!("cannot watch {}: {e}", path.display()))
+    }
+}
+
+impl EventLoop {
+    /// Starts watching the site's sources under `root`. With `poll`, files are polled and compared
+    /// by content, for network mounts and VMs where change notifications do not arrive.
+    pub fn start(root: &Path, poll: bool) -> Result<EventLoop> {
+        let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        let (tx, rx) = mpsc::channel();
+        let handler_tx = tx.clone();
+        let handler = move |r: DebounceEventResult| {
+            let _ = handler_tx.send(Msg::Events(r));
+        };
+        let debouncer = if poll {
+            let config = notify::Config::default()
+                .with_poll_interval(Duration::from_millis(500))
+                .with_compare_contents(true);
+            notify_debouncer_full::new_debouncer_opt::<_, notify::PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config)
+                .map(AnyDebouncer::Poll)
+        } else {
+            notify_debouncer_full::new_debouncer(DEBOUNCE, None, handler).map(AnyDebouncer::Native)
+        }
+        .map_err(|e| watch_error(&e, &root))?;
+        let mut ev = EventLoop { tx, rx, debouncer, root, watched: HashSet::new() };
+        // The root itself, not recursively: site.yaml (which editors replace by rename, which
+        // would orphan a watch on the file) and the creation of content/, layouts/, assets/.
+        let root = ev.root.clone();
+        ev.debouncer.watch(&root, RecursiveMode::NonRecursive).map_err(|e| watch_error(&e, &root))?;
+        ev.watch_dirs()?;
+        Ok(ev)
+    }
+
+    /// Watches the source folders that exist and are not watched yet.
+    fn watch_dirs(&mut self) -> Result<()> {
+        for d in WATCHED_DIRS {
+            let dir = self.root.join(d);
+            if dir.is_dir() && !self.watched.contains(&dir) {
+                self.debouncer.watch(&dir, RecursiveMode::Recursive).map_err(|e| watch_error(&e, &dir))?;
+                self.watched.insert(dir);
+            } else if !dir.is_dir() {
+                self.watched.remove(&dir);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn stopper(&self) -> Stopper {
+        Stopper(self.tx.clone())
+    }
+
+    /// Rebuilds on every change until stopped; calls `on` after each rebuild that did something.
+    pub fn run(mut self, watcher: &mut Watcher, mut on: impl FnMut(&Watcher, Outcome<'_>)) {
+        let mut stop = false;
+        while !stop {
+            let mut paths: Vec<PathBuf> = Vec::new();
+            let mut errors: Vec<String> = Vec::new();
+            match self.rx.recv() {
+                Ok(Msg::Events(r)) => collect(r, &mut paths, &mut errors),
+                Ok(Msg::Stop) | Err(_) => break,
+            }
+            // Coalesce: a checkout or a save-all arrives as many batches in quick succession.
+            let burst_start = Instant::now();
+            while burst_start.elapsed() < MAX_COALESCE {
+                match self.rx.recv_timeout(QUIET) {
+                    Ok(Msg::Events(r)) => collect(r, &mut paths, &mut errors),
+                    Ok(Msg::Stop) => {
+                        stop = true;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            for e in errors {
+                on(watcher, Outcome::WatchError(e));
+            }
+            if paths.iter().any(|p| p.parent() == Some(self.root.as_path())) {
+                if let Err(e) = self.watch_dirs() {
+                    on(watcher, Outcome::WatchError(e.to_string()));
+                }
+            }
+            if paths.is_empty() || stop {
+                continue;
+            }
+            match watcher.apply_changes(&paths) {
+                Ok(report) if report.kind == RebuildKind::Skipped => {}
+                Ok(report) => on(watcher, Outcome::Rebuilt(&report)),
+                Err(error) => {
+                    let changed = watcher.pending();
+                    on(watcher, Outcome::Failed { changed, error: &error });
+                }
+            }
+        }
+    }
+}
+
+fn collect(r: DebounceEventResult, paths: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+    match r {
+        Ok(events) => {
+            for e in events {
+                // Reading a file raises Access events on Linux: the build's own reads would
+                // otherwise trigger the next build.
+                if matches!(e.event.kind, EventKind::Access(_)) {
+                    continue;
+                }
+                paths.extend(e.event.paths.iter().cloned());
+            }
+        }
+        Err(errs) => {
+            for e in errs {
+                let path = e.paths.first().cloned().unwrap_or_default();
+                errors.push(watch_error(&e, &path).to_string());
+            }
+        }
+    }
+}
+
+fn timestamp() -> String {
+    jiff::Zoned::now().strftime("%H:%M:%S").to_string()
+}
+
+/// Prints what a rebuild did; shared by `watch` and `serve`. Warnings are printed once, when
+/// they first appear.
+pub fn print_outcome(outcome: &Outcome<'_>, seen_warnings: &mut HashSet<String>) {
+    match outcome {
+        Outcome::Rebuilt(report) => {
+            println!("[{}] {}", timestamp(), report.summary());
+            print_new_warnings(&report.warnings, seen_warnings);
+        }
+        Outcome::Failed { changed, error } => {
+            eprintln!(
+                "[{}] {}: rebuild failed; the output keeps the last good build\n{error}",
+                timestamp(),
+                describe_changes(changed)
+            );
+        }
+        Outcome::WatchError(e) => eprintln!("[{}] warning: {e}", timestamp()),
+    }
+}
+
+/// Prints the warnings not printed before.
+pub fn print_new_warnings(warnings: &[Diagnostic], seen: &mut HashSet<String>) {
+    let now: HashSet<String> = warnings.iter().map(|w| w.to_string()).collect();
+    for w in warnings {
+        let s = w.to_string();
+        if !seen.contains(&s) {
+            eprintln!("{s}");
+        }
+    }
+    *seen = now;
+}
+
+/// Waits for Ctrl-C (or SIGTERM) on a thread of its own, then calls `then`.
+pub fn on_interrupt(then: impl FnOnce() + Send + 'static) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
+    std::thread::Builder::new()
+        .name("bilat-signals".into())
+        .spawn(move || {
+            rt.block_on(interrupted());
+            then();
+        })
+        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+pub async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `bilat watch`: builds, then rebuilds on every change until Ctrl-C.
+pub fn run(opts: BuildOptions, poll: bool) -> Result<()> {
+    // Watch before the first build, so an edit made while it runs is not missed.
+    let events = EventLoop::start(&opts.root, poll)?;
+    let mut watcher = Watcher::new(opts)?;
+    let mut seen = HashSet::new();
+    match watcher.build_all() {
+        Ok(report) => {
+            print_new_warnings(&report.warnings, &mut seen);
+            println!(
+                "built {} files into {} in {} ms",
+                report.written.len(),
+                watcher.output_dir().display(),
+                report.elapsed.as_millis()
+            );
+        }
+        Err(e) => eprintln!("{e}\nthe build failed; fix the errors and save, bilat keeps watching"),
+    }
+    println!(
+        "watching content/, layouts/, assets/ and site.yaml{} (Ctrl-C to stop)",
+        if poll { " by polling" } else { "" }
+    );
+    let stopper = events.stopper();
+    on_interrupt(move || stopper.stop())?;
+    events.run(&mut watcher, |_, outcome| print_outcome(&outcome, &mut seen));
+    println!("stopped watching");
+    Ok(())
+}
