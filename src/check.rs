@@ -58,11 +58,17 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     /// Clean: nothing that fails the check (warnings pass unless `--strict` made them errors).
@@ -98,7 +104,11 @@ impl CheckReport {
         if self.external > 0 {
             s.push_str(&format!(" and {}", plural(self.external, "external link")));
         }
-        s.push_str(&format!(": {}, {}", plural(self.errors(), "error"), plural(self.warnings(), "warning")));
+        s.push_str(&format!(
+            ": {}, {}",
+            plural(self.errors(), "error"),
+            plural(self.warnings(), "warning")
+        ));
         s
     }
 }
@@ -109,7 +119,13 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut report = CheckReport::default();
     let mut diags = Diagnostics::default();
     drafts(&opts.root, &mut diags);
-    let build = BuildOptions { root: opts.root.clone(), output: None, base_url: opts.base_url.clone(), drafts: false, base_path: None };
+    let build = BuildOptions {
+        root: opts.root.clone(),
+        output: None,
+        base_url: opts.base_url.clone(),
+        drafts: false,
+        base_path: None,
+    };
     match Site::load(&build) {
         Ok(mut site) => {
             diags.extend(std::mem::take(&mut site.warnings));
@@ -150,8 +166,15 @@ fn drafts(root: &Path, diags: &mut Diagnostics) {
     let content = content::load(root, true, &mut scratch);
     for p in content.pages.iter().filter(|p| p.meta.draft) {
         diags.push(
-            Diagnostic::warning(&p.shown, p.line_of_key("draft"), format!("draft: `{}` is left out of the published site", p.meta.title))
-                .with_help("remove `draft: true` to publish it"),
+            Diagnostic::warning(
+                &p.shown,
+                p.line_of_key("draft"),
+                format!(
+                    "draft: `{}` is left out of the published site",
+                    p.meta.title
+                ),
+            )
+            .with_help("remove `draft: true` to publish it"),
         );
     }
 }
@@ -207,12 +230,22 @@ impl Layouts {
     fn read(root: &Path) -> Layouts {
         let dir = root.join(crate::render::LAYOUTS_DIR);
         let mut files = Vec::new();
-        for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
-            if !e.file_type().is_file() || content::is_ignored_name(&e.file_name().to_string_lossy()) {
+        for e in walkdir::WalkDir::new(&dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            if !e.file_type().is_file()
+                || content::is_ignored_name(&e.file_name().to_string_lossy())
+            {
                 continue;
             }
             let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             if let Ok(text) = std::fs::read_to_string(e.path()) {
                 files.push((name, text));
             }
@@ -221,7 +254,10 @@ impl Layouts {
     }
 
     fn text(&self, name: &str) -> Option<&str> {
-        self.files.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
     }
 
     /// The template and the ones it extends, nearest first, then every other template (includes,
@@ -230,7 +266,9 @@ impl Layouts {
         let mut order: Vec<&str> = Vec::new();
         let mut current = Some(name.to_string());
         while let Some(n) = current.take() {
-            let Some((stored, text)) = self.files.iter().find(|(f, _)| *f == n) else { break };
+            let Some((stored, text)) = self.files.iter().find(|(f, _)| *f == n) else {
+                break;
+            };
             if order.contains(&stored.as_str()) {
                 break;
             }
@@ -246,7 +284,7 @@ impl Layouts {
     }
 
     /// The first template (in `search_order(name)`) holding any of `needles`: name, line, column.
-    fn find(&self, name: &str, needles: &[String]) -> Option<(String, usize, usize)> {
+    fn find(&self, name: &str, needles: &[Needle]) -> Option<(String, usize, usize)> {
         for t in self.search_order(name) {
             if let Some((line, col)) = self.text(t).and_then(|text| find_any(text, needles)) {
                 return Some((t.to_string(), line, col));
@@ -272,12 +310,27 @@ fn extends(text: &str) -> Option<String> {
     None
 }
 
-/// 1-based line and character column of the first needle found, trying needles in order.
-fn find_any(text: &str, needles: &[String]) -> Option<(usize, usize)> {
-    for needle in needles.iter().filter(|n| !n.is_empty()) {
+/// A string to look for, and how many bytes of it come before the URL itself (`](`, `href="`).
+struct Needle {
+    text: String,
+    skip: usize,
+}
+
+impl Needle {
+    fn new(prefix: &str, url: &str) -> Needle {
+        Needle {
+            text: format!("{prefix}{url}"),
+            skip: prefix.len(),
+        }
+    }
+}
+
+/// 1-based line and character column (of the URL) of the first needle found, trying needles in order.
+fn find_any(text: &str, needles: &[Needle]) -> Option<(usize, usize)> {
+    for needle in needles.iter().filter(|n| n.text.len() > n.skip) {
         for (i, line) in text.lines().enumerate() {
-            if let Some(pos) = line.find(needle.as_str()) {
-                return Some((i + 1, line[..pos].chars().count() + 1));
+            if let Some(pos) = line.find(needle.text.as_str()) {
+                return Some((i + 1, line[..pos + needle.skip].chars().count() + 1));
             }
         }
     }
@@ -320,9 +373,17 @@ fn scan_html(html: &str) -> std::result::Result<HtmlFacts, String> {
                 facts.ids.insert(decode(&name));
             }
         }
-        let rel = el.get_attribute("rel").map(|r| decode(&r).to_ascii_lowercase()).unwrap_or_default();
+        let rel = el
+            .get_attribute("rel")
+            .map(|r| decode(&r).to_ascii_lowercase())
+            .unwrap_or_default();
         let mut push = |attr: &'static str, value: String| {
-            facts.links.push(Link { element: tag.clone(), attr, value, rel: rel.clone() });
+            facts.links.push(Link {
+                element: tag.clone(),
+                attr,
+                value,
+                rel: rel.clone(),
+            });
         };
         for attr in ["href", "src", "poster", "action", "data", "cite"] {
             if tag == "base" {
@@ -341,13 +402,29 @@ fn scan_html(html: &str) -> std::result::Result<HtmlFacts, String> {
             }
         }
         if tag == "meta" {
-            let content = el.get_attribute("content").map(|c| decode(&c)).unwrap_or_default();
-            let equiv = el.get_attribute("http-equiv").unwrap_or_default().to_ascii_lowercase();
-            let property = el.get_attribute("property").or_else(|| el.get_attribute("name")).unwrap_or_default().to_ascii_lowercase();
+            let content = el
+                .get_attribute("content")
+                .map(|c| decode(&c))
+                .unwrap_or_default();
+            let equiv = el
+                .get_attribute("http-equiv")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let property = el
+                .get_attribute("property")
+                .or_else(|| el.get_attribute("name"))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if equiv == "refresh" {
                 // `0; url=/new/`
                 if let Some(i) = content.to_ascii_lowercase().find("url=") {
-                    push("content", content[i + 4..].trim().trim_matches(|c| c == '\'' || c == '"').to_string());
+                    push(
+                        "content",
+                        content[i + 4..]
+                            .trim()
+                            .trim_matches(|c| c == '\'' || c == '"')
+                            .to_string(),
+                    );
                 }
             } else if matches!(property.as_str(), "og:url" | "og:image" | "twitter:image") {
                 push("content", content);
@@ -356,28 +433,11 @@ fn scan_html(html: &str) -> std::result::Result<HtmlFacts, String> {
         Ok(())
     });
     // Not strict: an ambiguous construct in a template should not stop the whole check.
-    let settings = RewriteStrSettings::new().append_element_content_handler(handler).with_strict(false);
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(handler)
+        .with_strict(false);
     lol_html::rewrite_str(html, settings).map_err(|e| e.to_string())?;
     Ok(facts)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Where a link leads.
@@ -388,30 +448,56 @@ enum Target {
     /// An http(s) URL on another site, fragment removed.
     External(String),
     /// A path relative to the output root (`topics/trade/`, empty for the home), and a fragment.
-    Internal { path: String, fragment: Option<String> },
+    Internal {
+        path: String,
+        fragment: Option<String>,
+    },
 }
 
 /// Splits `scheme://host[:port]/path` into the lowercased origin and the path.
 fn split_origin(url: &str) -> Option<(String, &str)> {
     let (scheme, rest) = url.split_once("://")?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some((format!("{}://{}", scheme.to_ascii_lowercase(), rest[..end].to_ascii_lowercase()), &rest[end..]))
+    Some((
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            rest[..end].to_ascii_lowercase()
+        ),
+        &rest[end..],
+    ))
 }
 
 /// Classifies a link found on the page whose output file is `page_file`; `Err` says why it is
 /// wrong before any lookup (it leaves the base path, or climbs above the site).
-fn classify(value: &str, page_file: &str, base_path: &str, origin: &str) -> std::result::Result<Target, String> {
+fn classify(
+    value: &str,
+    page_file: &str,
+    base_path: &str,
+    origin: &str,
+) -> std::result::Result<Target, String> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(Target::Skip);
     }
     let lower = v.to_ascii_lowercase();
-    let absolute_url = if lower.starts_with("//") { Some(format!("https:{v}")) } else { None };
+    let absolute_url = if lower.starts_with("//") {
+        Some(format!("https:{v}"))
+    } else {
+        None
+    };
     let url = absolute_url.as_deref().unwrap_or(v);
     let lower_url = url.to_ascii_lowercase();
     let path: String = if lower_url.starts_with("http://") || lower_url.starts_with("https://") {
-        let Some((link_origin, rest)) = split_origin(url) else { return Ok(Target::Skip) };
-        if !link_origin.eq_ignore_ascii_case(origin) {
+        let Some((link_origin, rest)) = split_origin(url) else {
+            return Ok(Target::Skip);
+        };
+        let path_only = rest.split(['?', '#']).next().unwrap_or("");
+        // Another site, or another project site on the same host (`owner.github.io/other/`).
+        let elsewhere = !link_origin.eq_ignore_ascii_case(origin)
+            || !(format!("{path_only}/").starts_with(base_path)
+                || path_only.starts_with(base_path));
+        if elsewhere {
             let without_fragment = url.split('#').next().unwrap_or(url);
             return Ok(Target::External(without_fragment.to_string()));
         }
@@ -420,14 +506,18 @@ fn classify(value: &str, page_file: &str, base_path: &str, origin: &str) -> std:
         } else {
             rest.to_string()
         }
-    } else if v.split_once(':').is_some_and(|(s, _)| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))) {
+    } else if v.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    }) {
         // Another scheme (mailto:, tel:, javascript:, data:): nothing to resolve.
         return Ok(Target::Skip);
     } else {
         v.to_string()
     };
     let (before_fragment, fragment) = match path.split_once('#') {
-        Some((p, f)) => (p, Some(percent_decode(f))),
+        Some((p, f)) => (p, Some(crate::text::percent_decode(f))),
         None => (path.as_str(), None),
     };
     let path_only = before_fragment.split('?').next().unwrap_or("");
@@ -452,14 +542,20 @@ fn classify(value: &str, page_file: &str, base_path: &str, origin: &str) -> std:
             ));
         }
         let dir = page_file.rsplit_once('/').map_or("", |(d, _)| d);
-        let trailing = path_only.ends_with('/') || path_only.ends_with("/.") || path_only == "." || path_only.ends_with("..");
+        let trailing = path_only.ends_with('/')
+            || path_only.ends_with("/.")
+            || path_only == "."
+            || path_only.ends_with("..");
         match crate::markdown::join_relative(dir, path_only) {
             Some(j) if trailing && !j.is_empty() => format!("{j}/"),
             Some(j) => j,
             None => return Err(format!("`{v}` climbs above the root of the site")),
         }
     };
-    Ok(Target::Internal { path: percent_decode(&rel), fragment })
+    Ok(Target::Internal {
+        path: crate::text::percent_decode(&rel),
+        fragment,
+    })
 }
 
 /// The output file a site path is served from: `x/` and `x` (GitHub Pages redirects `x` to `x/`)
@@ -508,7 +604,12 @@ type Externals = BTreeMap<String, Vec<(usize, Link)>>;
 
 impl<'a> Scan<'a> {
     fn new(site: &'a Site, rendered: &[(Job, Vec<Output>)], layouts: &'a Layouts) -> Scan<'a> {
-        let mut files: HashSet<String> = site.static_files.iter().chain(site.assets.iter()).map(|f| f.rel.clone()).collect();
+        let mut files: HashSet<String> = site
+            .static_files
+            .iter()
+            .chain(site.assets.iter())
+            .map(|f| f.rel.clone())
+            .collect();
         let mut html: Vec<(String, Origin, &[u8])> = Vec::new();
         for (job, outputs) in rendered {
             for o in outputs {
@@ -520,7 +621,10 @@ impl<'a> Scan<'a> {
                     Job::Page(i) => Origin::Page(*i),
                     Job::Generated { template, .. } => Origin::Template(template.to_string()),
                     Job::Tag(_) => Origin::Template("taxonomy_term.html".into()),
-                    Job::Alias { from, page } => Origin::Alias { page: *page, from: from.clone() },
+                    Job::Alias { from, page } => Origin::Alias {
+                        page: *page,
+                        from: from.clone(),
+                    },
                     _ => continue,
                 };
                 html.push((o.path.clone(), origin, &o.bytes));
@@ -537,14 +641,36 @@ impl<'a> Scan<'a> {
         let mut pages = Vec::new();
         for (file, origin, facts) in scanned {
             match facts {
-                Ok(facts) => pages.push(ScannedPage { file, origin, facts }),
-                Err(e) => problems.push(Diagnostic::error(PathBuf::from(&file), None, format!("cannot read the rendered page: {e}"))),
+                Ok(facts) => pages.push(ScannedPage {
+                    file,
+                    origin,
+                    facts,
+                }),
+                Err(e) => problems.push(Diagnostic::error(
+                    PathBuf::from(&file),
+                    None,
+                    format!("cannot read the rendered page: {e}"),
+                )),
             }
         }
         pages.sort_by(|a, b| a.file.cmp(&b.file));
-        let ids = pages.iter().enumerate().map(|(i, p)| (p.file.clone(), i)).collect();
-        let origin = crate::config::parse_base_url(&site.base_url).map(|(o, _)| o.to_ascii_lowercase()).unwrap_or_default();
-        Scan { site, layouts, pages, files, ids, origin, problems }
+        let ids = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.clone(), i))
+            .collect();
+        let origin = crate::config::parse_base_url(&site.base_url)
+            .map(|(o, _)| o.to_ascii_lowercase())
+            .unwrap_or_default();
+        Scan {
+            site,
+            layouts,
+            pages,
+            files,
+            ids,
+            origin,
+            problems,
+        }
     }
 
     /// Resolves every internal link; returns the external ones for `--external`.
@@ -554,19 +680,28 @@ impl<'a> Scan<'a> {
         let mut externals: Externals = BTreeMap::new();
         for (pi, page) in self.pages.iter().enumerate() {
             for link in &page.facts.links {
-                let target = match classify(&link.value, &page.file, &self.site.base_path, &self.origin) {
-                    Ok(t) => t,
-                    Err(msg) => {
-                        report.links += 1;
-                        diags.push(self.locate(page, link, format!("broken link: {msg}"), None));
-                        continue;
-                    }
-                };
+                let target =
+                    match classify(&link.value, &page.file, &self.site.base_path, &self.origin) {
+                        Ok(t) => t,
+                        Err(msg) => {
+                            report.links += 1;
+                            diags.push(self.locate(
+                                page,
+                                link,
+                                format!("broken link: {msg}"),
+                                None,
+                            ));
+                            continue;
+                        }
+                    };
                 match target {
                     Target::Skip => {}
                     Target::External(url) => {
                         // Hints to the browser, not links a reader follows.
-                        if link.element == "link" && (link.rel.contains("preconnect") || link.rel.contains("dns-prefetch")) {
+                        if link.element == "link"
+                            && (link.rel.contains("preconnect")
+                                || link.rel.contains("dns-prefetch"))
+                        {
                             continue;
                         }
                         externals.entry(url).or_default().push((pi, link.clone()));
@@ -583,12 +718,27 @@ impl<'a> Scan<'a> {
         externals
     }
 
-    fn resolve(&self, page: &ScannedPage, link: &Link, path: &str, fragment: Option<&str>) -> Option<Diagnostic> {
+    fn resolve(
+        &self,
+        page: &ScannedPage,
+        link: &Link,
+        path: &str,
+        fragment: Option<&str>,
+    ) -> Option<Diagnostic> {
         let v = link.value.trim();
         let Some(file) = served_file(path, &self.files) else {
             let url = format!("{}{}", self.site.base_path, path);
-            let mut d = self.locate(page, link, format!("broken link: `{v}`: nothing is published at {url}"), None);
-            let candidates = self.files.iter().filter(|f| f.ends_with("index.html")).map(|f| f.trim_end_matches("index.html"));
+            let mut d = self.locate(
+                page,
+                link,
+                format!("broken link: `{v}`: nothing is published at {url}"),
+                None,
+            );
+            let candidates = self
+                .files
+                .iter()
+                .filter(|f| f.ends_with("index.html"))
+                .map(|f| f.trim_end_matches("index.html"));
             if let Some(best) = crate::text::did_you_mean(path, candidates) {
                 d = d.with_help(format!("did you mean {}{best}?", self.site.base_path));
             }
@@ -599,9 +749,24 @@ impl<'a> Scan<'a> {
         if target.facts.ids.contains(fragment) {
             return None;
         }
-        let shown = if file == page.file { "this page".to_string() } else { format!("{}{}", self.site.base_path, file.trim_end_matches("index.html")) };
-        let mut d = self.locate(page, link, format!("broken link: `{v}`: {shown} has no element with id `{fragment}`"), Some(fragment));
-        if let Some(best) = crate::text::did_you_mean(fragment, target.facts.ids.iter().map(String::as_str)) {
+        let shown = if file == page.file {
+            "this page".to_string()
+        } else {
+            format!(
+                "{}{}",
+                self.site.base_path,
+                file.trim_end_matches("index.html")
+            )
+        };
+        let mut d = self.locate(
+            page,
+            link,
+            format!("broken link: `{v}`: {shown} has no element with id `{fragment}`"),
+            Some(fragment),
+        );
+        if let Some(best) =
+            crate::text::did_you_mean(fragment, target.facts.ids.iter().map(String::as_str))
+        {
             d = d.with_help(format!("did you mean `#{best}`?"));
         }
         Some(d)
@@ -609,11 +774,16 @@ impl<'a> Scan<'a> {
 
     /// The page's URL, for messages.
     fn url_of(&self, page: &ScannedPage) -> String {
-        format!("{}{}", self.site.base_path, page.file.trim_end_matches("index.html"))
+        format!(
+            "{}{}",
+            self.site.base_path,
+            page.file.trim_end_matches("index.html")
+        )
     }
 
-    /// Strings that the author may have written for this link, most specific first.
-    fn needles(&self, link: &Link, fragment: Option<&str>) -> (Vec<String>, Vec<String>) {
+    /// Strings that the author may have written for this link, most specific first: in Markdown
+    /// and in templates.
+    fn needles(&self, link: &Link, fragment: Option<&str>) -> (Vec<Needle>, Vec<Needle>) {
         let v = link.value.trim();
         let mut forms = vec![v.to_string()];
         let mut path_form = v.to_string();
@@ -633,45 +803,58 @@ impl<'a> Scan<'a> {
         // In Markdown: `](url`, `<url>`, `href="url"`, `[id]: url`.
         let mut markdown = Vec::new();
         for f in &forms {
-            for pre in ["(", "(<", "<", "=\"", "='", "]: "] {
-                markdown.push(format!("{pre}{f}"));
+            for pre in ["(<", "(", "<", "=\"", "='", "]: "] {
+                markdown.push(Needle::new(pre, f));
             }
         }
         // In templates: the literal URL, or the path given to url(path=…).
-        let mut template = vec![format!("\"{v}\""), format!("'{v}'")];
+        let mut template = vec![Needle::new("\"", v), Needle::new("'", v)];
         if let Some(r) = &site_rel {
             let no_fragment = r.split('#').next().unwrap_or("");
-            for q in ['\'', '"'] {
-                template.push(format!("path={q}{no_fragment}{q}"));
+            for q in ["'", "\""] {
+                template.push(Needle {
+                    text: format!("path={q}{no_fragment}{q}"),
+                    skip: 0,
+                });
                 if !no_fragment.is_empty() {
-                    template.push(format!("{q}{no_fragment}{q}"));
-                    template.push(format!("{q}/{no_fragment}{q}"));
+                    template.push(Needle::new(q, &format!("{no_fragment}{q}")));
+                    template.push(Needle::new(q, &format!("/{no_fragment}{q}")));
                 }
             }
         }
         if let Some(f) = fragment {
-            template.push(format!("#{f}\""));
-            template.push(format!("#{f}'"));
+            template.push(Needle::new("", &format!("#{f}\"")));
+            template.push(Needle::new("", &format!("#{f}'")));
         }
         (markdown, template)
     }
 
     /// Builds the diagnostic for a problem with `link` on `page`, at the place it was written.
-    fn locate(&self, page: &ScannedPage, link: &Link, message: String, fragment: Option<&str>) -> Diagnostic {
+    fn locate(
+        &self,
+        page: &ScannedPage,
+        link: &Link,
+        message: String,
+        fragment: Option<&str>,
+    ) -> Diagnostic {
         let (markdown, template) = self.needles(link, fragment);
         let attr = format!("<{} {}>", link.element, link.attr);
         match &page.origin {
             Origin::Page(i) => {
                 let p = &self.site.pages[*i];
                 if let Some((line, col)) = find_any(&p.body, &markdown) {
-                    return Diagnostic::error(&p.shown, Some(line + p.body_line - 1), message).with_col(Some(col));
+                    return Diagnostic::error(&p.shown, Some(line + p.body_line - 1), message)
+                        .with_col(Some(col));
                 }
                 let layout = self.site.layout_of(*i);
                 let place = match self.layouts.find(layout, &template) {
-                    Some((t, line, col)) => format!("written by template layouts/{t}:{line}:{col} ({attr})"),
+                    Some((t, line, col)) => {
+                        format!("written by template layouts/{t}:{line}:{col} ({attr})")
+                    }
                     None => format!("written by layout `{layout}` or a template it uses ({attr})"),
                 };
-                Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]")).with_col(Some(1))
+                Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]"))
+                    .with_col(Some(1))
             }
             Origin::Template(name) => {
                 let url = self.url_of(page);
@@ -692,13 +875,22 @@ impl<'a> Scan<'a> {
             }
             Origin::Alias { page, from } => {
                 let p = &self.site.pages[*page];
-                Diagnostic::error(&p.shown, p.line_of(from).or(Some(1)), format!("{message} [in the redirect page for alias `{from}`]"))
+                Diagnostic::error(
+                    &p.shown,
+                    p.line_of(from).or(Some(1)),
+                    format!("{message} [in the redirect page for alias `{from}`]"),
+                )
             }
         }
     }
 
     /// Asks the servers of external links; each failing URL is reported once, where it was written.
-    fn external(&self, externals: Externals, opts: &external::ExternalOptions, diags: &mut Diagnostics) {
+    fn external(
+        &self,
+        externals: Externals,
+        opts: &external::ExternalOptions,
+        diags: &mut Diagnostics,
+    ) {
         let urls: Vec<String> = externals.keys().cloned().collect();
         let outcomes = external::check_urls(&urls, opts);
         let data_files = self.data_files();
@@ -708,7 +900,10 @@ impl<'a> Scan<'a> {
                 external::Outcome::Unverified(w) => (Severity::Warning, w),
                 external::Outcome::Broken(w) => (Severity::Error, w),
             };
-            let mut pages: Vec<String> = seen.iter().map(|(pi, _)| self.url_of(&self.pages[*pi])).collect();
+            let mut pages: Vec<String> = seen
+                .iter()
+                .map(|(pi, _)| self.url_of(&self.pages[*pi]))
+                .collect();
             pages.dedup();
             let on = match pages.len() {
                 1 => format!("on {}", pages[0]),
@@ -716,9 +911,14 @@ impl<'a> Scan<'a> {
             };
             let message = format!("external link `{url}` failed: {why} ({on})");
             // A source's URL is best fixed in sources.yaml; otherwise where the first page wrote it.
-            let needles = vec![url.clone()];
-            let mut d = match data_files.iter().find_map(|(shown, text)| find_any(text, &needles).map(|(l, c)| (shown, l, c))) {
-                Some((shown, line, col)) => Diagnostic::error(shown, Some(line), message).with_col(Some(col)),
+            let needles = [Needle::new("", &url)];
+            let mut d = match data_files
+                .iter()
+                .find_map(|(shown, text)| find_any(text, &needles).map(|(l, c)| (shown, l, c)))
+            {
+                Some((shown, line, col)) => {
+                    Diagnostic::error(shown, Some(line), message).with_col(Some(col))
+                }
                 None => {
                     let (pi, link) = &seen[0];
                     self.locate(&self.pages[*pi], link, message, None)
@@ -734,7 +934,11 @@ impl<'a> Scan<'a> {
         let rel = Path::new(content::CONTENT_DIR).join(crate::registry::DATA_DIR);
         let dir = self.site.root.join(&rel);
         let mut out = Vec::new();
-        for e in walkdir::WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
+        for e in walkdir::WalkDir::new(&dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
             if e.file_type().is_file() {
                 if let Ok(text) = std::fs::read_to_string(e.path()) {
                     let shown = rel.join(e.path().strip_prefix(&dir).unwrap_or(e.path()));
@@ -751,28 +955,66 @@ mod tests {
     use super::*;
 
     fn internal(path: &str, fragment: Option<&str>) -> Target {
-        Target::Internal { path: path.into(), fragment: fragment.map(str::to_string) }
+        Target::Internal {
+            path: path.into(),
+            fragment: fragment.map(str::to_string),
+        }
     }
 
     #[test]
     fn classifies_links() {
-        let c = |v: &str| classify(v, "topics/trade/index.html", "/repo/", "https://o.github.io");
+        let c = |v: &str| {
+            classify(
+                v,
+                "topics/trade/index.html",
+                "/repo/",
+                "https://o.github.io",
+            )
+        };
         assert_eq!(c("mailto:a@b.c"), Ok(Target::Skip));
-        assert_eq!(c("https://example.org/x#y"), Ok(Target::External("https://example.org/x".into())));
-        assert_eq!(c("https://O.github.io/repo/timeline/#y2023"), Ok(internal("timeline/", Some("y2023"))));
+        assert_eq!(
+            c("https://example.org/x#y"),
+            Ok(Target::External("https://example.org/x".into()))
+        );
+        assert_eq!(
+            c("https://O.github.io/repo/timeline/#y2023"),
+            Ok(internal("timeline/", Some("y2023")))
+        );
         assert_eq!(c("/repo/"), Ok(internal("", None)));
         assert_eq!(c("/repo"), Ok(internal("", None)));
-        assert_eq!(c("#src-s1"), Ok(internal("topics/trade/index.html", Some("src-s1"))));
+        assert_eq!(
+            c("#src-s1"),
+            Ok(internal("topics/trade/index.html", Some("src-s1")))
+        );
         assert_eq!(c("../energy/?x=1"), Ok(internal("topics/energy/", None)));
-        assert_eq!(c("img/a%20b.png"), Ok(internal("topics/trade/img/a b.png", None)));
+        assert_eq!(
+            c("img/a%20b.png"),
+            Ok(internal("topics/trade/img/a b.png", None))
+        );
         assert!(c("/other/").is_err());
+        assert_eq!(
+            c("https://o.github.io/other/"),
+            Ok(Target::External("https://o.github.io/other/".into()))
+        );
+        assert_eq!(
+            classify(
+                "https://o.github.io/repo#x",
+                "index.html",
+                "/repo/",
+                "https://o.github.io"
+            ),
+            Ok(internal("", Some("x")))
+        );
         assert!(c("../../../x").is_err());
         assert!(classify("topics/", "404.html", "/repo/", "https://o.github.io").is_err());
     }
 
     #[test]
     fn finds_parents() {
-        assert_eq!(extends("{%- extends \"base.html\" -%}\n").as_deref(), Some("base.html"));
+        assert_eq!(
+            extends("{%- extends \"base.html\" -%}\n").as_deref(),
+            Some("base.html")
+        );
         assert_eq!(extends("{% block x %}{% endblock %}"), None);
     }
 

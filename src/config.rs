@@ -108,15 +108,33 @@ impl Config {
         let line = |key: &str| crate::text::find_key_line(text, key);
         if self.parties.len() != 2 {
             problems.push(
-                Diagnostic::error(CONFIG_FILE, line("parties"), format!("`parties` lists {} parties; a bilateral site needs exactly two", self.parties.len()))
-                    .with_help("list the two countries as `- { name: India, code: in, colour: \"#b45309\" }`"),
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    line("parties"),
+                    format!(
+                        "`parties` lists {} parties; a bilateral site needs exactly two",
+                        self.parties.len()
+                    ),
+                )
+                .with_help(
+                    "list the two countries as `- { name: India, code: in, colour: \"#b45309\" }`",
+                ),
             );
         }
         if self.parties.len() == 2 && self.parties[0].code == self.parties[1].code {
-            problems.push(Diagnostic::error(CONFIG_FILE, line("parties"), "the two parties share one code; give each its own"));
+            problems.push(Diagnostic::error(
+                CONFIG_FILE,
+                line("parties"),
+                "the two parties share one code; give each its own",
+            ));
         }
         for p in &self.parties {
-            if p.code.is_empty() || !p.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if p.code.is_empty()
+                || !p
+                    .code
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
                 problems.push(Diagnostic::error(
                     CONFIG_FILE,
                     crate::text::find_word_line(text, &p.code).or(line("parties")),
@@ -161,7 +179,9 @@ pub fn parse_base_url(url: &str) -> std::result::Result<(String, String), String
         return Err(format!("base_url `{url}` has no host"));
     }
     if path.contains(['?', '#']) {
-        return Err(format!("base_url `{url}` must not have a query or fragment"));
+        return Err(format!(
+            "base_url `{url}` must not have a query or fragment"
+        ));
     }
     Ok((
         url[..url.len() - path.len()].to_string(),
@@ -185,7 +205,10 @@ mod tests {
 
     #[test]
     fn base_paths() {
-        assert_eq!(parse_base_url("https://o.github.io/repo").unwrap().1, "/repo/");
+        assert_eq!(
+            parse_base_url("https://o.github.io/repo").unwrap().1,
+            "/repo/"
+        );
         assert_eq!(parse_base_url("https://example.org").unwrap().1, "/");
         assert!(parse_base_url("example.org").is_err());
         assert_eq!(normalize_base_path("a/b"), "/a/b/");

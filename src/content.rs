@@ -124,19 +124,37 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(is_ignored_name(&name) || (e.depth() == 1 && name == crate::registry::DATA_DIR))
+            e.depth() == 0
+                || !(is_ignored_name(&name)
+                    || (e.depth() == 1 && name == crate::registry::DATA_DIR))
         });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| content.to_path_buf());
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| content.to_path_buf());
+                let is_link =
+                    std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
                 let msg = if e.loop_ancestor().is_some() {
                     "symbolic link loop: this link points at a folder that contains it".to_string()
+                } else if is_link && std::fs::metadata(&path).is_err() {
+                    let target = std::fs::read_link(&path)
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_default();
+                    format!("broken symbolic link: `{target}` does not exist (or is a link loop)")
                 } else {
-                    format!("cannot read: {}", e.io_error().map_or(e.to_string(), |io| io.to_string()))
+                    format!(
+                        "cannot read: {}",
+                        e.io_error().map_or(e.to_string(), |io| io.to_string())
+                    )
                 };
-                diags.push(Diagnostic::error(path, None, msg));
+                // Shown relative to the site root, like every other message.
+                let shown =
+                    Path::new(CONTENT_DIR).join(path.strip_prefix(content).unwrap_or(&path));
+                diags.push(Diagnostic::error(shown, None, msg));
                 continue;
             }
         };
@@ -158,8 +176,10 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
 pub fn load(root: &Path, include_drafts: bool, diags: &mut Diagnostics) -> Content {
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
-        diags.push(Diagnostic::error(CONTENT_DIR, None, "content/ folder not found")
-            .with_help("a site keeps its Markdown in content/ next to site.yaml"));
+        diags.push(
+            Diagnostic::error(CONTENT_DIR, None, "content/ folder not found")
+                .with_help("a site keeps its Markdown in content/ next to site.yaml"),
+        );
         return Content::default();
     }
     let (md, static_files) = discover(&content, diags);
@@ -175,42 +195,68 @@ pub fn load(root: &Path, include_drafts: bool, diags: &mut Diagnostics) -> Conte
             Err(d) => diags.push(d),
         }
     }
-    Content { pages, static_files }
+    Content {
+        pages,
+        static_files,
+    }
 }
 
 /// Reads one Markdown file into a page.
 pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagnostic> {
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(&shown, None, format!("cannot read: {e}")))?;
-    let raw = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-        Diagnostic::error(&shown, Some(line), "the file is not valid UTF-8 text")
-            .with_help("re-save the file with UTF-8 encoding")
-    })?;
-    if raw.contains('\0') {
-        let line = raw[..raw.find('\0').unwrap_or(0)].matches('\n').count() + 1;
-        return Err(Diagnostic::error(&shown, Some(line), "the file contains a NUL byte")
-            .with_help("this looks like a binary file; Markdown must be plain text"));
-    }
-    let text = frontmatter::normalize(&raw);
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(&shown, None, format!("cannot read: {e}")))?;
+    let text = crate::text::decode_text(&shown, bytes)?;
     let split = frontmatter::split(&shown, &text)?;
     let meta = frontmatter::parse(&shown, &split)?;
 
     let content_rel = path.strip_prefix(content).unwrap_or(path);
     let content_path = to_slash(content_rel);
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let dirs: Vec<String> = content_rel
         .parent()
-        .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect())
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let dir_path: String = dirs.iter().map(|d| format!("{}/", slugify(d))).collect();
+    // A name made only of punctuation (`???.md`, a folder `%%`) has no slug: its URL would be its
+    // parent's, and the two pages would overwrite each other.
+    if let Some(bad) = dirs
+        .iter()
+        .chain(std::iter::once(&stem))
+        .find(|d| slugify(d).is_empty())
+    {
+        return Err(Diagnostic::error(
+            &shown,
+            None,
+            format!("`{bad}` has no letters or digits to make a URL from"),
+        )
+        .with_help("rename the file or folder so that its name contains a letter or a digit"));
+    }
     let (kind, id, path_str) = match stem.as_str() {
         "_index" if dirs.is_empty() => (PageKind::Home, "index".to_string(), String::new()),
-        "_index" => (PageKind::Section, dirs.last().cloned().unwrap_or_default(), dir_path),
+        "_index" => (
+            PageKind::Section,
+            dirs.last().cloned().unwrap_or_default(),
+            dir_path,
+        ),
         // A page bundle: content/topics/trade/index.md is the page /topics/trade/.
-        "index" if !dirs.is_empty() => (PageKind::Page, dirs.last().cloned().unwrap_or_default(), dir_path),
-        _ => (PageKind::Page, stem.clone(), format!("{dir_path}{}/", slugify(&stem))),
+        "index" if !dirs.is_empty() => (
+            PageKind::Page,
+            dirs.last().cloned().unwrap_or_default(),
+            dir_path,
+        ),
+        _ => (
+            PageKind::Page,
+            stem.clone(),
+            format!("{dir_path}{}/", slugify(&stem)),
+        ),
     };
     Ok(Page {
         kind,

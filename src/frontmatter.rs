@@ -38,10 +38,21 @@ fn is_fence(line: &str) -> bool {
 
 /// Splits normalised text; the file must open with a `---` line and close the block with another.
 pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(
+            Diagnostic::error(file, Some(1), "the file is empty").with_help(
+                "a page starts with a `---` line, then `title: \"…\"`, then another `---` line",
+            ),
+        );
+    }
     let first_end = text.find('\n').unwrap_or(text.len());
     if !is_fence(&text[..first_end]) {
-        return Err(Diagnostic::error(file, Some(1), "the file does not start with front matter")
-            .with_help("begin the file with a `---` line, then `title: \"…\"`, then another `---` line"));
+        return Err(
+            Diagnostic::error(file, Some(1), "the file does not start with front matter")
+                .with_help(
+                "begin the file with a `---` line, then `title: \"…\"`, then another `---` line",
+            ),
+        );
     }
     let yaml_start = (first_end + 1).min(text.len());
     let mut offset = yaml_start;
@@ -60,18 +71,31 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         offset = end + 1;
         line_no += 1;
     }
-    Err(Diagnostic::error(file, Some(1), "the front matter opened on line 1 is never closed")
-        .with_help("add a line with only `---` after the last front matter field"))
+    Err(Diagnostic::error(
+        file,
+        Some(1),
+        "the front matter opened on line 1 is never closed",
+    )
+    .with_help("add a line with only `---` after the last front matter field"))
 }
 
 /// Turns a serde_yaml error into a diagnostic at the right file line, with a hint where one helps.
-pub fn yaml_diagnostic(file: impl AsRef<Path>, err: &serde_yaml::Error, first_line: usize) -> Diagnostic {
+pub fn yaml_diagnostic(
+    file: impl AsRef<Path>,
+    err: &serde_yaml::Error,
+    first_line: usize,
+) -> Diagnostic {
     yaml_diagnostic_in(file, err, first_line, "")
 }
 
 /// Like [`yaml_diagnostic`], with the YAML text so errors without a precise location (a bad value
 /// rejected after parsing, such as 30 February) can be placed on the line that holds the value.
-pub fn yaml_diagnostic_in(file: impl AsRef<Path>, err: &serde_yaml::Error, first_line: usize, yaml: &str) -> Diagnostic {
+pub fn yaml_diagnostic_in(
+    file: impl AsRef<Path>,
+    err: &serde_yaml::Error,
+    first_line: usize,
+    yaml: &str,
+) -> Diagnostic {
     let file = file.as_ref();
     let full = err.to_string();
     // serde_yaml appends " at line L column C" (of the YAML block); we report file lines instead.
@@ -92,18 +116,72 @@ pub fn yaml_diagnostic_in(file: impl AsRef<Path>, err: &serde_yaml::Error, first
             col = Some(loc.column());
         }
     }
-    // Values rejected by our own types come back located at the start of the block.
-    let at_start = line.is_none_or(|l| l == first_line) && col.is_none_or(|c| c <= 1);
-    if at_start {
+    // Values rejected by our own types (a bad date) come back located at the start of the block or
+    // of the mapping that holds them: the value itself is on that line or a later one.
+    let about_a_key = [
+        "missing field",
+        "unknown field",
+        "duplicate field",
+        "unknown variant",
+    ]
+    .iter()
+    .any(|k| message.contains(k));
+    if !about_a_key {
         if let Some(value) = message.split('`').nth(1) {
-            if let Some(l) = crate::text::find_word_line(yaml, value) {
-                line = Some(l + first_line - 1);
+            // The reported line as a 1-based line of the YAML block.
+            let block_line = line.map_or(1, |l| (l + 1).saturating_sub(first_line).max(1));
+            let rest = yaml
+                .lines()
+                .skip(block_line - 1)
+                .collect::<Vec<_>>()
+                .join("\n");
+            if let Some(l) = crate::text::find_word_line(&rest, value) {
+                line = Some(block_line - 1 + l + first_line - 1);
                 col = None;
             }
         }
     }
+    // serde reports a repeated key at the mapping that holds it (or at its first use): point at
+    // the repetition instead.
+    let repeated = message
+        .split_once("duplicate field `")
+        .and_then(|(_, r)| r.split('`').next())
+        .or_else(|| {
+            message
+                .split_once("duplicate entry with key \"")
+                .and_then(|(_, r)| r.split('"').next())
+        });
+    if let Some(key) = repeated {
+        let from = line.map_or(1, |l| (l + 1).saturating_sub(first_line).max(1));
+        let is_key = |l: &str| {
+            let t = l.trim_start().trim_start_matches("- ");
+            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    t.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        };
+        let second = yaml
+            .lines()
+            .enumerate()
+            .skip(from - 1)
+            .filter(|(_, l)| is_key(l))
+            .nth(1);
+        if let Some((i, l)) = second {
+            line = Some(i + 1 + first_line - 1);
+            col = Some(l.len() - l.trim_start().len() + 1);
+        }
+    }
     let line = line.or(Some(first_line.saturating_sub(1).max(1)));
-    let mut d = Diagnostic::error(file, line, format!("front matter: {message}")).with_col(col);
+    // Only Markdown files have front matter; site.yaml and the registries are YAML files.
+    let is_markdown = file.extension().is_some_and(|e| e == "md");
+    let shown_message = if is_markdown {
+        format!("front matter: {message}")
+    } else {
+        message.clone()
+    };
+    let mut d = Diagnostic::error(file, line, shown_message).with_col(col);
     if let Some(help) = hint_for(&message) {
         d = d.with_help(help);
     }
@@ -116,7 +194,9 @@ fn scanning_start(msg: &str) -> Option<(String, usize, usize)> {
     let rest = &msg[i + 2..];
     let at = rest.find(" at line ")?;
     let what = rest[..at].to_string();
-    let mut nums = rest[at + 9..].split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
+    let mut nums = rest[at + 9..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
     let line = nums.next()?.parse().ok()?;
     let col = nums.next()?.parse().ok()?;
     Some((what, line, col))
@@ -129,7 +209,9 @@ fn hint_for(message: &str) -> Option<String> {
         let expected = ticked.iter().skip(1).copied();
         return Some(match did_you_mean(unknown, expected) {
             Some(best) => format!("did you mean `{best}`? (free-form data goes under `extra:`)"),
-            None => "this key is not part of the schema; put free-form data under `extra:`".to_string(),
+            None => {
+                "this key is not part of the schema; put free-form data under `extra:`".to_string()
+            }
         });
     }
     if message.contains("unknown variant") {
@@ -137,6 +219,15 @@ fn hint_for(message: &str) -> Option<String> {
         if let Some(best) = did_you_mean(unknown, ticked.iter().skip(1).copied()) {
             return Some(format!("did you mean `{best}`?"));
         }
+    }
+    if message.contains("repetition limit exceeded") {
+        return Some(
+            "YAML aliases (`*name`) here expand to too much data; write the values out instead"
+                .to_string(),
+        );
+    }
+    if message.contains("recursion limit exceeded") {
+        return Some("values are nested too deeply (YAML allows bilat 128 levels)".to_string());
     }
     if message.contains("missing field `title`") {
         return Some("every page needs `title: \"…\"` in its front matter".to_string());
@@ -267,14 +358,20 @@ pub struct FrontMatter {
 /// Parses a front matter block; `split.yaml_line` turns block lines into file lines.
 pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> {
     if split.yaml.trim().is_empty() {
-        return Err(Diagnostic::error(file, Some(1), "front matter: missing field `title`")
-            .with_help("every page needs `title: \"…\"` in its front matter"));
+        return Err(
+            Diagnostic::error(file, Some(1), "front matter: missing field `title`")
+                .with_help("every page needs `title: \"…\"` in its front matter"),
+        );
     }
     let fm: FrontMatter = serde_yaml::from_str(split.yaml)
         .map_err(|e| yaml_diagnostic_in(file, &e, split.yaml_line, split.yaml))?;
     if fm.title.trim().is_empty() {
         let line = crate::text::find_key_line(split.yaml, "title").map(|l| l + split.yaml_line - 1);
-        return Err(Diagnostic::error(file, line, "front matter: `title` is empty"));
+        return Err(Diagnostic::error(
+            file,
+            line,
+            "front matter: `title` is empty",
+        ));
     }
     Ok(fm)
 }
@@ -304,6 +401,9 @@ mod tests {
         let s = split(Path::new("a.md"), text).unwrap();
         let err = parse(Path::new("a.md"), &s).unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
-        assert!(err.help.as_deref().unwrap_or("").contains("`title`"), "{err}");
+        assert!(
+            err.help.as_deref().unwrap_or("").contains("`title`"),
+            "{err}"
+        );
     }
 }

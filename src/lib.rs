@@ -17,9 +17,11 @@ pub mod publish;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod text;
 pub mod views;
+pub mod watch;
 
 pub use error::{Diagnostic, Error, Result, Severity};
 pub use site::{BuildOptions, Site};
@@ -51,7 +53,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let output = opts.output_dir();
     output::check_output_dir(&opts.root, &output)?;
     let (site, outputs) = render_site(opts)?;
-    let copies: Vec<&content::StaticFile> = site.static_files.iter().chain(site.assets.iter()).collect();
+    let copies: Vec<&content::StaticFile> =
+        site.static_files.iter().chain(site.assets.iter()).collect();
     let files = output::write_site(&output, &outputs, &copies)?;
     Ok(BuildReport {
         pages: outputs.iter().filter(|o| o.path.ends_with(".html")).count(),

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "bilat", version, about = "Build sourced explainers of the relations between two countries")]
+#[command(
+    name = "bilat",
+    version,
+    about = "Build sourced explainers of the relations between two countries"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,6 +47,48 @@ enum Command {
         /// Also check http(s) links on their servers (cached in .bilat-cache/)
         #[arg(long)]
         external: bool,
+    },
+    /// Build, then rebuild on every change to content/, layouts/, assets/ and site.yaml
+    Watch {
+        /// The site's root folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site (default: <root>/public)
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes and compare contents (network mounts, VMs) instead of OS notifications
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Preview the site: build, serve it under its base path, rebuild and reload pages on every change
+    Serve {
+        /// The site's root folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site (default: a temporary folder, removed on exit)
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// The address to listen on; anything but 127.0.0.1 or ::1 exposes the preview to other machines
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port to listen on; 0 picks a free one
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Serve under this path instead of base_url's path (e.g. /repo/)
+        #[arg(long)]
+        base_path: Option<String>,
+        /// Open the site in a browser
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes and compare contents (network mounts, VMs) instead of OS notifications
+        #[arg(long)]
+        poll: bool,
     },
     /// Create new content
     New {
@@ -92,8 +138,19 @@ fn progress() -> indicatif::ProgressBar {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Build { root, output, base_url, drafts } => {
-            let opts = bilat::BuildOptions { root, output, base_url, drafts, base_path: None };
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
+            let opts = bilat::BuildOptions {
+                root,
+                output,
+                base_url,
+                drafts,
+                base_path: None,
+            };
             let bar = progress();
             let result = bilat::build(&opts);
             bar.finish_and_clear();
@@ -109,8 +166,18 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::Check { root, base_url, strict, external } => {
-            let opts = bilat::check::CheckOptions { base_url, strict, external, ..bilat::check::CheckOptions::new(root) };
+        Command::Check {
+            root,
+            base_url,
+            strict,
+            external,
+        } => {
+            let opts = bilat::check::CheckOptions {
+                base_url,
+                strict,
+                external,
+                ..bilat::check::CheckOptions::new(root)
+            };
             bilat::check::check(&opts).map(|report| {
                 // Under GitHub Actions, workflow commands turn each problem into an annotation.
                 let github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
@@ -123,14 +190,63 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::New { what: NewKind::Topic { slug, root } } => bilat::scaffold::new_topic(&root, &slug).map(|path| {
+        Command::Watch {
+            root,
+            output,
+            drafts,
+            poll,
+        } => bilat::watch::run(
+            bilat::BuildOptions {
+                root,
+                output,
+                base_url: None,
+                drafts,
+                base_path: None,
+            },
+            poll,
+        ),
+        Command::Serve {
+            root,
+            output,
+            bind,
+            port,
+            base_path,
+            open,
+            drafts,
+            poll,
+        } => {
+            let build = bilat::BuildOptions {
+                root,
+                output,
+                base_url: None,
+                drafts,
+                base_path,
+            };
+            bilat::serve::run(bilat::serve::ServeOptions {
+                build,
+                bind,
+                port,
+                open,
+                poll,
+            })
+        }
+        Command::New {
+            what: NewKind::Topic { slug, root },
+        } => bilat::scaffold::new_topic(&root, &slug).map(|path| {
             println!("wrote {}", path.display());
         }),
         Command::Init { dir, parties } => bilat::scaffold::init(&dir, &parties).and_then(|files| {
             println!("wrote {} files into {}", files.len(), dir.display());
-            let opts = bilat::BuildOptions { root: dir.clone(), ..Default::default() };
+            let opts = bilat::BuildOptions {
+                root: dir.clone(),
+                ..Default::default()
+            };
             let report = bilat::build(&opts)?;
-            println!("built {} pages; preview with `bilat serve --root {}`", report.pages, dir.display());
+            println!(
+                "built {} pages; preview with `bilat serve --root {}`",
+                report.pages,
+                dir.display()
+            );
             Ok(())
         }),
     };

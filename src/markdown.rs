@@ -86,7 +86,10 @@ impl Glossary {
                 .build(&patterns)
                 .ok()
         };
-        Glossary { matcher, pattern_term }
+        Glossary {
+            matcher,
+            pattern_term,
+        }
     }
 }
 
@@ -145,28 +148,33 @@ fn is_external(url: &str) -> bool {
         || url.starts_with("mailto:")
         || url.starts_with("tel:")
         || url.starts_with("data:")
-        || url
-            .split_once(':')
-            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        || url.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(|&b| hex(b)), bytes.get(i + 2).and_then(|&b| hex(b))) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
+/// Percent-encodes what cannot stand for itself in a URL path (`%`, `#`, `?`, spaces, controls);
+/// `/` and other characters, non-ASCII included, are kept (the HTML writer escapes the rest).
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' | '#' | '?' | ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}' => {
+                out.push_str(&format!("%{:02X}", c as u32))
             }
+            c if c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
         }
-        out.push(bytes[i]);
-        i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 struct Renderer<'a, 'c> {
@@ -186,14 +194,23 @@ impl<'a, 'c> Renderer<'a, 'c> {
 
     fn problem(&mut self, offset: usize, message: String, help: Option<String>, broken_link: bool) {
         let line = self.line(offset);
-        self.out.problems.push(Problem { line, message, help, broken_link });
+        self.out.problems.push(Problem {
+            line,
+            message,
+            help,
+            broken_link,
+        });
     }
 
     fn unique_id(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "section" } else { base };
         let n = self.used_ids.entry(base.to_string()).or_insert(0);
         *n += 1;
-        let id = if *n == 1 { base.to_string() } else { format!("{base}-{}", *n - 1) };
+        let id = if *n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}-{}", *n - 1)
+        };
         if id != base {
             // Reserve the suffixed id too, so a later heading literally named "x-1" cannot clash.
             self.used_ids.entry(id.clone()).or_insert(1);
@@ -211,81 +228,125 @@ impl<'a, 'c> Renderer<'a, 'c> {
         if dest.is_empty() || is_external(dest) {
             return dest.to_string();
         }
-        let (path_part, anchor) = match dest.split_once('#') {
+        let (before_anchor, anchor) = match dest.split_once('#') {
             Some((p, a)) => (p, Some(a)),
             None => (dest, None),
         };
+        // The query is cut off before decoding, so a file named `what?.md` can be linked as `what%3F.md`.
+        let (path_part, query) = match before_anchor.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (before_anchor, None),
+        };
         let line = self.line(offset);
         if path_part.is_empty() {
-            if let Some(a) = anchor {
-                self.out.anchor_links.push(AnchorLink { target: None, anchor: percent_decode(a), line });
+            if let (Some(a), None) = (anchor, query) {
+                self.out.anchor_links.push(AnchorLink {
+                    target: None,
+                    anchor: crate::text::percent_decode(a),
+                    line,
+                });
             }
             return dest.to_string();
         }
-        let decoded = percent_decode(path_part);
+        let suffix = |url: String| {
+            let mut url = url;
+            if let Some(q) = query {
+                url.push('?');
+                url.push_str(q);
+            }
+            if let Some(a) = anchor {
+                url.push('#');
+                url.push_str(a);
+            }
+            url
+        };
+        let decoded = crate::text::percent_decode(path_part);
         let (content_path, from_root) = if let Some(rest) = decoded.strip_prefix("@/") {
-            (Some(rest.to_string()), true)
+            (join_relative("", rest), true)
         } else if decoded.starts_with('/') {
             // A site-absolute path: it lives under the base path once published.
-            let url = format!("{}{}", self.ctx.base_path, decoded.trim_start_matches('/'));
-            return match anchor {
-                Some(a) => format!("{url}#{a}"),
-                None => url,
-            };
+            return suffix(format!(
+                "{}{}",
+                self.ctx.base_path,
+                path_part.trim_start_matches('/')
+            ));
         } else {
             (join_relative(self.input.dir, &decoded), false)
         };
         let Some(content_path) = content_path else {
-            self.problem(offset, format!("link `{dest}` points outside content/"), Some("link to a file inside content/".into()), true);
+            self.problem(
+                offset,
+                format!("link `{dest}` points outside content/"),
+                Some("link to a file inside content/".into()),
+                true,
+            );
             return dest.to_string();
         };
-        let query_free = content_path.split('?').next().unwrap_or("").to_string();
-        if query_free.ends_with(".md") || from_root {
-            match self.ctx.pages.get(&query_free) {
+        if content_path.ends_with(".md") || from_root {
+            match self.ctx.pages.get(&content_path) {
                 Some(url_path) => {
                     if let Some(a) = anchor {
                         self.out.anchor_links.push(AnchorLink {
-                            target: Some(query_free.clone()),
-                            anchor: percent_decode(a),
+                            target: Some(content_path.clone()),
+                            anchor: crate::text::percent_decode(a),
                             line,
                         });
                     }
-                    let url = format!("{}{}", self.ctx.base_path, url_path);
-                    match anchor {
-                        Some(a) => format!("{url}#{a}"),
-                        None => url,
-                    }
+                    suffix(format!("{}{}", self.ctx.base_path, url_path))
                 }
                 None => {
-                    let help = crate::text::did_you_mean_path(&query_free, self.ctx.pages.keys().map(String::as_str))
+                    let help = crate::text::did_you_mean_path(&content_path, self.ctx.pages.keys().map(String::as_str))
                         .map(|b| format!("did you mean `{b}`?"))
                         .unwrap_or_else(|| "link to an existing .md file, relative to this one or as @/path/from/content.md".into());
-                    self.problem(offset, format!("broken link: `{dest}` does not match any page"), Some(help), true);
+                    self.problem(
+                        offset,
+                        format!("broken link: `{dest}` does not match any page"),
+                        Some(help),
+                        true,
+                    );
                     dest.to_string()
                 }
             }
         } else {
             // A relative file (an image next to the page): resolve it against the source folder.
-            if !self.ctx.files.contains(&query_free) {
+            if !self.ctx.files.contains(&content_path) {
                 let what = if is_image { "image" } else { "file" };
-                self.problem(offset, format!("broken link: {what} `{dest}` not found (looked for content/{query_free})"), None, true);
+                self.problem(offset, format!("broken link: {what} `{dest}` not found (looked for content/{content_path})"), None, true);
             }
-            let url = format!("{}{}", self.ctx.base_path, content_path);
-            match anchor {
-                Some(a) => format!("{url}#{a}"),
-                None => url,
-            }
+            // The file keeps its name in the output: characters with a meaning in URLs are escaped.
+            suffix(format!(
+                "{}{}",
+                self.ctx.base_path,
+                encode_path(&content_path)
+            ))
         }
     }
 
     /// Splits text on `[@id]` citations and glossary terms, emitting HTML for each piece.
-    fn text(&mut self, text: &str, offset: usize, events: &mut Vec<Event<'static>>, link_terms: bool) {
+    fn text(
+        &mut self,
+        text: &str,
+        offset: usize,
+        events: &mut Vec<Event<'static>>,
+        link_terms: bool,
+    ) {
         let mut rest = text;
         while let Some(start) = rest.find("[@") {
-            let Some(len) = rest[start..].find(']') else { break };
+            let Some(len) = rest[start..].find(']') else {
+                break;
+            };
             let inner = &rest[start + 2..start + len];
-            let ids: Vec<&str> = inner.split([';', ',']).map(|s| s.trim().trim_start_matches('@')).collect();
-            let valid = !ids.is_empty() && ids.iter().all(|id| !id.is_empty() && id.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_'));
+            let ids: Vec<&str> = inner
+                .split([';', ','])
+                .map(|s| s.trim().trim_start_matches('@'))
+                .collect();
+            let valid = !ids.is_empty()
+                && ids.iter().all(|id| {
+                    !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                });
             if !valid {
                 self.plain(&rest[..start + 2], events, link_terms);
                 rest = &rest[start + 2..];
@@ -302,9 +363,17 @@ impl<'a, 'c> Renderer<'a, 'c> {
             }
             for id in ids {
                 if !self.ctx.sources.contains(id) {
-                    let help = crate::text::did_you_mean(id, self.ctx.sources.ids()).map(|b| format!("did you mean `{b}`?"))
-                        .unwrap_or_else(|| format!("add `{id}` to {}", self.ctx.sources.file.display()));
-                    self.problem(offset, format!("citation [@{id}] names an unknown source"), Some(help), false);
+                    let help = crate::text::did_you_mean(id, self.ctx.sources.ids())
+                        .map(|b| format!("did you mean `{b}`?"))
+                        .unwrap_or_else(|| {
+                            format!("add `{id}` to {}", self.ctx.sources.file.display())
+                        });
+                    self.problem(
+                        offset,
+                        format!("citation [@{id}] names an unknown source"),
+                        Some(help),
+                        false,
+                    );
                     continue;
                 }
                 let n = match self.out.citations.iter().position(|c| c == id) {
@@ -314,7 +383,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         self.out.citations.len()
                     }
                 };
-                html.push_str(&format!("<sup class=\"cite\"><a href=\"#src-{id}\">[{n}]</a></sup>"));
+                html.push_str(&format!(
+                    "<sup class=\"cite\"><a href=\"#src-{id}\">[{n}]</a></sup>"
+                ));
             }
             events.push(Event::InlineHtml(html.into()));
             rest = &rest[start + len + 1..];
@@ -372,6 +443,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
     }
 }
 
+/// How many elements Markdown may open inside each other.
+pub const MAX_NESTING: usize = 100;
+
 /// Renders a page body.
 pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     let mut r = Renderer {
@@ -404,22 +478,53 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     let mut code_depth = 0usize;
     let mut image_depth = 0usize;
 
+    // Open elements: 10,000 nested quotes are valid CommonMark, but the HTML would overflow the
+    // stack of any recursive HTML tool downstream (the minifier, browsers cap it at 512).
+    let mut depth = 0usize;
+    let mut too_deep = false;
     for (ev, range) in raw {
+        match &ev {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > MAX_NESTING && !too_deep {
+                    too_deep = true;
+                    r.problem(
+                        range.start,
+                        format!("lists, block quotes or emphasis are nested more than {MAX_NESTING} levels deep here"),
+                        Some("flatten the nesting; no reader can follow it".into()),
+                        false,
+                    );
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         match ev {
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 heading = Some((events.len(), String::new()));
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: id.map(|s| s.into_static()),
                     classes: classes.into_iter().map(|c| c.into_static()).collect(),
-                    attrs: attrs.into_iter().map(|(k, v)| (k.into_static(), v.map(|v| v.into_static()))).collect(),
+                    attrs: attrs
+                        .into_iter()
+                        .map(|(k, v)| (k.into_static(), v.map(|v| v.into_static())))
+                        .collect(),
                 }));
             }
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((start, title)) = heading.take() {
                     let title = title.trim().to_string();
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let base = id.as_deref().map(str::to_string).unwrap_or_else(|| slugify(&title));
+                        let base = id
+                            .as_deref()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| slugify(&title));
                         let unique = r.unique_id(&base);
                         r.out.anchors.insert(unique.clone());
                         flat_toc.push((heading_level(level), unique.clone(), title));
@@ -429,7 +534,12 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                 r.out.text.push(' ');
                 events.push(Event::End(TagEnd::Heading(level)));
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 link_depth += 1;
                 let dest = if matches!(link_type, LinkType::Email) {
                     dest_url.to_string()
@@ -447,7 +557,12 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                 link_depth = link_depth.saturating_sub(1);
                 events.push(Event::End(TagEnd::Link));
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 image_depth += 1;
                 let dest = r.rewrite_link(&dest_url, range.start, true);
                 events.push(Event::Start(Tag::Image {
@@ -538,7 +653,15 @@ fn nest_toc(flat: Vec<(u8, String, String)>) -> Vec<TocEntry> {
     }
     let mut toc = Vec::new();
     for (level, id, title) in flat {
-        insert(&mut toc, TocEntry { level, id, title, children: Vec::new() });
+        insert(
+            &mut toc,
+            TocEntry {
+                level,
+                id,
+                title,
+                children: Vec::new(),
+            },
+        );
     }
     toc
 }
@@ -554,8 +677,23 @@ mod tests {
         let sources = Registry::default();
         let terms = Registry::default();
         let glossary = Glossary::new(&terms);
-        let ctx = Context { base_path: "/b/", pages: &pages, files: &files, sources: &sources, terms: &terms, glossary: &glossary };
-        render(&ctx, &PageInput { body, body_line: 5, dir: "topics", link_glossary: true })
+        let ctx = Context {
+            base_path: "/b/",
+            pages: &pages,
+            files: &files,
+            sources: &sources,
+            terms: &terms,
+            glossary: &glossary,
+        };
+        render(
+            &ctx,
+            &PageInput {
+                body,
+                body_line: 5,
+                dir: "topics",
+                link_glossary: true,
+            },
+        )
     }
 
     #[test]

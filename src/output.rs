@@ -2,9 +2,9 @@
 //! whole build succeeded, so a failed or killed build never leaves a half-written `public/`.
 //! Also the incremental writer used by `watch`, which rewrites only files whose bytes changed.
 
+use crate::content::StaticFile;
 use crate::error::{Error, Result};
 use crate::site::Output;
-use crate::content::StaticFile;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,10 @@ fn canonical_or_self(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut tail = Vec::new();
     while !existing.exists() {
-        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
                 tail.push(name);
                 existing = parent.to_path_buf();
@@ -36,14 +39,23 @@ fn canonical_or_self(p: &Path) -> PathBuf {
 pub fn check_output_dir(root: &Path, output: &Path) -> Result<()> {
     let root = canonical_or_self(root);
     let out = canonical_or_self(output);
-    let refuse = |why: &str| Err(Error::Refused(format!("refusing to use {} as the output dir: {why}", output.display())));
+    let refuse = |why: &str| {
+        Err(Error::Refused(format!(
+            "refusing to use {} as the output dir: {why}",
+            output.display()
+        )))
+    };
     if out == root {
         return refuse("it is the site root, and a build replaces the whole output dir");
     }
     if root.starts_with(&out) {
         return refuse("it contains the site root");
     }
-    for dir in [crate::content::CONTENT_DIR, crate::render::LAYOUTS_DIR, crate::site::ASSETS_DIR] {
+    for dir in [
+        crate::content::CONTENT_DIR,
+        crate::render::LAYOUTS_DIR,
+        crate::site::ASSETS_DIR,
+    ] {
         let d = root.join(dir);
         if out == d || out.starts_with(&d) {
             return refuse(&format!("it is inside the site's {dir}/ folder"));
@@ -56,7 +68,10 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<()> {
 }
 
 fn staging_name(output: &Path, kind: &str) -> PathBuf {
-    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     output.with_file_name(format!(".{name}.bilat-{kind}"))
 }
 
@@ -84,13 +99,17 @@ pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> 
     let staging = staging_name(output, "staging");
     std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
     let result = (|| -> Result<()> {
-        outputs.par_iter().try_for_each(|o| write_file(&staging, &o.path, &o.bytes))?;
+        outputs
+            .par_iter()
+            .try_for_each(|o| write_file(&staging, &o.path, &o.bytes))?;
         copies.par_iter().try_for_each(|c| {
             let dest = staging.join(&c.rel);
             if let Some(parent) = dest.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
-            std::fs::copy(&c.file, &dest).map(|_| ()).map_err(|e| Error::io(&c.file, e))
+            std::fs::copy(&c.file, &dest)
+                .map(|_| ())
+                .map_err(|e| Error::io(&c.file, e))
         })?;
         // Keep what the user put in the old output (a git checkout for deploys, a CNAME).
         for keep in KEEP {
@@ -116,7 +135,15 @@ fn swap_in(staging: &Path, output: &Path) -> Result<()> {
     #[cfg(target_os = "linux")]
     {
         // One atomic exchange: readers and a SIGKILL see either the old site or the new one.
-        if rustix::fs::renameat_with(rustix::fs::CWD, staging, rustix::fs::CWD, output, rustix::fs::RenameFlags::EXCHANGE).is_ok() {
+        if rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            staging,
+            rustix::fs::CWD,
+            output,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .is_ok()
+        {
             // `staging` now holds the old site.
             let _ = std::fs::remove_dir_all(staging);
             return Ok(());
@@ -134,7 +161,11 @@ fn swap_in(staging: &Path, output: &Path) -> Result<()> {
 
 /// Writes only the files whose bytes changed since `previous`, each atomically (temp + rename),
 /// so a server reading the output dir never serves a half-written file. Returns the paths written.
-pub fn write_changed(output: &Path, outputs: &[Output], previous: &mut HashMap<String, u64>) -> Result<Vec<String>> {
+pub fn write_changed(
+    output: &Path,
+    outputs: &[Output],
+    previous: &mut HashMap<String, u64>,
+) -> Result<Vec<String>> {
     let changed: Vec<&Output> = outputs
         .iter()
         .filter(|o| previous.get(&o.path) != Some(&hash(&o.bytes)))
@@ -144,7 +175,12 @@ pub fn write_changed(output: &Path, outputs: &[Output], previous: &mut HashMap<S
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        let tmp = path.with_file_name(format!(".{}.bilat-tmp", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+        let tmp = path.with_file_name(format!(
+            ".{}.bilat-tmp",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
         std::fs::write(&tmp, &o.bytes).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
     })?;

@@ -25,17 +25,38 @@ pub const FEED_TIMELINE_LIMIT: usize = 50;
 /// Every file this module produces, as the `PagesFiles` job's output.
 pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
     // Without .nojekyll, GitHub Pages runs Jekyll, which drops `_`-prefixed paths.
-    let mut out = vec![Output { path: ".nojekyll".into(), bytes: Vec::new() }];
-    if let Some(domain) = site.config.cname.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        out.push(Output { path: "CNAME".into(), bytes: format!("{domain}\n").into_bytes() });
+    let mut out = vec![Output {
+        path: ".nojekyll".into(),
+        bytes: Vec::new(),
+    }];
+    if let Some(domain) = site
+        .config
+        .cname
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        out.push(Output {
+            path: "CNAME".into(),
+            bytes: format!("{domain}\n").into_bytes(),
+        });
     }
-    out.push(Output { path: ROBOTS_FILE.into(), bytes: robots(site).into_bytes() });
+    out.push(Output {
+        path: ROBOTS_FILE.into(),
+        bytes: robots(site).into_bytes(),
+    });
     if site.config.sitemap {
         let jobs = site.jobs(views, templates);
-        out.push(Output { path: SITEMAP_FILE.into(), bytes: sitemap(site, views, &jobs).into_bytes() });
+        out.push(Output {
+            path: SITEMAP_FILE.into(),
+            bytes: sitemap(site, views, &jobs).into_bytes(),
+        });
     }
     if site.config.feed {
-        out.push(Output { path: FEED_FILE.into(), bytes: feed(site).into_bytes() });
+        out.push(Output {
+            path: FEED_FILE.into(),
+            bytes: feed(site).into_bytes(),
+        });
     }
     out
 }
@@ -49,7 +70,11 @@ pub fn robots(site: &Site) -> String {
             // a pointer for people, and search engines find the sitemap through Search Console.
             s.push_str("# Crawlers read robots.txt only at the root of a host.\n");
         }
-        let _ = writeln!(s, "\nSitemap: {}", encode_url(&site.permalink(SITEMAP_FILE)));
+        let _ = writeln!(
+            s,
+            "\nSitemap: {}",
+            encode_url(&site.permalink(SITEMAP_FILE))
+        );
     }
     s
 }
@@ -61,7 +86,10 @@ struct SitemapEntry {
 }
 
 /// The newest `updated` or `date` among some pages: the last time a page built from them changed.
-fn newest<'a>(site: &'a Site, pages: impl IntoIterator<Item = &'a usize>) -> Option<jiff::civil::Date> {
+fn newest<'a>(
+    site: &'a Site,
+    pages: impl IntoIterator<Item = &'a usize>,
+) -> Option<jiff::civil::Date> {
     pages.into_iter().filter_map(|&i| page_date(site, i)).max()
 }
 
@@ -77,26 +105,40 @@ fn published(site: &Site, i: usize) -> bool {
 
 /// `sitemap.xml`: every page a reader can land on, with absolute URLs, in a stable order.
 pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
-    let all: Vec<usize> = (0..site.pages.len()).filter(|&i| published(site, i)).collect();
+    let all: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| published(site, i))
+        .collect();
     let site_newest = newest(site, &all);
     let mut entries: Vec<SitemapEntry> = Vec::new();
     for job in jobs {
         let (path, lastmod) = match job {
-            Job::Page(i) if published(site, *i) => (site.pages[*i].path.clone(), page_date(site, *i)),
+            Job::Page(i) if published(site, *i) => {
+                (site.pages[*i].path.clone(), page_date(site, *i))
+            }
             // The 404 page is not a page anyone should land on from a search.
             Job::Generated { path, .. } if path.ends_with(".html") => continue,
             // Generated pages list the whole site, so they change when any page does.
             Job::Generated { path, .. } => (path.clone(), site_newest),
             Job::Tag(t) => match views.tags.get(*t) {
                 Some((name, pages)) => {
-                    let pages: Vec<usize> = pages.iter().copied().filter(|&i| published(site, i)).collect();
-                    (format!("tags/{}/", crate::text::slugify(name)), newest(site, &pages))
+                    let pages: Vec<usize> = pages
+                        .iter()
+                        .copied()
+                        .filter(|&i| published(site, i))
+                        .collect();
+                    (
+                        format!("tags/{}/", crate::text::slugify(name)),
+                        newest(site, &pages),
+                    )
                 }
                 None => continue,
             },
             _ => continue,
         };
-        entries.push(SitemapEntry { loc: encode_url(&site.permalink(&path)), lastmod });
+        entries.push(SitemapEntry {
+            loc: encode_url(&site.permalink(&path)),
+            lastmod,
+        });
     }
     entries.sort_by(|a, b| a.loc.cmp(&b.loc));
     entries.dedup_by(|a, b| a.loc == b.loc);
@@ -142,7 +184,11 @@ fn short_hash(parts: &[&str]) -> String {
         // A separator, so that ("ab", "c") and ("a", "bc") differ.
         h.update([0u8]);
     }
-    h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The first `n` words of a text, for pages without a summary.
@@ -161,7 +207,9 @@ fn first_words(text: &str, n: usize) -> String {
 /// same content are byte-identical, and feed readers see a change only when the content changed.
 pub fn feed(site: &Site) -> String {
     let mut entries: Vec<FeedEntry> = Vec::new();
-    let all: Vec<usize> = (0..site.pages.len()).filter(|&i| published(site, i)).collect();
+    let all: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| published(site, i))
+        .collect();
     let site_newest = newest(site, &all);
     for &i in &all {
         let page = &site.pages[i];
@@ -170,9 +218,17 @@ pub fn feed(site: &Site) -> String {
         }
         let m = &page.meta;
         let link = encode_url(&site.permalink(&page.path));
-        let summary = match m.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let summary = match m
+            .summary
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => s.to_string(),
-            None => first_words(&site.rendered.get(i).map(|r| r.text.as_str()).unwrap_or(""), 60),
+            None => first_words(
+                site.rendered.get(i).map(|r| r.text.as_str()).unwrap_or(""),
+                60,
+            ),
         };
         // An undated topic takes the newest date of the site: Atom requires `updated`.
         let updated = page_date(site, i).or(site_newest).unwrap_or_default();
@@ -194,14 +250,24 @@ pub fn feed(site: &Site) -> String {
             let date = first_day(&t.date);
             // Stable across builds and across reordering of the timeline; changes only when the
             // event itself is reworded, which readers may well want to see again.
-            let id = format!("{}#event-{}-{}", encode_url(&site.permalink("timeline/")), t.date.iso(), short_hash(&[&page.id, &t.date.iso(), &t.event]));
+            let id = format!(
+                "{}#event-{}-{}",
+                encode_url(&site.permalink("timeline/")),
+                t.date.iso(),
+                short_hash(&[&page.id, &t.date.iso(), &t.event])
+            );
             events.push(FeedEntry {
                 id,
                 title: first_words(&t.event, 16),
                 link: link.clone(),
                 published: Some(date),
                 updated: date,
-                summary: format!("{}: {} ({})", t.date.display(), t.event.trim(), page.meta.title),
+                summary: format!(
+                    "{}: {} ({})",
+                    t.date.display(),
+                    t.event.trim(),
+                    page.meta.title
+                ),
                 categories: vec!["timeline".into()],
             });
         }
@@ -211,20 +277,45 @@ pub fn feed(site: &Site) -> String {
     entries.extend(events);
     entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
 
-    let feed_updated = entries.iter().map(|e| e.updated).max().or(site_newest).unwrap_or_default();
+    let feed_updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .or(site_newest)
+        .unwrap_or_default();
     let c = &site.config;
     let home = encode_url(&site.permalink(""));
-    let author = if c.publisher.trim().is_empty() { &c.title } else { &c.publisher };
+    let author = if c.publisher.trim().is_empty() {
+        &c.title
+    } else {
+        &c.publisher
+    };
 
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    let _ = writeln!(s, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", xml_escape(&c.language));
+    let _ = writeln!(
+        s,
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
+        xml_escape(&c.language)
+    );
     let _ = writeln!(s, "  <title>{}</title>", xml_escape(&c.title));
     if !c.description.trim().is_empty() {
-        let _ = writeln!(s, "  <subtitle>{}</subtitle>", xml_escape(c.description.trim()));
+        let _ = writeln!(
+            s,
+            "  <subtitle>{}</subtitle>",
+            xml_escape(c.description.trim())
+        );
     }
     let _ = writeln!(s, "  <id>{}</id>", xml_escape(&home));
-    let _ = writeln!(s, "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml_escape(&home));
-    let _ = writeln!(s, "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>", xml_escape(&encode_url(&site.permalink(FEED_FILE))));
+    let _ = writeln!(
+        s,
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+        xml_escape(&home)
+    );
+    let _ = writeln!(
+        s,
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
+        xml_escape(&encode_url(&site.permalink(FEED_FILE)))
+    );
     let _ = writeln!(s, "  <updated>{}</updated>", atom_time(feed_updated));
     let _ = writeln!(s, "  <author><name>{}</name></author>", xml_escape(author));
     s.push_str("  <generator>bilat</generator>\n");
@@ -232,7 +323,11 @@ pub fn feed(site: &Site) -> String {
         s.push_str("  <entry>\n");
         let _ = writeln!(s, "    <title>{}</title>", xml_escape(&e.title));
         let _ = writeln!(s, "    <id>{}</id>", xml_escape(&e.id));
-        let _ = writeln!(s, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml_escape(&e.link));
+        let _ = writeln!(
+            s,
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+            xml_escape(&e.link)
+        );
         if let Some(p) = e.published {
             let _ = writeln!(s, "    <published>{}</published>", atom_time(p));
         }
@@ -287,13 +382,22 @@ mod tests {
 
     #[test]
     fn escapes_xml() {
-        assert_eq!(xml_escape("a&b<c>\"d'\u{1}"), "a&amp;b&lt;c&gt;&quot;d&apos;");
+        assert_eq!(
+            xml_escape("a&b<c>\"d'\u{1}"),
+            "a&amp;b&lt;c&gt;&quot;d&apos;"
+        );
     }
 
     #[test]
     fn encodes_urls() {
-        assert_eq!(encode_url("https://x.org/b/тег/a b/"), "https://x.org/b/%D1%82%D0%B5%D0%B3/a%20b/");
-        assert_eq!(encode_url("https://x.org/a%20b/?q=1#f"), "https://x.org/a%20b/?q=1#f");
+        assert_eq!(
+            encode_url("https://x.org/b/тег/a b/"),
+            "https://x.org/b/%D1%82%D0%B5%D0%B3/a%20b/"
+        );
+        assert_eq!(
+            encode_url("https://x.org/a%20b/?q=1#f"),
+            "https://x.org/a%20b/?q=1#f"
+        );
     }
 
     #[test]

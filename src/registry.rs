@@ -67,7 +67,12 @@ pub struct Registry<T> {
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Registry { file: PathBuf::new(), text: String::new(), items: Vec::new(), index: HashMap::new() }
+        Registry {
+            file: PathBuf::new(),
+            text: String::new(),
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 }
 
@@ -117,19 +122,29 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         items: Vec::new(),
         index: HashMap::new(),
     };
+    // A FIFO or a device (a link to /dev/zero) would block or never end: read regular files only.
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return reg,
+        Ok(m) if !m.is_file() => {
+            diags.push(
+                Diagnostic::error(&shown, None, "not a regular file")
+                    .with_help("a registry is a YAML text file"),
+            );
+            return reg;
+        }
+        _ => {}
+    }
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return reg,
         Err(e) => {
             diags.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
             return reg;
         }
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => crate::frontmatter::normalize(&t).into_owned(),
-        Err(e) => {
-            diags.push(Diagnostic::error(&shown, None, format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-                .with_help("save the file as UTF-8"));
+    let text = match crate::text::decode_text(&shown, bytes) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d);
             return reg;
         }
     };
@@ -142,8 +157,14 @@ fn load_one<T: for<'de> Deserialize<'de>>(
     for (i, item) in reg.items.iter().enumerate() {
         let id = id_of(item);
         if reg.index.insert(id.clone(), i).is_some() {
-            diags.push(Diagnostic::error(&shown, find_word_line(&text, &id), format!("`{id}` is defined twice"))
-                .with_help("ids in a registry must be unique"));
+            diags.push(
+                Diagnostic::error(
+                    &shown,
+                    find_word_line(&text, &id),
+                    format!("`{id}` is defined twice"),
+                )
+                .with_help("ids in a registry must be unique"),
+            );
         }
     }
     reg.text = text;
@@ -153,13 +174,35 @@ fn load_one<T: for<'de> Deserialize<'de>>(
 impl Registries {
     /// Loads `content/_data/{sources,people,glossary}.yaml`; missing files are empty registries.
     pub fn load(content: &Path, rel_content: &Path, diags: &mut Diagnostics) -> Registries {
-        let sources = load_one(content, rel_content, "sources.yaml", |s: &Source| s.id.clone(), diags);
-        let people = load_one(content, rel_content, "people.yaml", |p: &Person| p.id.clone(), diags);
-        let mut glossary = load_one(content, rel_content, "glossary.yaml", |t: &Term| slugify(&t.term), diags);
+        let sources = load_one(
+            content,
+            rel_content,
+            "sources.yaml",
+            |s: &Source| s.id.clone(),
+            diags,
+        );
+        let people = load_one(
+            content,
+            rel_content,
+            "people.yaml",
+            |p: &Person| p.id.clone(),
+            diags,
+        );
+        let mut glossary = load_one(
+            content,
+            rel_content,
+            "glossary.yaml",
+            |t: &Term| slugify(&t.term),
+            diags,
+        );
         for t in &mut glossary.items {
             t.id = slugify(&t.term);
         }
-        let regs = Registries { sources, people, glossary };
+        let regs = Registries {
+            sources,
+            people,
+            glossary,
+        };
         regs.check_internal(diags);
         regs
     }
@@ -167,8 +210,12 @@ impl Registries {
     /// References inside the registries themselves (a person's source, a term's source).
     fn check_internal(&self, diags: &mut Diagnostics) {
         let unknown_source = |reg_file: &Path, text: &str, id: &str| {
-            Diagnostic::error(reg_file, find_word_line(text, id), format!("unknown source `{id}`"))
-                .with_help(self.source_hint(id))
+            Diagnostic::error(
+                reg_file,
+                find_word_line(text, id),
+                format!("unknown source `{id}`"),
+            )
+            .with_help(self.source_hint(id))
         };
         for p in &self.people.items {
             if let Some(s) = &p.source {
@@ -188,14 +235,23 @@ impl Registries {
 
     pub fn source_hint(&self, id: &str) -> String {
         match crate::text::did_you_mean(id, self.sources.ids()) {
-            Some(best) => format!("did you mean `{best}`? Sources are listed in {}", self.sources.file.display()),
-            None => format!("add it to {} or cite a listed source", self.sources.file.display()),
+            Some(best) => format!(
+                "did you mean `{best}`? Sources are listed in {}",
+                self.sources.file.display()
+            ),
+            None => format!(
+                "add it to {} or cite a listed source",
+                self.sources.file.display()
+            ),
         }
     }
 
     pub fn person_hint(&self, id: &str) -> String {
         match crate::text::did_you_mean(id, self.people.ids()) {
-            Some(best) => format!("did you mean `{best}`? People are listed in {}", self.people.file.display()),
+            Some(best) => format!(
+                "did you mean `{best}`? People are listed in {}",
+                self.people.file.display()
+            ),
             None => format!("add the person to {}", self.people.file.display()),
         }
     }

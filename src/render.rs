@@ -14,6 +14,52 @@ pub struct Templates {
     /// Which templates read the site-wide `explainer` lists (directly or through a parent or include),
     /// so an incremental rebuild knows whether a list change reaches them.
     pub uses_explainer: HashMap<String, bool>,
+    /// The text of each template, to put a line on errors that Tera reports without one.
+    pub sources: HashMap<String, String>,
+}
+
+/// The most one page's template may write: past it, a loop is running away.
+pub const MAX_PAGE_BYTES: usize = 512 << 20;
+
+struct CappedWriter {
+    buf: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > MAX_PAGE_BYTES {
+            self.over = true;
+            return Err(std::io::Error::other("page too large"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The 1-based line of the statement a message is about: the `include`/`extends` of the next
+/// template in a chain (`a.html → b.html`), or a component call when components recursed.
+fn statement_line(text: &str, message: &str) -> Option<usize> {
+    let find = |pred: &dyn Fn(&str) -> bool| text.lines().position(pred).map(|i| i + 1);
+    if message.contains("includes itself") || message.contains("extends itself") {
+        let keyword = if message.contains("includes") {
+            "include"
+        } else {
+            "extends"
+        };
+        // "a.html → b.html → a.html": the statement names the template after this one.
+        let chain = message.rsplit(": ").next()?;
+        let next = chain.split(" → ").nth(1).unwrap_or(chain).trim();
+        return find(&|l: &str| l.contains(keyword) && l.contains(next));
+    }
+    if message.contains("recursion depth for components") {
+        return find(&|l: &str| l.contains("{% component") || l.contains("{%- component"));
+    }
+    None
 }
 
 /// What the template helpers need from the site.
@@ -32,12 +78,23 @@ fn shown(name: &str) -> PathBuf {
 pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic {
     match err.kind() {
         ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => {
-            let name = if r.filename().is_empty() { fallback_template } else { r.filename() };
+            let name = if r.filename().is_empty() {
+                fallback_template
+            } else {
+                r.filename()
+            };
             let span = r.span();
-            Diagnostic::error(shown(name), Some(span.start_line.max(1)), format!("template: {}", r.message()))
-                .with_col(Some(span.start_col + 1))
+            Diagnostic::error(
+                shown(name),
+                Some(span.start_line.max(1)),
+                format!("template: {}", r.message()),
+            )
+            .with_col(Some(span.start_col + 1))
         }
-        ErrorKind::CircularExtend { tpl, inheritance_chain } => Diagnostic::error(
+        ErrorKind::CircularExtend {
+            tpl,
+            inheritance_chain,
+        } => Diagnostic::error(
             shown(tpl),
             None,
             format!("template extends itself: {}", inheritance_chain.join(" → ")),
@@ -52,9 +109,11 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
             None,
             format!("template extends `{parent}`, which is not in layouts/"),
         ),
-        ErrorKind::TemplateNotFound(name) => {
-            Diagnostic::error(shown(fallback_template), None, format!("template `{name}` not found in layouts/"))
-        }
+        ErrorKind::TemplateNotFound(name) => Diagnostic::error(
+            shown(fallback_template),
+            None,
+            format!("template `{name}` not found in layouts/"),
+        ),
         _ => {
             let mut msg = err.to_string();
             let mut src = std::error::Error::source(err);
@@ -79,7 +138,11 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                diags.push(Diagnostic::error(e.path().unwrap_or(dir).to_path_buf(), None, format!("cannot read: {e}")));
+                diags.push(Diagnostic::error(
+                    e.path().unwrap_or(dir).to_path_buf(),
+                    None,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -88,11 +151,20 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
             continue;
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        match std::fs::read(entry.path()).map(String::from_utf8) {
-            Ok(Ok(text)) => out.push((rel, crate::frontmatter::normalize(&text).into_owned())),
-            Ok(Err(_)) => diags.push(Diagnostic::error(shown(&rel), None, "template is not valid UTF-8")),
-            Err(e) => diags.push(Diagnostic::error(shown(&rel), None, format!("cannot read: {e}"))),
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        match std::fs::read(entry.path()).map(|bytes| crate::text::decode_text(&shown(&rel), bytes))
+        {
+            Ok(Ok(text)) => out.push((rel, text)),
+            Ok(Err(d)) => diags.push(d),
+            Err(e) => diags.push(Diagnostic::error(
+                shown(&rel),
+                None,
+                format!("cannot read: {e}"),
+            )),
         }
     }
     out
@@ -105,10 +177,16 @@ impl Templates {
         Templates::from_sources(&sources, helpers, diags)
     }
 
-    pub fn from_sources(sources: &[(String, String)], helpers: Helpers, diags: &mut Diagnostics) -> Option<Templates> {
+    pub fn from_sources(
+        sources: &[(String, String)],
+        helpers: Helpers,
+        diags: &mut Diagnostics,
+    ) -> Option<Templates> {
         let mut tera = Tera::new();
         register_helpers(&mut tera, helpers);
-        if let Err(err) = tera.add_raw_templates(sources.iter().map(|(n, c)| (n.as_str(), c.as_str()))) {
+        if let Err(err) =
+            tera.add_raw_templates(sources.iter().map(|(n, c)| (n.as_str(), c.as_str())))
+        {
             // Tera stops at the first bad template; parse each alone to report all syntax errors.
             let mut found = false;
             for (name, text) in sources {
@@ -121,7 +199,17 @@ impl Templates {
                 }
             }
             if !found {
-                diags.push(tera_diagnostic(&err, sources.first().map_or("", |s| s.0.as_str())));
+                let mut d = tera_diagnostic(&err, sources.first().map_or("", |s| s.0.as_str()));
+                let name = d
+                    .file
+                    .strip_prefix(LAYOUTS_DIR)
+                    .unwrap_or(&d.file)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if let Some((_, text)) = sources.iter().find(|(n, _)| *n == name) {
+                    d.line = d.line.or_else(|| statement_line(text, &d.message));
+                }
+                diags.push(d);
             }
             return None;
         }
@@ -130,12 +218,20 @@ impl Templates {
             .map(|(name, _)| {
                 let uses = tera
                     .get_template_variables(name)
-                    .map(|vars| vars.iter().any(|v| *v == "explainer" || v.starts_with("explainer.")))
+                    .map(|vars| {
+                        vars.iter()
+                            .any(|v| *v == "explainer" || v.starts_with("explainer."))
+                    })
                     .unwrap_or(true);
                 (name.clone(), uses)
             })
             .collect();
-        Some(Templates { tera, uses_explainer })
+        let sources = sources.iter().cloned().collect();
+        Some(Templates {
+            tera,
+            uses_explainer,
+            sources,
+        })
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -143,63 +239,146 @@ impl Templates {
     }
 
     /// Renders one template; errors name the template line.
+    ///
+    /// Tera bounds `range()` and component recursion, but not loops nested in loops or components
+    /// that call themselves several times over: the output is capped, and [`watchdog`] ends a
+    /// render that runs too long or eats memory.
     pub fn render(&self, name: &str, ctx: &Context) -> Result<String, Diagnostic> {
-        self.tera.render(name, ctx).map_err(|e| tera_diagnostic(&e, name))
+        let page = ctx
+            .get("current_url")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _guard = watchdog::enter(name, &page);
+        let mut out = CappedWriter {
+            buf: Vec::with_capacity(16 * 1024),
+            over: false,
+        };
+        match self.tera.render_to(name, ctx, &mut out) {
+            Ok(()) => String::from_utf8(out.buf)
+                .map_err(|_| Diagnostic::error(shown(name), None, "template: output is not UTF-8")),
+            Err(_) if out.over => Err(Diagnostic::error(
+                shown(name),
+                None,
+                format!(
+                    "template: the page grew past {} MiB; a loop or component is running away",
+                    MAX_PAGE_BYTES >> 20
+                ),
+            )),
+            Err(e) => Err(self.locate(tera_diagnostic(&e, name))),
+        }
+    }
+
+    /// Gives a template diagnostic without a line the line of the statement it is about, where
+    /// the message tells which (an include or extends chain, a component that recursed).
+    fn locate(&self, mut d: Diagnostic) -> Diagnostic {
+        if d.line.is_some() {
+            return d;
+        }
+        let name = d
+            .file
+            .strip_prefix(LAYOUTS_DIR)
+            .unwrap_or(&d.file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if let Some(text) = self.sources.get(&name) {
+            if let Some(l) = statement_line(text, &d.message) {
+                d.line = Some(l);
+            }
+        }
+        d
     }
 }
 
 fn register_helpers(tera: &mut Tera, helpers: Helpers) {
-    let Helpers { base_path, base_url, asset_hashes } = helpers;
-    let origin = crate::config::parse_base_url(&base_url).map(|(o, _)| o).unwrap_or_default();
+    let Helpers {
+        base_path,
+        base_url,
+        asset_hashes,
+    } = helpers;
+    let origin = crate::config::parse_base_url(&base_url)
+        .map(|(o, _)| o)
+        .unwrap_or_default();
     let (bp, o) = (base_path.clone(), origin.clone());
-    tera.register_function("url", move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let path: String = kwargs.must_get::<&str>("path")?.to_string();
-        let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
-        if path.contains("://") {
-            return Ok(path);
-        }
-        let url = format!("{bp}{}", path.trim_start_matches('/'));
-        Ok(if absolute { format!("{o}{url}") } else { url })
-    });
-    let bp = base_path;
-    tera.register_function("asset", move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let path = kwargs.must_get::<&str>("path")?.trim_start_matches('/').to_string();
-        match asset_hashes.get(&path) {
-            Some(h) => Ok(format!("{bp}{path}?h={h}")),
-            None => Err(tera::Error::message(format!("asset `{path}` not found in assets/"))),
-        }
-    });
-    tera.register_filter("date", |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let format = kwargs.get::<&str>("format")?.unwrap_or("%-d %B %Y").to_string();
-        let iso = match value.as_str() {
-            Some(s) => s.to_string(),
-            None => value
-                .as_map()
-                .and_then(|m| m.get(&tera::value::Key::Str("iso")))
-                .and_then(|v| v.as_str().map(str::to_string))
-                .ok_or_else(|| tera::Error::message("date: expected a YYYY-MM-DD string or a date object"))?,
-        };
-        let partial = crate::text::PartialDate::parse(&iso).map_err(tera::Error::message)?;
-        match (partial.month, partial.day) {
-            (Some(m), Some(d)) => {
-                let date = jiff::civil::Date::new(partial.year, m, d).map_err(|e| tera::Error::message(e.to_string()))?;
-                let mut out = String::new();
-                use std::fmt::Write;
-                write!(out, "{}", date.strftime(&format)).map_err(|_| tera::Error::message(format!("date: bad format `{format}`")))?;
-                Ok(out)
+    tera.register_function(
+        "url",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let path: String = kwargs.must_get::<&str>("path")?.to_string();
+            let absolute = kwargs.get::<bool>("absolute")?.unwrap_or(false);
+            if path.contains("://") {
+                return Ok(path);
             }
-            _ => Ok(partial.display()),
-        }
+            let url = format!("{bp}{}", path.trim_start_matches('/'));
+            Ok(if absolute { format!("{o}{url}") } else { url })
+        },
+    );
+    let bp = base_path;
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let path = kwargs
+                .must_get::<&str>("path")?
+                .trim_start_matches('/')
+                .to_string();
+            match asset_hashes.get(&path) {
+                Some(h) => Ok(format!("{bp}{path}?h={h}")),
+                None => Err(tera::Error::message(format!(
+                    "asset `{path}` not found in assets/"
+                ))),
+            }
+        },
+    );
+    tera.register_filter(
+        "date",
+        |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let format = kwargs
+                .get::<&str>("format")?
+                .unwrap_or("%-d %B %Y")
+                .to_string();
+            let iso = match value.as_str() {
+                Some(s) => s.to_string(),
+                None => value
+                    .as_map()
+                    .and_then(|m| m.get(&tera::value::Key::Str("iso")))
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .ok_or_else(|| {
+                        tera::Error::message("date: expected a YYYY-MM-DD string or a date object")
+                    })?,
+            };
+            let partial = crate::text::PartialDate::parse(&iso).map_err(tera::Error::message)?;
+            match (partial.month, partial.day) {
+                (Some(m), Some(d)) => {
+                    let date = jiff::civil::Date::new(partial.year, m, d)
+                        .map_err(|e| tera::Error::message(e.to_string()))?;
+                    let mut out = String::new();
+                    use std::fmt::Write;
+                    write!(out, "{}", date.strftime(&format)).map_err(|_| {
+                        tera::Error::message(format!("date: bad format `{format}`"))
+                    })?;
+                    Ok(out)
+                }
+                _ => Ok(partial.display()),
+            }
+        },
+    );
+    tera.register_filter(
+        "json",
+        |value: Value, _: Kwargs, _: &State| -> TeraResult<String> {
+            let text =
+                serde_json::to_string(&value).map_err(|e| tera::Error::message(e.to_string()))?;
+            // Safe inside <script>: a string can never close the element.
+            Ok(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
+        },
+    );
+    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
+        crate::text::slugify(value)
     });
-    tera.register_filter("json", |value: Value, _: Kwargs, _: &State| -> TeraResult<String> {
-        let text = serde_json::to_string(&value).map_err(|e| tera::Error::message(e.to_string()))?;
-        // Safe inside <script>: a string can never close the element.
-        Ok(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
-    });
-    tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| crate::text::slugify(value));
 }
 
 /// minify-html settings that keep the output valid, parseable HTML5.
+///
+/// minify-html parses recursively, one stack frame set per open element: raw HTML nested
+/// thousands deep would overflow the stack. Deep pages are minified on a thread with a stack to
+/// match, and absurdly deep ones are written as they are.
 pub fn minify(html: &str) -> Vec<u8> {
     let mut cfg = minify_html::Cfg::new();
     cfg.keep_closing_tags = true;
@@ -208,5 +387,237 @@ pub fn minify(html: &str) -> Vec<u8> {
     // JavaScript minification has broken scripts elsewhere; the scripts here are tiny.
     cfg.minify_js = false;
     cfg.keep_comments = false;
-    minify_html::minify(html.as_bytes(), &cfg)
+    let depth = nesting_depth(html, MAX_MINIFY_DEPTH + 1);
+    if depth > MAX_MINIFY_DEPTH {
+        return html.as_bytes().to_vec();
+    }
+    if depth <= 48 {
+        return minify_html::minify(html.as_bytes(), &cfg);
+    }
+    let stack = (1 << 20) + depth * (64 << 10);
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("minify".into())
+            .stack_size(stack)
+            .spawn_scoped(s, || minify_html::minify(html.as_bytes(), &cfg))
+            .ok()
+            .and_then(|h| h.join().ok())
+    })
+    .unwrap_or_else(|| html.as_bytes().to_vec())
+}
+
+/// Pages whose elements nest deeper than this are not minified.
+pub const MAX_MINIFY_DEPTH: usize = 1000;
+
+/// How deeply elements nest in `html` as minify-html's parser sees them (it drops a closing tag
+/// that does not match the innermost open element, and only void elements and foreign `/>`
+/// elements have no content); stops counting past `limit`.
+pub fn nesting_depth(html: &str, limit: usize) -> usize {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr",
+    ];
+    const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
+    let b = html.as_bytes();
+    let lower = |s: &[u8]| String::from_utf8_lossy(s).to_ascii_lowercase();
+    let find = |from: usize, needle: &[u8]| {
+        b[from.min(b.len())..]
+            .windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+            .map(|p| p + from)
+    };
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b':' || c == b'_';
+    let mut stack: Vec<String> = Vec::new();
+    let mut foreign = 0usize;
+    let mut max = 0;
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'<').map(|p| p + i) {
+        i = p + 1;
+        if b[p..].starts_with(b"<!--") {
+            i = find(p + 4, b"-->").map_or(b.len(), |e| e + 3);
+        } else if b.get(p + 1).is_some_and(|&c| c == b'!' || c == b'?') {
+            i = find(p + 1, b">").map_or(b.len(), |e| e + 1);
+        } else if b.get(p + 1) == Some(&b'/') {
+            let end = (p + 2..b.len())
+                .find(|&k| !is_name(b[k]))
+                .unwrap_or(b.len());
+            let name = lower(&b[p + 2..end]);
+            if stack.last() == Some(&name) {
+                if name == "svg" || name == "math" {
+                    foreign = foreign.saturating_sub(1);
+                }
+                stack.pop();
+            }
+            i = find(end, b">").map_or(b.len(), |e| e + 1);
+        } else if b.get(p + 1).is_some_and(u8::is_ascii_alphabetic) {
+            let end = (p + 1..b.len())
+                .find(|&k| !is_name(b[k]))
+                .unwrap_or(b.len());
+            let name = lower(&b[p + 1..end]);
+            // The end of the tag, skipping quoted attribute values.
+            let mut k = end;
+            let mut quote = None;
+            while k < b.len() {
+                match (quote, b[k]) {
+                    (None, b'"' | b'\'') => quote = Some(b[k]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                k += 1;
+            }
+            let self_closing = k > 0 && b.get(k - 1) == Some(&b'/');
+            i = (k + 1).min(b.len());
+            let is_foreign_root = name == "svg" || name == "math";
+            if VOID.contains(&name.as_str()) || (self_closing && (foreign > 0 || is_foreign_root)) {
+                continue;
+            }
+            if RAW.contains(&name.as_str()) {
+                let close = format!("</{name}");
+                i = find(i, close.as_bytes()).unwrap_or(b.len());
+                continue;
+            }
+            if is_foreign_root {
+                foreign += 1;
+            }
+            stack.push(name);
+            max = max.max(stack.len());
+            if max > limit {
+                return max;
+            }
+        }
+    }
+    max
+}
+
+/// Ends a template render that never finishes: Tera cannot be interrupted, so a loop nested in a
+/// loop (each `range()` may run 100,000 times) or a component calling itself three times over
+/// twenty levels would spin for hours, and with components, fill memory before writing anything.
+///
+/// A thread started on the first render checks every in-flight render; one that runs longer than
+/// the time limit, or while which the process grows by more than the memory limit, is reported
+/// with its template and page, and the process exits with status 1 (the output dir is untouched:
+/// nothing is written before every page has rendered). `BILAT_RENDER_TIMEOUT` (seconds) and
+/// `BILAT_RENDER_MEMORY` (MiB) change the limits.
+pub mod watchdog {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, Once};
+    use std::time::{Duration, Instant};
+
+    struct Render {
+        id: u64,
+        template: String,
+        page: String,
+        start: Instant,
+        rss_at_start: u64,
+    }
+
+    static RENDERS: Mutex<Vec<Render>> = Mutex::new(Vec::new());
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static START: Once = Once::new();
+
+    /// Removes its render from the watch list when dropped.
+    pub struct Guard(u64);
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let Ok(mut list) = RENDERS.lock() {
+                list.retain(|r| r.id != self.0);
+            }
+        }
+    }
+
+    fn limit(var: &str, default: u64) -> u64 {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|&v| v > 0)
+            .unwrap_or(default)
+    }
+
+    /// The time limit for one render.
+    pub fn timeout() -> Duration {
+        Duration::from_secs(limit("BILAT_RENDER_TIMEOUT", 30))
+    }
+
+    /// How much the process may grow while one render runs.
+    pub fn memory() -> u64 {
+        limit("BILAT_RENDER_MEMORY", 1536) << 20
+    }
+
+    /// Resident memory of this process, where the OS tells it cheaply.
+    pub fn rss() -> u64 {
+        #[cfg(target_os = "linux")]
+        {
+            if let Ok(statm) = std::fs::read_to_string("/proc/self/statm") {
+                if let Some(pages) = statm
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse::<u64>().ok())
+                {
+                    return pages * 4096;
+                }
+            }
+        }
+        0
+    }
+
+    pub fn enter(template: &str, page: &str) -> Guard {
+        START.call_once(|| {
+            let _ = std::thread::Builder::new()
+                .name("render-watchdog".into())
+                .spawn(watch);
+        });
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let render = Render {
+            id,
+            template: template.to_string(),
+            page: page.to_string(),
+            start: Instant::now(),
+            rss_at_start: rss(),
+        };
+        if let Ok(mut list) = RENDERS.lock() {
+            list.push(render);
+        }
+        Guard(id)
+    }
+
+    fn watch() {
+        let (timeout, memory) = (timeout(), memory());
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let problem = {
+                let Ok(list) = RENDERS.lock() else { return };
+                let Some(oldest) = list.iter().min_by_key(|r| r.start) else {
+                    continue;
+                };
+                let now = rss();
+                if oldest.start.elapsed() > timeout {
+                    Some((
+                        oldest.template.clone(),
+                        oldest.page.clone(),
+                        format!("did not finish within {} s", timeout.as_secs()),
+                    ))
+                } else if now > oldest.rss_at_start + memory {
+                    Some((
+                        oldest.template.clone(),
+                        oldest.page.clone(),
+                        format!("used more than {} MiB of memory", memory >> 20),
+                    ))
+                } else {
+                    None
+                }
+            };
+            if let Some((template, page, what)) = problem {
+                let d = crate::error::Diagnostic::error(
+                    super::shown(&template),
+                    None,
+                    format!("template: rendering {} {what}: a loop or component that never ends?", if page.is_empty() { "a page".to_string() } else { format!("`{page}`") }),
+                )
+                .with_help("look for loops nested in loops and components that call themselves more than once");
+                eprintln!("{d}\n1 error found");
+                std::process::exit(1);
+            }
+        }
+    }
 }

@@ -17,7 +17,10 @@ const COLOURS: [&str; 2] = ["#b45309", "#1d4ed8"];
 
 fn write_new(path: &Path, text: &[u8]) -> Result<()> {
     if path.exists() {
-        return Err(Error::Refused(format!("{} already exists; not overwriting it", path.display())));
+        return Err(Error::Refused(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        )));
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -30,7 +33,9 @@ fn title_case(slug: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -49,7 +54,10 @@ pub fn new_topic(root: &Path, slug: &str) -> Result<PathBuf> {
         )));
     }
     if !root.join(crate::config::CONFIG_FILE).exists() {
-        return Err(Error::Refused(format!("{} has no site.yaml; run this in a site's root or pass --root", root.display())));
+        return Err(Error::Refused(format!(
+            "{} has no site.yaml; run this in a site's root or pass --root",
+            root.display()
+        )));
     }
     let path = root.join("content/topics").join(format!("{slug}.md"));
     let text = format!(
@@ -74,10 +82,17 @@ supports, like this: [@source-id].
 
 /// One party given on the command line as `Name:code`.
 pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
-    let (name, code) = arg.rsplit_once(':').ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. Japan:jp"))?;
+    let (name, code) = arg
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. Japan:jp"))?;
     let (name, code) = (name.trim(), code.trim().to_lowercase());
-    if name.is_empty() || code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(format!("`{arg}`: the name must not be empty and the code must be letters, digits or dashes"));
+    if name.is_empty()
+        || code.is_empty()
+        || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(format!(
+            "`{arg}`: the name must not be empty and the code must be letters, digits or dashes"
+        ));
     }
     Ok((name.to_string(), code))
 }
@@ -89,13 +104,21 @@ fn yaml_string(s: &str) -> String {
 /// Writes a new site for another pair of countries into `dir` (which must not hold a site yet).
 pub fn init(dir: &Path, parties: &[(String, String)]) -> Result<Vec<PathBuf>> {
     if parties.len() != 2 {
-        return Err(Error::Refused(format!("a bilateral site needs exactly two parties, got {}", parties.len())));
+        return Err(Error::Refused(format!(
+            "a bilateral site needs exactly two parties, got {}",
+            parties.len()
+        )));
     }
     if parties[0].1 == parties[1].1 {
-        return Err(Error::Refused("the two parties need different codes".into()));
+        return Err(Error::Refused(
+            "the two parties need different codes".into(),
+        ));
     }
     if dir.join(crate::config::CONFIG_FILE).exists() {
-        return Err(Error::Refused(format!("{} already holds a site (site.yaml exists)", dir.display())));
+        return Err(Error::Refused(format!(
+            "{} already holds a site (site.yaml exists)",
+            dir.display()
+        )));
     }
     let (a, b) = (&parties[0], &parties[1]);
     let pair = format!("{}–{}", a.0, b.0);
@@ -140,7 +163,10 @@ broken_links: error
         "content/_index.md",
         format!("---\ntitle: {}\nsummary: \"Three sentences on where the relationship stands.\"\n---\nWhat this explainer covers, and as of when.\n", yaml_string(&format!("{pair} relations"))),
     );
-    add("content/topics/_index.md", "---\ntitle: \"Topics\"\n---\nEvery theme of the relationship, one page each.\n".into());
+    add(
+        "content/topics/_index.md",
+        "---\ntitle: \"Topics\"\n---\nEvery theme of the relationship, one page each.\n".into(),
+    );
     add(
         "content/topics/example.md",
         format!(
@@ -174,7 +200,11 @@ with the id of a source in content/_data/sources.yaml.
         ),
     );
     add("content/_data/sources.yaml", "# - id: my-source\n#   publisher: \"…\"\n#   title: \"…\"\n#   date: 2024-01-31\n#   url: \"https://…\"\n[]\n".into());
-    add("content/_data/people.yaml", "# - id: minister\n#   name: \"…\"\n#   role: \"… at the time\"\n#   party: code\n[]\n".into());
+    add(
+        "content/_data/people.yaml",
+        "# - id: minister\n#   name: \"…\"\n#   role: \"… at the time\"\n#   party: code\n[]\n"
+            .into(),
+    );
     add("content/_data/glossary.yaml", "# - term: \"FTA\"\n#   expansion: \"Free Trade Agreement\"\n#   definition: \"One line in your own words.\"\n#   aliases: [\"free trade agreement\"]\n[]\n".into());
     for (root, subdir) in [(&LAYOUTS, "layouts"), (&ASSETS, "assets")] {
         for f in all_files(root) {
@@ -203,5 +233,8 @@ fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
 
 /// Names of the embedded layouts, for tests that compare them with layouts/.
 pub fn embedded_layouts() -> Vec<String> {
-    all_files(&LAYOUTS).iter().map(|f| f.path().to_string_lossy().replace('\\', "/")).collect()
+    all_files(&LAYOUTS)
+        .iter()
+        .map(|f| f.path().to_string_lossy().replace('\\', "/"))
+        .collect()
 }

@@ -32,7 +32,9 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn output_dir(&self) -> PathBuf {
-        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
     }
 }
 
@@ -50,7 +52,11 @@ pub enum Job {
     /// A content page, by index into `Site::pages`.
     Page(usize),
     /// A generated page from its own template (timeline, glossary …).
-    Generated { template: &'static str, path: String, title: String },
+    Generated {
+        template: &'static str,
+        path: String,
+        title: String,
+    },
     /// One tag's page, by index into `Views::tags`.
     Tag(usize),
     /// A redirect from an old URL to a page.
@@ -60,6 +66,12 @@ pub enum Job {
     /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
     /// read every page's front matter, so any content change must re-run this job.
     PagesFiles,
+}
+
+/// A job that failed, and the content page it was rendering (for template errors).
+pub struct JobFailure {
+    pub diagnostic: Diagnostic,
+    pub page: Option<PathBuf>,
 }
 
 /// The loaded, checked and Markdown-rendered site.
@@ -95,20 +107,41 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
     if !dir.is_dir() {
         return (files, HashMap::new());
     }
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         match entry {
-            Ok(e) if e.file_type().is_file() && !content::is_ignored_name(&e.file_name().to_string_lossy()) => {
+            Ok(e)
+                if e.file_type().is_file()
+                    && !content::is_ignored_name(&e.file_name().to_string_lossy()) =>
+            {
                 let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-                let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                files.push(StaticFile { file: e.into_path(), rel });
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.push(StaticFile {
+                    file: e.into_path(),
+                    rel,
+                });
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(e.path().unwrap_or(&dir).to_path_buf(), None, format!("cannot read asset: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(
+                e.path().unwrap_or(&dir).to_path_buf(),
+                None,
+                format!("cannot read asset: {e}"),
+            )),
         }
     }
     let hashes = files
         .par_iter()
-        .filter_map(|f| std::fs::read(&f.file).ok().map(|b| (f.rel.clone(), short_hash(&b))))
+        .filter_map(|f| {
+            std::fs::read(&f.file)
+                .ok()
+                .map(|b| (f.rel.clone(), short_hash(&b)))
+        })
         .collect();
     (files, hashes)
 }
@@ -118,12 +151,17 @@ impl Site {
     pub fn load(opts: &BuildOptions) -> Result<Site> {
         let mut config = Config::load(&opts.root)?;
         if let Some(url) = &opts.base_url {
-            crate::config::parse_base_url(url).map_err(|m| Error::Build(vec![Diagnostic::error("--base-url", None, m)]))?;
+            crate::config::parse_base_url(url)
+                .map_err(|m| Error::Build(vec![Diagnostic::error("--base-url", None, m)]))?;
             config.base_url = url.clone();
         }
         let mut diags = Diagnostics::default();
         let content = content::load(&opts.root, opts.drafts, &mut diags);
-        let registries = Registries::load(&opts.root.join(content::CONTENT_DIR), Path::new(content::CONTENT_DIR), &mut diags);
+        let registries = Registries::load(
+            &opts.root.join(content::CONTENT_DIR),
+            Path::new(content::CONTENT_DIR),
+            &mut diags,
+        );
         let (assets, asset_hashes) = load_assets(&opts.root, &mut diags);
         let base_path = match &opts.base_path {
             Some(p) => crate::config::normalize_base_path(p),
@@ -155,7 +193,8 @@ impl Site {
     /// Builds the lookup tables, reporting two files that would be written to the same URL.
     pub(crate) fn index(&mut self, diags: &mut Diagnostics) {
         // Stable order whatever the file system returned.
-        self.pages.sort_by(|a, b| a.content_path.cmp(&b.content_path));
+        self.pages
+            .sort_by(|a, b| a.content_path.cmp(&b.content_path));
         let mut by_url: HashMap<String, usize> = HashMap::new();
         for (i, p) in self.pages.iter().enumerate() {
             self.by_content_path.insert(p.content_path.clone(), i);
@@ -163,16 +202,36 @@ impl Site {
             let key = p.path.to_lowercase();
             if let Some(&j) = by_url.get(&key) {
                 diags.push(
-                    Diagnostic::error(&p.shown, Some(1), format!("this page has the same URL `{}` as {}", self.url(&p.path), self.pages[j].shown.display()))
-                        .with_help("rename one of the files"),
+                    Diagnostic::error(
+                        &p.shown,
+                        Some(1),
+                        format!(
+                            "this page has the same URL `{}` as {}",
+                            self.url(&p.path),
+                            self.pages[j].shown.display()
+                        ),
+                    )
+                    .with_help("rename one of the files"),
                 );
             } else {
                 by_url.insert(key, i);
             }
             if p.kind == PageKind::Page {
                 if let Some(&j) = self.by_id.get(&p.id) {
-                    diags.push(Diagnostic::error(&p.shown, Some(1), format!("page id `{}` is also used by {}", p.id, self.pages[j].shown.display()))
-                        .with_help("`related:` refers to pages by file name, so file names must be unique"));
+                    diags.push(
+                        Diagnostic::error(
+                            &p.shown,
+                            Some(1),
+                            format!(
+                                "page id `{}` is also used by {}",
+                                p.id,
+                                self.pages[j].shown.display()
+                            ),
+                        )
+                        .with_help(
+                            "`related:` refers to pages by file name, so file names must be unique",
+                        ),
+                    );
                 } else {
                     self.by_id.insert(p.id.clone(), i);
                 }
@@ -180,7 +239,11 @@ impl Site {
             for alias in &p.meta.aliases {
                 let alias_key = format!("{}/", alias.trim_matches('/')).to_lowercase();
                 if by_url.contains_key(&alias_key) {
-                    diags.push(Diagnostic::error(&p.shown, p.line_of(alias), format!("alias `{alias}` is the URL of another page")));
+                    diags.push(Diagnostic::error(
+                        &p.shown,
+                        p.line_of(alias),
+                        format!("alias `{alias}` is the URL of another page"),
+                    ));
                 }
             }
         }
@@ -189,13 +252,24 @@ impl Site {
     /// Every id a page names must exist: sources, speakers, related pages, party codes.
     pub(crate) fn check_references(&self, diags: &mut Diagnostics) {
         let regs = &self.registries;
-        let codes: Vec<&str> = self.config.parties.iter().map(|p| p.code.as_str()).collect();
+        let codes: Vec<&str> = self
+            .config
+            .parties
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
         for page in &self.pages {
             let m = &page.meta;
             let mut source = |id: &str, what: &str| {
                 if !regs.sources.contains(id) {
-                    diags.push(Diagnostic::error(&page.shown, page.line_of(id), format!("{what} cites unknown source `{id}`"))
-                        .with_help(regs.source_hint(id)));
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            page.line_of(id),
+                            format!("{what} cites unknown source `{id}`"),
+                        )
+                        .with_help(regs.source_hint(id)),
+                    );
                 }
             };
             for s in &m.sources {
@@ -232,34 +306,74 @@ impl Site {
             }
             for q in &m.quotes {
                 if !regs.people.contains(&q.speaker) {
-                    diags.push(Diagnostic::error(&page.shown, page.line_of(&q.speaker), format!("quote speaker `{}` is not in people.yaml", q.speaker))
-                        .with_help(regs.person_hint(&q.speaker)));
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            page.line_of(&q.speaker),
+                            format!("quote speaker `{}` is not in people.yaml", q.speaker),
+                        )
+                        .with_help(regs.person_hint(&q.speaker)),
+                    );
                 }
             }
             for code in m.positions.keys() {
                 if !codes.contains(&code.as_str()) {
-                    diags.push(Diagnostic::error(&page.shown, page.line_of(code), format!("`positions` names party `{code}`, but site.yaml's parties are {}", codes.join(" and ")))
-                        .with_help("key positions by the party codes in site.yaml"));
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            page.line_of(code),
+                            format!(
+                                "`positions` names party `{code}`, but site.yaml's parties are {}",
+                                codes.join(" and ")
+                            ),
+                        )
+                        .with_help("key positions by the party codes in site.yaml"),
+                    );
                 }
             }
             for r in &m.related {
                 if !self.by_id.contains_key(r) {
                     let help = crate::text::did_you_mean(r, self.by_id.keys().map(String::as_str))
                         .map(|b| format!("did you mean `{b}`?"))
-                        .unwrap_or_else(|| "`related` lists page ids: the file names of other pages, without .md".into());
-                    diags.push(Diagnostic::error(&page.shown, page.line_of(r), format!("related page `{r}` does not exist")).with_help(help));
+                        .unwrap_or_else(|| {
+                            "`related` lists page ids: the file names of other pages, without .md"
+                                .into()
+                        });
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            page.line_of(r),
+                            format!("related page `{r}` does not exist"),
+                        )
+                        .with_help(help),
+                    );
                 }
             }
             for n in &m.next {
                 if n.outcome.is_none() && self.is_past(&n.expected) {
                     diags.push(
-                        Diagnostic::warning(&page.shown, page.line_of_pair("expected", &n.expected.iso()), format!("`next` item expected by {} has passed: {}", n.expected.display(), n.what))
-                            .with_help("add an `outcome:` with a source, or update `expected`"),
+                        Diagnostic::warning(
+                            &page.shown,
+                            page.line_of_pair("expected", &n.expected.iso()),
+                            format!(
+                                "`next` item expected by {} has passed: {}",
+                                n.expected.display(),
+                                n.what
+                            ),
+                        )
+                        .with_help("add an `outcome:` with a source, or update `expected`"),
                     );
                 }
             }
             if m.in_brief.len() > 5 {
-                diags.push(Diagnostic::warning(&page.shown, page.line_of_key("in_brief"), format!("`in_brief` has {} bullets; keep it to 3–5", m.in_brief.len())));
+                diags.push(Diagnostic::warning(
+                    &page.shown,
+                    page.line_of_key("in_brief"),
+                    format!(
+                        "`in_brief` has {} bullets; keep it to 3–5",
+                        m.in_brief.len()
+                    ),
+                ));
             }
         }
     }
@@ -274,8 +388,17 @@ impl Site {
     /// Renders the Markdown of the given pages, in that order, against the current page and file
     /// tables; `watch` calls it for the pages an edit touched.
     pub(crate) fn render_markdown_of(&self, which: &[usize]) -> Vec<Rendered> {
-        let pages: HashMap<String, String> = self.pages.iter().map(|p| (p.content_path.clone(), p.path.clone())).collect();
-        let files: HashSet<String> = self.static_files.iter().chain(self.assets.iter()).map(|f| f.rel.clone()).collect();
+        let pages: HashMap<String, String> = self
+            .pages
+            .iter()
+            .map(|p| (p.content_path.clone(), p.path.clone()))
+            .collect();
+        let files: HashSet<String> = self
+            .static_files
+            .iter()
+            .chain(self.assets.iter())
+            .map(|f| f.rel.clone())
+            .collect();
         let glossary = Glossary::new(&self.registries.glossary);
         let ctx = markdown::Context {
             base_path: &self.base_path,
@@ -289,7 +412,15 @@ impl Site {
             .par_iter()
             .map(|&i| {
                 let p = &self.pages[i];
-                markdown::render(&ctx, &markdown::PageInput { body: &p.body, body_line: p.body_line, dir: p.content_dir(), link_glossary: true })
+                markdown::render(
+                    &ctx,
+                    &markdown::PageInput {
+                        body: &p.body,
+                        body_line: p.body_line,
+                        dir: p.content_dir(),
+                        link_glossary: true,
+                    },
+                )
             })
             .collect()
     }
@@ -313,14 +444,27 @@ impl Site {
                     Some(t) => self.by_content_path.get(t).map(|&i| &self.rendered[i]),
                     None => Some(r),
                 };
-                if let Some(t) = target {
+                // The page's numbered source list (`#src-<id>`) is written by the template.
+                let source_entry = link.target.is_none()
+                    && link
+                        .anchor
+                        .strip_prefix("src-")
+                        .is_some_and(|id| self.registries.sources.contains(id));
+                if let Some(t) = target.filter(|_| !source_entry) {
                     if !t.anchors.contains(&link.anchor) {
-                        let mut d = Diagnostic::error(&page.shown, Some(link.line), format!(
-                            "broken link: no heading with id `#{}` in {}",
-                            link.anchor,
-                            link.target.as_deref().unwrap_or("this page")
-                        ));
-                        if let Some(best) = crate::text::did_you_mean(&link.anchor, t.anchors.iter().map(String::as_str)) {
+                        let mut d = Diagnostic::error(
+                            &page.shown,
+                            Some(link.line),
+                            format!(
+                                "broken link: no heading with id `#{}` in {}",
+                                link.anchor,
+                                link.target.as_deref().unwrap_or("this page")
+                            ),
+                        );
+                        if let Some(best) = crate::text::did_you_mean(
+                            &link.anchor,
+                            t.anchors.iter().map(String::as_str),
+                        ) {
                             d = d.with_help(format!("did you mean `#{best}`?"));
                         }
                         if policy == LinkPolicy::Warn {
@@ -340,7 +484,9 @@ impl Site {
 
     /// Full URL of a site path.
     pub fn permalink(&self, path: &str) -> String {
-        let origin = crate::config::parse_base_url(&self.base_url).map(|(o, _)| o).unwrap_or_default();
+        let origin = crate::config::parse_base_url(&self.base_url)
+            .map(|(o, _)| o)
+            .unwrap_or_default();
         format!("{origin}{}", self.url(path))
     }
 
@@ -356,16 +502,23 @@ impl Site {
         let kids = (0..self.pages.len())
             .filter(|&j| {
                 let p = &self.pages[j];
-                j != i && match parent.kind {
-                    PageKind::Home => p.kind == PageKind::Page && p.content_dir().is_empty()
-                        || p.kind == PageKind::Section && !p.content_dir().contains('/'),
-                    PageKind::Section => {
-                        let d = p.content_dir();
-                        (p.kind == PageKind::Page && (d == dir || (p.content_path.ends_with("/index.md") && d.rsplit_once('/').map_or("", |x| x.0) == dir)))
-                            || (p.kind == PageKind::Section && d.rsplit_once('/').is_some_and(|x| x.0 == dir))
+                j != i
+                    && match parent.kind {
+                        PageKind::Home => {
+                            p.kind == PageKind::Page && p.content_dir().is_empty()
+                                || p.kind == PageKind::Section && !p.content_dir().contains('/')
+                        }
+                        PageKind::Section => {
+                            let d = p.content_dir();
+                            (p.kind == PageKind::Page
+                                && (d == dir
+                                    || (p.content_path.ends_with("/index.md")
+                                        && d.rsplit_once('/').map_or("", |x| x.0) == dir)))
+                                || (p.kind == PageKind::Section
+                                    && d.rsplit_once('/').is_some_and(|x| x.0 == dir))
+                        }
+                        PageKind::Page => false,
                     }
-                    PageKind::Page => false,
-                }
             })
             .collect();
         views::ordered(self, kids)
@@ -374,10 +527,20 @@ impl Site {
     /// Compiles the templates with the helpers this site needs.
     pub fn templates(&self) -> Result<Templates> {
         let mut diags = Diagnostics::default();
-        let helpers = Helpers { base_path: self.base_path.clone(), base_url: self.base_url.clone(), asset_hashes: self.asset_hashes.clone() };
+        let helpers = Helpers {
+            base_path: self.base_path.clone(),
+            base_url: self.base_url.clone(),
+            asset_hashes: self.asset_hashes.clone(),
+        };
         let t = Templates::load(&self.root, helpers, &mut diags);
         diags.into_result()?;
-        t.ok_or_else(|| Error::Build(vec![Diagnostic::error(render::LAYOUTS_DIR, None, "templates failed to load")]))
+        t.ok_or_else(|| {
+            Error::Build(vec![Diagnostic::error(
+                render::LAYOUTS_DIR,
+                None,
+                "templates failed to load",
+            )])
+        })
     }
 
     /// The template a page renders with.
@@ -406,14 +569,21 @@ impl Site {
                 continue;
             }
             if templates.has(template) {
-                jobs.push(Job::Generated { template, path: path.to_string(), title: title.to_string() });
+                jobs.push(Job::Generated {
+                    template,
+                    path: path.to_string(),
+                    title: title.to_string(),
+                });
             }
         }
         if templates.has("taxonomy_term.html") {
             jobs.extend((0..views.tags.len()).map(Job::Tag));
         }
         for (i, p) in self.pages.iter().enumerate() {
-            jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias { from: a.clone(), page: i }));
+            jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias {
+                from: a.clone(),
+                page: i,
+            }));
         }
         if self.config.search {
             jobs.push(Job::SearchIndex);
@@ -423,19 +593,30 @@ impl Site {
     }
 
     /// Renders the given jobs in parallel; every failure is reported.
-    pub fn render(&self, templates: &Templates, views: &Views, jobs: &[Job]) -> Result<Vec<Output>> {
+    pub fn render(
+        &self,
+        templates: &Templates,
+        views: &Views,
+        jobs: &[Job],
+    ) -> Result<Vec<Output>> {
         let minify = self.config.minify;
-        let results: Vec<Result<Vec<Output>, (Diagnostic, Option<PathBuf>)>> = jobs.par_iter().map(|job| self.render_job(templates, views, job, minify)).collect();
+        let results: Vec<Result<Vec<Output>, Box<JobFailure>>> = jobs
+            .par_iter()
+            .map(|job| self.render_job(templates, views, job, minify))
+            .collect();
         let mut outputs = Vec::with_capacity(jobs.len());
         // One template mistake fails every page using it: report it once, with a count.
         let mut failures: Vec<(Diagnostic, Vec<PathBuf>)> = Vec::new();
         for r in results {
             match r {
                 Ok(o) => outputs.extend(o),
-                Err((d, page)) => match failures.iter_mut().find(|(f, _)| *f == d) {
-                    Some((_, pages)) => pages.extend(page),
-                    None => failures.push((d, page.into_iter().collect())),
-                },
+                Err(f) => {
+                    let JobFailure { diagnostic, page } = *f;
+                    match failures.iter_mut().find(|(d, _)| *d == diagnostic) {
+                        Some((_, pages)) => pages.extend(page),
+                        None => failures.push((diagnostic, page.into_iter().collect())),
+                    }
+                }
             }
         }
         if failures.is_empty() {
@@ -446,7 +627,12 @@ impl Site {
             if let Some(first) = pages.first() {
                 d.message = match pages.len() {
                     1 => format!("{} (while rendering {})", d.message, first.display()),
-                    n => format!("{} (while rendering {} and {} other pages)", d.message, first.display(), n - 1),
+                    n => format!(
+                        "{} (while rendering {} and {} other pages)",
+                        d.message,
+                        first.display(),
+                        n - 1
+                    ),
                 };
             }
             diags.push(d);
@@ -454,22 +640,36 @@ impl Site {
         Err(Error::Build(diags.sorted()))
     }
 
-    fn render_job(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, (Diagnostic, Option<PathBuf>)> {
+    fn render_job(
+        &self,
+        templates: &Templates,
+        views: &Views,
+        job: &Job,
+        minify: bool,
+    ) -> Result<Vec<Output>, Box<JobFailure>> {
         let page_file = match job {
             Job::Page(i) => Some(self.pages[*i].shown.clone()),
             _ => None,
         };
-        self.render_job_inner(templates, views, job, minify).map_err(|d| {
-            // A missing layout is the page's own mistake, already located in its file.
-            if d.file.starts_with(crate::content::CONTENT_DIR) {
-                (d, None)
-            } else {
-                (d, page_file)
-            }
-        })
+        self.render_job_inner(templates, views, job, minify)
+            .map_err(|diagnostic| {
+                // A missing layout is the page's own mistake, already located in its file.
+                let page = if diagnostic.file.starts_with(crate::content::CONTENT_DIR) {
+                    None
+                } else {
+                    page_file
+                };
+                Box::new(JobFailure { diagnostic, page })
+            })
     }
 
-    fn render_job_inner(&self, templates: &Templates, views: &Views, job: &Job, minify: bool) -> Result<Vec<Output>, Diagnostic> {
+    fn render_job_inner(
+        &self,
+        templates: &Templates,
+        views: &Views,
+        job: &Job,
+        minify: bool,
+    ) -> Result<Vec<Output>, Diagnostic> {
         Ok(match job {
             Job::Page(i) => {
                 let layout = self.layout_of(*i);
@@ -477,33 +677,57 @@ impl Site {
                 if !templates.has(layout) {
                     let mut names: Vec<&str> = templates.tera.get_template_names().collect();
                     names.sort();
-                    return Err(Diagnostic::error(&page.shown, page.line_of_key("layout").or(Some(1)), format!("layout `{layout}` not found in layouts/"))
-                        .with_help(match crate::text::did_you_mean(layout, names.iter().copied()) {
+                    return Err(Diagnostic::error(
+                        &page.shown,
+                        page.line_of_key("layout").or(Some(1)),
+                        format!("layout `{layout}` not found in layouts/"),
+                    )
+                    .with_help(
+                        match crate::text::did_you_mean(layout, names.iter().copied()) {
                             Some(b) => format!("did you mean `{b}`?"),
                             None => format!("available layouts: {}", names.join(", ")),
-                        }));
+                        },
+                    ));
                 }
                 let ctx = views::page_context(self, views, *i);
                 let out = templates.render(layout, &ctx)?;
                 vec![finish(out, minify, page.output_file())]
             }
-            Job::Generated { template, path, title } => {
+            Job::Generated {
+                template,
+                path,
+                title,
+            } => {
                 let ctx = views::generated_context(self, views, title, path, None);
-                let file = if path.ends_with('/') { format!("{path}index.html") } else { path.clone() };
+                let file = if path.ends_with('/') {
+                    format!("{path}index.html")
+                } else {
+                    path.clone()
+                };
                 vec![finish(templates.render(template, &ctx)?, minify, file)]
             }
             Job::Tag(t) => {
                 let (name, _) = &views.tags[*t];
                 let path = format!("tags/{}/", crate::text::slugify(name));
                 let ctx = views::generated_context(self, views, name, &path, Some(*t));
-                vec![finish(templates.render("taxonomy_term.html", &ctx)?, minify, format!("{path}index.html"))]
+                vec![finish(
+                    templates.render("taxonomy_term.html", &ctx)?,
+                    minify,
+                    format!("{path}index.html"),
+                )]
             }
             Job::Alias { from, page } => {
                 let to = self.url(&self.pages[*page].path);
                 let dir = from.trim_matches('/');
-                vec![Output { path: format!("{dir}/index.html"), bytes: redirect_html(&to).into_bytes() }]
+                vec![Output {
+                    path: format!("{dir}/index.html"),
+                    bytes: redirect_html(&to).into_bytes(),
+                }]
             }
-            Job::SearchIndex => vec![Output { path: "search.json".into(), bytes: self.search_index(views) }],
+            Job::SearchIndex => vec![Output {
+                path: "search.json".into(),
+                bytes: self.search_index(views),
+            }],
             // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
             Job::PagesFiles => crate::publish::files(self, views, templates),
         })
@@ -529,7 +753,12 @@ impl Site {
                 summary: p.meta.summary.as_deref().unwrap_or(""),
                 tags: &p.meta.tags,
                 // The first 120 words: enough to match on, small enough for slow links.
-                text: r.text.split_whitespace().take(120).collect::<Vec<_>>().join(" "),
+                text: r
+                    .text
+                    .split_whitespace()
+                    .take(120)
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
             .collect();
         serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
@@ -537,7 +766,11 @@ impl Site {
 }
 
 fn finish(html: String, minify: bool, path: String) -> Output {
-    let bytes = if minify { render::minify(&html) } else { html.into_bytes() };
+    let bytes = if minify {
+        render::minify(&html)
+    } else {
+        html.into_bytes()
+    };
     Output { path, bytes }
 }
 

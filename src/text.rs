@@ -24,6 +24,57 @@ pub fn slugify(input: &str) -> String {
     out
 }
 
+/// Turns the bytes of a text input file (Markdown, YAML, a template) into normalised text: UTF-8
+/// checked, no NUL bytes, BOM dropped, CRLF and lone CR turned into LF. Errors name the file line
+/// (and column) of the first bad byte, counting lines the way the rest of bilat does.
+pub fn decode_text(
+    shown: &std::path::Path,
+    bytes: Vec<u8>,
+) -> Result<String, crate::error::Diagnostic> {
+    use crate::error::Diagnostic;
+    // Line and column of a byte offset, where CRLF and lone CR each end one line.
+    fn locate(bytes: &[u8], upto: usize) -> (usize, usize) {
+        let head = &bytes[..upto];
+        let mut line = 1;
+        let mut line_start = 0;
+        for (i, &b) in head.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && head.get(i + 1) != Some(&b'\n')) {
+                line += 1;
+                line_start = i + 1;
+            }
+        }
+        let col = String::from_utf8_lossy(&head[line_start..]).chars().count() + 1;
+        (line, col)
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, col) = locate(e.as_bytes(), e.utf8_error().valid_up_to());
+            return Err(
+                Diagnostic::error(shown, Some(line), "the file is not valid UTF-8 text")
+                    .with_col(Some(col))
+                    .with_help("re-save the file with UTF-8 encoding"),
+            );
+        }
+    };
+    if let Some(nul) = text.find('\0') {
+        let (line, col) = locate(text.as_bytes(), nul);
+        return Err(
+            Diagnostic::error(shown, Some(line), "the file contains a NUL byte")
+                .with_col(Some(col))
+                .with_help("this looks like a binary file; bilat reads plain text only"),
+        );
+    }
+    Ok(crate::frontmatter::normalize(&text).into_owned())
+}
+
+/// Decodes `%XX` escapes in a URL path or fragment; invalid UTF-8 becomes U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// Byte offsets where each line starts, for turning an offset into a 1-based line number.
 pub struct LineIndex {
     starts: Vec<usize>,
@@ -73,14 +124,20 @@ pub fn find_word_line(text: &str, needle: &str) -> Option<usize> {
 
 /// The line of `key:` in YAML text (first match), for errors about a whole field.
 pub fn find_key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let t = l.trim_start().trim_start_matches("- ");
-        t.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
-    }).map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -90,7 +147,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// The closest path to `path`, comparing file names, so a shared folder prefix is no match.
-pub fn did_you_mean_path<'a>(path: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean_path<'a>(
+    path: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
     let target = name(path);
     candidates
@@ -194,8 +254,18 @@ impl PartialDate {
     /// Human form: "27 December 2023", "December 2023" or "2023".
     pub fn display(&self) -> String {
         const MONTHS: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September",
-            "October", "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         let month = |m: i8| MONTHS[(m.clamp(1, 12) - 1) as usize];
         match (self.month, self.day) {
@@ -219,7 +289,11 @@ impl<'de> Deserialize<'de> for PartialDate {
         let s = match &v {
             serde_yaml::Value::String(s) => s.clone(),
             serde_yaml::Value::Number(n) => n.to_string(),
-            _ => return Err(serde::de::Error::custom("expected a date such as 2023-12-27")),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "expected a date such as 2023-12-27",
+                ))
+            }
         };
         PartialDate::parse(&s).map_err(serde::de::Error::custom)
     }
@@ -297,12 +371,18 @@ mod tests {
 
     #[test]
     fn partial_dates() {
-        assert_eq!(PartialDate::parse("2023-12").unwrap().display(), "December 2023");
+        assert_eq!(
+            PartialDate::parse("2023-12").unwrap().display(),
+            "December 2023"
+        );
         assert!(PartialDate::parse("2023-02-30").is_err());
         assert!(PartialDate::parse("2023-13").is_err());
         assert!(PartialDate::parse("23-1-1").is_err());
         assert_eq!(
-            PartialDate::parse("2024-01").unwrap().last_day().to_string(),
+            PartialDate::parse("2024-01")
+                .unwrap()
+                .last_day()
+                .to_string(),
             "2024-01-31"
         );
     }

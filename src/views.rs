@@ -151,7 +151,10 @@ impl<'s> SourceLookup<'s> {
     }
 
     fn caveat(&self, c: &'s Option<Caveat>) -> Option<CaveatView<'s>> {
-        c.as_ref().map(|c| CaveatView { text: &c.text, source: self.get(&c.source) })
+        c.as_ref().map(|c| CaveatView {
+            text: &c.text,
+            source: self.get(&c.source),
+        })
     }
 
     fn figure(&self, f: &'s Figure) -> FigureView<'s> {
@@ -171,7 +174,10 @@ impl<'s> SourceLookup<'s> {
             what: &n.what,
             expected: &n.expected,
             source: self.get(&n.source),
-            outcome: n.outcome.as_ref().map(|o| OutcomeView { text: &o.text, source: self.get(&o.source) }),
+            outcome: n.outcome.as_ref().map(|o| OutcomeView {
+                text: &o.text,
+                source: self.get(&o.source),
+            }),
             overdue: n.outcome.is_none() && self.site.is_past(&n.expected),
             page,
         }
@@ -281,8 +287,18 @@ struct MenuView<'a> {
 pub fn ordered(site: &Site, mut idx: Vec<usize>) -> Vec<usize> {
     idx.sort_by(|&a, &b| {
         let (pa, pb) = (&site.pages[a].meta, &site.pages[b].meta);
-        (pa.weight.unwrap_or(i64::MAX), std::cmp::Reverse(pa.date), &pa.title, &site.pages[a].path)
-            .cmp(&(pb.weight.unwrap_or(i64::MAX), std::cmp::Reverse(pb.date), &pb.title, &site.pages[b].path))
+        (
+            pa.weight.unwrap_or(i64::MAX),
+            std::cmp::Reverse(pa.date),
+            &pa.title,
+            &site.pages[a].path,
+        )
+            .cmp(&(
+                pb.weight.unwrap_or(i64::MAX),
+                std::cmp::Reverse(pb.date),
+                &pb.title,
+                &site.pages[b].path,
+            ))
     });
     idx
 }
@@ -297,7 +313,14 @@ pub fn build(site: &Site) -> Views {
         language: &c.language,
         publisher: &c.publisher,
         parties: &c.parties,
-        menu: c.menu.iter().map(|m| MenuView { title: &m.title, url: site.url(&m.path) }).collect(),
+        menu: c
+            .menu
+            .iter()
+            .map(|m| MenuView {
+                title: &m.title,
+                url: site.url(&m.path),
+            })
+            .collect(),
         feed: c.feed,
         sitemap: c.sitemap,
         search: c.search,
@@ -307,12 +330,17 @@ pub fn build(site: &Site) -> Views {
         use rayon::prelude::*;
         site.pages.par_iter().map(|p| summary(site, p)).collect()
     };
-    let lookup = SourceLookup { site, numbers: None };
+    let lookup = SourceLookup {
+        site,
+        numbers: None,
+    };
     let page_link = |i: usize| Some(summaries[i].clone());
 
     let topics = ordered(
         site,
-        (0..site.pages.len()).filter(|&i| site.pages[i].kind == PageKind::Page && site.pages[i].section == "topics").collect(),
+        (0..site.pages.len())
+            .filter(|&i| site.pages[i].kind == PageKind::Page && site.pages[i].section == "topics")
+            .collect(),
     );
 
     let mut timeline: Vec<(usize, &crate::frontmatter::TimelineEntry)> = Vec::new();
@@ -337,15 +365,18 @@ pub fn build(site: &Site) -> Views {
             if !pages.contains(&i) {
                 pages.push(i);
             }
-            person_quotes.entry(q.speaker.as_str()).or_default().push(QuoteView {
-                speaker: None,
-                text: &q.text,
-                date: q.date.as_ref(),
-                source: lookup.get(&q.source),
-                context: q.context.as_deref(),
-                caveat: lookup.caveat(&q.caveat),
-                page: page_link(i),
-            });
+            person_quotes
+                .entry(q.speaker.as_str())
+                .or_default()
+                .push(QuoteView {
+                    speaker: None,
+                    text: &q.text,
+                    date: q.date.as_ref(),
+                    source: lookup.get(&q.source),
+                    context: q.context.as_deref(),
+                    caveat: lookup.caveat(&q.caveat),
+                    page: page_link(i),
+                });
         }
         for id in page_sources(page, &site.rendered[i].citations) {
             source_pages.entry(id).or_default().push(i);
@@ -353,7 +384,8 @@ pub fn build(site: &Site) -> Views {
     }
     timeline.sort_by_key(|(i, t)| (t.date.sort_key(), *i));
     next.sort_by_key(|n| n.expected.sort_key());
-    let pages_of = |list: &[usize]| -> Vec<Value> { list.iter().map(|&i| summaries[i].clone()).collect() };
+    let pages_of =
+        |list: &[usize]| -> Vec<Value> { list.iter().map(|&i| summaries[i].clone()).collect() };
 
     #[derive(Serialize)]
     struct TermView<'a> {
@@ -433,7 +465,10 @@ pub fn build(site: &Site) -> Views {
             })
         })
         .collect();
-    let tag_list: Vec<(String, Vec<usize>)> = tags.into_iter().map(|(k, v)| (k, ordered(site, v))).collect();
+    let tag_list: Vec<(String, Vec<usize>)> = tags
+        .into_iter()
+        .map(|(k, v)| (k, ordered(site, v)))
+        .collect();
     let explainer = value(&Explainer {
         topics: pages_of(&topics),
         timeline: timeline
@@ -452,10 +487,18 @@ pub fn build(site: &Site) -> Views {
         sources,
         tags: tag_list
             .iter()
-            .map(|(name, pages)| TagView { tag: tag_ref(site, name), pages: pages_of(pages) })
+            .map(|(name, pages)| TagView {
+                tag: tag_ref(site, name),
+                pages: pages_of(pages),
+            })
             .collect(),
     });
-    Views { site: site_value, summaries, explainer, tags: tag_list }
+    Views {
+        site: site_value,
+        summaries,
+        explainer,
+        tags: tag_list,
+    }
 }
 
 #[derive(Serialize)]
@@ -491,12 +534,20 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
     let rendered = &site.rendered[i];
     let m = &page.meta;
     let ids = page_sources(page, &rendered.citations);
-    let numbers: HashMap<&str, usize> = ids.iter().enumerate().map(|(n, id)| (*id, n + 1)).collect();
-    let lookup = SourceLookup { site, numbers: Some(numbers) };
+    let numbers: HashMap<&str, usize> =
+        ids.iter().enumerate().map(|(n, id)| (*id, n + 1)).collect();
+    let lookup = SourceLookup {
+        site,
+        numbers: Some(numbers),
+    };
     let people = &site.registries.people;
     let children: Vec<Value> = match page.kind {
         PageKind::Page => Vec::new(),
-        _ => site.children(i).into_iter().map(|c| views.summaries[c].clone()).collect(),
+        _ => site
+            .children(i)
+            .into_iter()
+            .map(|c| views.summaries[c].clone())
+            .collect(),
     };
     let view = PageView {
         summary: &views.summaries[i],
@@ -508,7 +559,10 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
             .quotes
             .iter()
             .map(|q| QuoteView {
-                speaker: people.get(&q.speaker).map(|p| PersonRef { person: p, url: format!("{}people/#{}", site.base_path, p.id) }),
+                speaker: people.get(&q.speaker).map(|p| PersonRef {
+                    person: p,
+                    url: format!("{}people/#{}", site.base_path, p.id),
+                }),
                 text: &q.text,
                 date: q.date.as_ref(),
                 source: lookup.get(&q.source),
@@ -525,24 +579,44 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
                 let items = m.positions.get(&party.code)?;
                 Some(PositionView {
                     party,
-                    items: items.iter().map(|p| PositionItem { text: &p.text, source: lookup.get(&p.source) }).collect(),
+                    items: items
+                        .iter()
+                        .map(|p| PositionItem {
+                            text: &p.text,
+                            source: lookup.get(&p.source),
+                        })
+                        .collect(),
                 })
             })
             .collect(),
         timeline: m
             .timeline
             .iter()
-            .map(|t| TimelineView { date: &t.date, event: &t.event, source: lookup.get(&t.source), caveat: lookup.caveat(&t.caveat), page: None })
+            .map(|t| TimelineView {
+                date: &t.date,
+                event: &t.event,
+                source: lookup.get(&t.source),
+                caveat: lookup.caveat(&t.caveat),
+                page: None,
+            })
             .collect(),
         next: m.next.iter().map(|n| lookup.next(n, None)).collect(),
-        related: m.related.iter().filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone())).collect(),
+        related: m
+            .related
+            .iter()
+            .filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone()))
+            .collect(),
         sources: ids.iter().filter_map(|id| lookup.get(id)).collect(),
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,
     };
     let mut ctx = base_context(views, &site.url(&page.path));
-    let key = if page.kind == PageKind::Page { "page" } else { "section" };
+    let key = if page.kind == PageKind::Page {
+        "page"
+    } else {
+        "section"
+    };
     ctx.insert(key, &view);
     ctx
 }
@@ -555,9 +629,22 @@ struct GeneratedPage<'a> {
 }
 
 /// The context of a generated page (timeline, glossary, people, sources, tags, search, 404).
-pub fn generated_context(site: &Site, views: &Views, title: &str, path: &str, term: Option<usize>) -> Context {
+pub fn generated_context(
+    site: &Site,
+    views: &Views,
+    title: &str,
+    path: &str,
+    term: Option<usize>,
+) -> Context {
     let mut ctx = base_context(views, &site.url(path));
-    ctx.insert("page", &GeneratedPage { title, url: site.url(path), permalink: site.permalink(path) });
+    ctx.insert(
+        "page",
+        &GeneratedPage {
+            title,
+            url: site.url(path),
+            permalink: site.permalink(path),
+        },
+    );
     if let Some(t) = term {
         if let Some(tags) = views.explainer.get_from_path("tags") {
             if let Some(v) = tags.as_array().and_then(|a| a.get(t)) {

@@ -160,16 +160,14 @@ fn hash_file(path: &Path) -> Option<u64> {
     std::fs::read(path).ok().map(|b| crate::output::hash(&b))
 }
 
-fn to_slash(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
-}
-
 /// Every source file under `dir` (relative to the root), as the loaders see them.
 fn walk_sources(root: &Path, dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
         .follow_links(true)
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !content::is_ignored_name(&e.file_name().to_string_lossy()))
+        .filter_entry(|e| {
+            e.depth() == 0 || !content::is_ignored_name(&e.file_name().to_string_lossy())
+        })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
@@ -222,6 +220,16 @@ impl Watcher {
         self.state.as_ref().map(|s| s.site.base_path.as_str())
     }
 
+    /// The cache-busting hash `asset()` puts on an asset's URL, as of the last good build.
+    pub fn asset_hash(&self, rel: &str) -> Option<&str> {
+        self.state
+            .as_ref()?
+            .site
+            .asset_hashes
+            .get(rel)
+            .map(String::as_str)
+    }
+
     /// Whether the last rebuild failed (the output still holds the build before it).
     pub fn failed(&self) -> bool {
         self.failed
@@ -244,6 +252,7 @@ impl Watcher {
     /// sources, and files whose content did not change, are ignored.
     pub fn apply_changes(&mut self, paths: &[PathBuf]) -> Result<RebuildReport> {
         let start = Instant::now();
+        let retried: Vec<PathBuf> = self.pending.iter().cloned().collect();
         let mut candidates = std::mem::take(&mut self.pending);
         for p in paths {
             if let Some(rel) = self.relative(p) {
@@ -288,10 +297,21 @@ impl Watcher {
         if result.is_err() {
             self.pending = changed_paths.iter().cloned().collect();
         }
-        self.finish(start, changed_paths, result)
+        // A fix that restores a file's last good content changes nothing, but ends the failure.
+        let shown = if changed_paths.is_empty() {
+            retried
+        } else {
+            changed_paths
+        };
+        self.finish(start, shown, result)
     }
 
-    fn finish(&mut self, start: Instant, changed: Vec<PathBuf>, result: Result<RebuildReport>) -> Result<RebuildReport> {
+    fn finish(
+        &mut self,
+        start: Instant,
+        changed: Vec<PathBuf>,
+        result: Result<RebuildReport>,
+    ) -> Result<RebuildReport> {
         self.failed = result.is_err();
         result.map(|mut r| {
             r.changed = changed;
@@ -314,7 +334,10 @@ impl Watcher {
         // A path through a symlink to the root, or a root given through one.
         let parent = p.parent()?;
         let resolved = std::fs::canonicalize(parent).ok()?.join(p.file_name()?);
-        resolved.strip_prefix(&self.root_abs).ok().map(Path::to_path_buf)
+        resolved
+            .strip_prefix(&self.root_abs)
+            .ok()
+            .map(Path::to_path_buf)
     }
 
     /// Turns folders (created, renamed, deleted) into the files they hold and held.
@@ -323,11 +346,25 @@ impl Watcher {
         for rel in candidates {
             let abs = self.root.join(&rel);
             if abs.is_dir() {
-                files.extend(walk_sources(&self.root, &abs).into_iter().filter(|f| is_source(f)));
-                files.extend(self.inputs.keys().filter(|k| k.starts_with(&rel) && **k != rel).cloned());
+                files.extend(
+                    walk_sources(&self.root, &abs)
+                        .into_iter()
+                        .filter(|f| is_source(f)),
+                );
+                files.extend(
+                    self.inputs
+                        .keys()
+                        .filter(|k| k.starts_with(&rel) && **k != rel)
+                        .cloned(),
+                );
             } else {
                 if !abs.exists() {
-                    files.extend(self.inputs.keys().filter(|k| k.starts_with(&rel) && **k != rel).cloned());
+                    files.extend(
+                        self.inputs
+                            .keys()
+                            .filter(|k| k.starts_with(&rel) && **k != rel)
+                            .cloned(),
+                    );
                 }
                 files.insert(rel);
             }
@@ -345,11 +382,16 @@ impl Watcher {
         };
         let site = &state.site;
         for (rel, now) in changed {
-            let comps: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let comps: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
             let rest = comps.get(1..).map(|r| r.join("/")).unwrap_or_default();
             let exists = now.is_some();
             match comps.first().map(String::as_str) {
-                Some(CONTENT_DIR) if exists && comps.get(1).is_some_and(|c| c != crate::registry::DATA_DIR) => {
+                Some(CONTENT_DIR)
+                    if exists && comps.get(1).is_some_and(|c| c != crate::registry::DATA_DIR) =>
+                {
                     if rest.ends_with(".md") {
                         match site.by_content_path.get(&rest) {
                             Some(&i) => plan.pages.push(i),
@@ -387,7 +429,10 @@ impl Watcher {
             .chain(site.assets.par_iter())
             .map(|f| {
                 std::fs::read(&f.file)
-                    .map(|bytes| Output { path: f.rel.clone(), bytes })
+                    .map(|bytes| Output {
+                        path: f.rel.clone(),
+                        bytes,
+                    })
                     .map_err(|e| Error::io(&f.file, e))
             })
             .collect();
@@ -400,16 +445,29 @@ impl Watcher {
             // First build: stage and swap in the whole dir, which also clears what an older
             // build left there.
             crate::output::write_site(&self.output, &outputs, &[])?;
-            self.written = outputs.iter().map(|o| (o.path.clone(), crate::output::hash(&o.bytes))).collect();
+            self.written = outputs
+                .iter()
+                .map(|o| (o.path.clone(), crate::output::hash(&o.bytes)))
+                .collect();
             report.written = outputs.iter().map(|o| o.path.clone()).collect();
         } else {
-            report.written = crate::output::write_changed(&self.output, &outputs, &mut self.written)?;
+            report.written =
+                crate::output::write_changed(&self.output, &outputs, &mut self.written)?;
             let produced: HashSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
-            let stale: Vec<String> = self.written.keys().filter(|k| !produced.contains(k.as_str())).cloned().collect();
+            let stale: Vec<String> = self
+                .written
+                .keys()
+                .filter(|k| !produced.contains(k.as_str()))
+                .cloned()
+                .collect();
             report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
         }
         report.warnings = site.warnings.clone();
-        self.state = Some(State { site, templates, views });
+        self.state = Some(State {
+            site,
+            templates,
+            views,
+        });
         self.inputs = inputs;
         self.pending.clear();
         Ok(report)
@@ -427,34 +485,36 @@ impl Watcher {
             .filter_map(|rel| hash_file(&self.root.join(&rel)).map(|h| (rel, h)))
             .collect()
     }
-
 }
 
 /// Removes output files (and folders left empty) the site no longer produces.
-fn delete_outputs(output: &Path, written: &mut HashMap<String, u64>, paths: Vec<String>) -> Result<Vec<String>> {
-        let mut deleted = Vec::new();
-        for rel in paths {
-            written.remove(&rel);
-            let path = output.join(&rel);
-            match std::fs::remove_file(&path) {
-                Ok(()) => deleted.push(rel),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&path, e)),
-            }
-            let mut dir = path.parent();
-            while let Some(d) = dir {
-                // Stops at the first folder that still holds something (remove_dir refuses).
-                if d == output || std::fs::remove_dir(d).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
+fn delete_outputs(
+    output: &Path,
+    written: &mut HashMap<String, u64>,
+    paths: Vec<String>,
+) -> Result<Vec<String>> {
+    let mut deleted = Vec::new();
+    for rel in paths {
+        written.remove(&rel);
+        let path = output.join(&rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted.push(rel),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, e)),
         }
-        Ok(deleted)
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            // Stops at the first folder that still holds something (remove_dir refuses).
+            if d == output || std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    Ok(deleted)
 }
 
 impl Watcher {
-
     /// Re-renders what the changed files reach. `Ok(None)` means the edit changed the site's
     /// structure (a page became a draft, its aliases changed) and needs a full rebuild.
     fn incremental(&mut self, plan: &Plan) -> Result<Option<RebuildReport>> {
@@ -469,7 +529,12 @@ impl Watcher {
         let loaded: Vec<(usize, std::result::Result<Page, Diagnostic>)> = plan
             .pages
             .par_iter()
-            .map(|&i| (i, content::load_page(root, &content_dir, &state.site.pages[i].file)))
+            .map(|&i| {
+                (
+                    i,
+                    content::load_page(root, &content_dir, &state.site.pages[i].file),
+                )
+            })
             .collect();
         let mut new_pages = Vec::with_capacity(loaded.len());
         for (i, r) in loaded {
@@ -488,9 +553,19 @@ impl Watcher {
             return Err(Error::Build(diags.sorted()));
         }
         let read = |(rel, file): &(String, PathBuf)| -> Result<Output> {
-            std::fs::read(file).map(|bytes| Output { path: rel.clone(), bytes }).map_err(|e| Error::io(file, e))
+            std::fs::read(file)
+                .map(|bytes| Output {
+                    path: rel.clone(),
+                    bytes,
+                })
+                .map_err(|e| Error::io(file, e))
         };
-        let mut copies: Vec<Output> = plan.statics.iter().chain(&plan.assets).map(read).collect::<Result<_>>()?;
+        let mut copies: Vec<Output> = plan
+            .statics
+            .iter()
+            .chain(&plan.assets)
+            .map(read)
+            .collect::<Result<_>>()?;
         let mut asset_hashes = state.site.asset_hashes.clone();
         let mut hashes_changed = false;
         for (rel, _) in &plan.assets {
@@ -511,7 +586,13 @@ impl Watcher {
             };
             let t = Templates::load(root, helpers, &mut diags);
             diags.into_result()?;
-            Some(t.ok_or_else(|| Error::Build(vec![Diagnostic::error(LAYOUTS_DIR, None, "templates failed to load")]))?)
+            Some(t.ok_or_else(|| {
+                Error::Build(vec![Diagnostic::error(
+                    LAYOUTS_DIR,
+                    None,
+                    "templates failed to load",
+                )])
+            })?)
         } else {
             None
         };
@@ -551,7 +632,14 @@ impl Watcher {
         let jobs: Vec<Job> = if new_templates.is_some() {
             all_jobs
         } else {
-            select_jobs(&state.site, &state.views, &new_views, templates, &edited, all_jobs)
+            select_jobs(
+                &state.site,
+                &state.views,
+                &new_views,
+                templates,
+                &edited,
+                all_jobs,
+            )
         };
         let outputs = match state.site.render(templates, &new_views, &jobs) {
             Ok(o) => o,
@@ -567,9 +655,21 @@ impl Watcher {
             let produced: HashSet<&str> = outputs
                 .iter()
                 .map(|o| o.path.as_str())
-                .chain(state.site.static_files.iter().chain(&state.site.assets).map(|f| f.rel.as_str()))
+                .chain(
+                    state
+                        .site
+                        .static_files
+                        .iter()
+                        .chain(&state.site.assets)
+                        .map(|f| f.rel.as_str()),
+                )
                 .collect();
-            stale = self.written.keys().filter(|k| !produced.contains(k.as_str())).cloned().collect();
+            stale = self
+                .written
+                .keys()
+                .filter(|k| !produced.contains(k.as_str()))
+                .cloned()
+                .collect();
         } else {
             let now: HashSet<&str> = new_views.tags.iter().map(|(n, _)| n.as_str()).collect();
             for (name, _) in &state.views.tags {
@@ -584,7 +684,12 @@ impl Watcher {
         if let Some(t) = new_templates {
             state.templates = t;
         }
-        let css_only: Vec<String> = if plan.pages.is_empty() && plan.statics.is_empty() && !plan.layouts && !plan.assets.is_empty() && plan.assets.iter().all(|(rel, _)| rel.ends_with(".css")) {
+        let css_only: Vec<String> = if plan.pages.is_empty()
+            && plan.statics.is_empty()
+            && !plan.layouts
+            && !plan.assets.is_empty()
+            && plan.assets.iter().all(|(rel, _)| rel.ends_with(".css"))
+        {
             plan.assets.iter().map(|(rel, _)| rel.clone()).collect()
         } else {
             Vec::new()
@@ -601,14 +706,27 @@ impl Watcher {
 }
 
 /// The jobs whose output can depend on the edited pages.
-fn select_jobs(site: &Site, old: &Views, new: &Views, templates: &Templates, edited: &[usize], all: Vec<Job>) -> Vec<Job> {
+fn select_jobs(
+    site: &Site,
+    old: &Views,
+    new: &Views,
+    templates: &Templates,
+    edited: &[usize],
+    all: Vec<Job>,
+) -> Vec<Job> {
     let explainer_changed = old.explainer != new.explainer;
     let changed_ids: HashSet<&str> = edited
         .iter()
         .filter(|&&i| old.summaries.get(i) != new.summaries.get(i))
         .map(|&i| site.pages[i].id.as_str())
         .collect();
-    let uses_explainer = |i: usize| templates.uses_explainer.get(site.layout_of(i)).copied().unwrap_or(true);
+    let uses_explainer = |i: usize| {
+        templates
+            .uses_explainer
+            .get(site.layout_of(i))
+            .copied()
+            .unwrap_or(true)
+    };
     all.into_iter()
         .filter(|job| match job {
             Job::Page(i) => {
@@ -616,7 +734,11 @@ fn select_jobs(site: &Site, old: &Views, new: &Views, templates: &Templates, edi
                     || (explainer_changed && uses_explainer(*i))
                     || (!changed_ids.is_empty()
                         && (site.pages[*i].kind != PageKind::Page
-                            || site.pages[*i].meta.related.iter().any(|r| changed_ids.contains(r.as_str()))))
+                            || site.pages[*i]
+                                .meta
+                                .related
+                                .iter()
+                                .any(|r| changed_ids.contains(r.as_str()))))
             }
             // A redirect holds only the page's URL, which an edit to the page cannot change.
             Job::Alias { .. } => false,
@@ -660,7 +782,10 @@ impl AnyDebouncer {
 /// What the event loop tells its owner after each batch of changes.
 pub enum Outcome<'a> {
     Rebuilt(&'a RebuildReport),
-    Failed { changed: Vec<PathBuf>, error: &'a Error },
+    Failed {
+        changed: Vec<PathBuf>,
+        error: &'a Error,
+    },
     /// The file watcher reported a problem (it keeps running).
     WatchError(String),
 }
@@ -711,17 +836,27 @@ impl EventLoop {
             let config = notify::Config::default()
                 .with_poll_interval(Duration::from_millis(500))
                 .with_compare_contents(true);
-            notify_debouncer_full::new_debouncer_opt::<_, notify::PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config)
-                .map(AnyDebouncer::Poll)
+            notify_debouncer_full::new_debouncer_opt::<_, notify::PollWatcher, NoCache>(
+                DEBOUNCE, None, handler, NoCache, config,
+            )
+            .map(AnyDebouncer::Poll)
         } else {
             notify_debouncer_full::new_debouncer(DEBOUNCE, None, handler).map(AnyDebouncer::Native)
         }
         .map_err(|e| watch_error(&e, &root))?;
-        let mut ev = EventLoop { tx, rx, debouncer, root, watched: HashSet::new() };
+        let mut ev = EventLoop {
+            tx,
+            rx,
+            debouncer,
+            root,
+            watched: HashSet::new(),
+        };
         // The root itself, not recursively: site.yaml (which editors replace by rename, which
         // would orphan a watch on the file) and the creation of content/, layouts/, assets/.
         let root = ev.root.clone();
-        ev.debouncer.watch(&root, RecursiveMode::NonRecursive).map_err(|e| watch_error(&e, &root))?;
+        ev.debouncer
+            .watch(&root, RecursiveMode::NonRecursive)
+            .map_err(|e| watch_error(&e, &root))?;
         ev.watch_dirs()?;
         Ok(ev)
     }
@@ -731,7 +866,9 @@ impl EventLoop {
         for d in WATCHED_DIRS {
             let dir = self.root.join(d);
             if dir.is_dir() && !self.watched.contains(&dir) {
-                self.debouncer.watch(&dir, RecursiveMode::Recursive).map_err(|e| watch_error(&e, &dir))?;
+                self.debouncer
+                    .watch(&dir, RecursiveMode::Recursive)
+                    .map_err(|e| watch_error(&e, &dir))?;
                 self.watched.insert(dir);
             } else if !dir.is_dir() {
                 self.watched.remove(&dir);
@@ -769,7 +906,10 @@ impl EventLoop {
             for e in errors {
                 on(watcher, Outcome::WatchError(e));
             }
-            if paths.iter().any(|p| p.parent() == Some(self.root.as_path())) {
+            if paths
+                .iter()
+                .any(|p| p.parent() == Some(self.root.as_path()))
+            {
                 if let Err(e) = self.watch_dirs() {
                     on(watcher, Outcome::WatchError(e.to_string()));
                 }
@@ -782,7 +922,13 @@ impl EventLoop {
                 Ok(report) => on(watcher, Outcome::Rebuilt(&report)),
                 Err(error) => {
                     let changed = watcher.pending();
-                    on(watcher, Outcome::Failed { changed, error: &error });
+                    on(
+                        watcher,
+                        Outcome::Failed {
+                            changed,
+                            error: &error,
+                        },
+                    );
                 }
             }
         }
@@ -811,7 +957,7 @@ fn collect(r: DebounceEventResult, paths: &mut Vec<PathBuf>, errors: &mut Vec<St
 }
 
 fn timestamp() -> String {
-    jiff::Zoned::now().strftime("%H:%M:%S").to_string()
+    jiff::ZonedDateTime::now().strftime("%H:%M:%S").to_string()
 }
 
 /// Prints what a rebuild did; shared by `watch` and `serve`. Warnings are printed once, when
@@ -908,7 +1054,9 @@ pub fn run(opts: BuildOptions, poll: bool) -> Result<()> {
     );
     let stopper = events.stopper();
     on_interrupt(move || stopper.stop())?;
-    events.run(&mut watcher, |_, outcome| print_outcome(&outcome, &mut seen));
+    events.run(&mut watcher, |_, outcome| {
+        print_outcome(&outcome, &mut seen)
+    });
     println!("stopped watching");
     Ok(())
 }

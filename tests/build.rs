@@ -27,13 +27,23 @@ fn pages_get_pretty_urls_and_files_are_copied() {
         "old/trade/index.html",
         ".nojekyll",
     ] {
-        assert!(files.contains_key(f), "missing {f}; have {:?}", files.keys());
+        assert!(
+            files.contains_key(f),
+            "missing {f}; have {:?}",
+            files.keys()
+        );
     }
-    assert!(!files.contains_key("topics/draft/index.html"), "drafts are left out by default");
+    assert!(
+        !files.contains_key("topics/draft/index.html"),
+        "drafts are left out by default"
+    );
     let alias = read(&out, "old/trade/index.html");
     assert!(alias.contains("url=/sub/topics/trade/"), "{alias}");
     let summary = String::from_utf8_lossy(&o.stdout);
-    assert!(summary.contains("built") && summary.contains("pages"), "{summary}");
+    assert!(
+        summary.contains("built") && summary.contains("pages"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -61,17 +71,48 @@ fn headings_get_unique_ids_and_links_are_rewritten() {
         .select(&Selector::parse("a").expect("selector"))
         .filter_map(|a| a.value().attr("href").map(str::to_string))
         .collect();
-    assert!(hrefs.contains(&"/sub/topics/energy/#pipelines".to_string()), "{hrefs:?}");
-    assert!(hrefs.contains(&"/sub/topics/bundle/".to_string()), "{hrefs:?}");
-    assert!(hrefs.contains(&"#src-s2".to_string()), "citation links to the source list: {hrefs:?}");
-    assert!(hrefs.contains(&"/sub/glossary/#fta".to_string()), "glossary auto-link: {hrefs:?}");
+    assert!(
+        hrefs.contains(&"/sub/topics/energy/#pipelines".to_string()),
+        "{hrefs:?}"
+    );
+    assert!(
+        hrefs.contains(&"/sub/topics/bundle/".to_string()),
+        "{hrefs:?}"
+    );
+    assert!(
+        hrefs.contains(&"#src-s2".to_string()),
+        "citation links to the source list: {hrefs:?}"
+    );
+    assert!(
+        hrefs.contains(&"/sub/glossary/#fta".to_string()),
+        "glossary auto-link: {hrefs:?}"
+    );
     // Only the first mention of a glossary term is linked.
-    assert_eq!(hrefs.iter().filter(|h| *h == "/sub/glossary/#fta").count(), 1);
-    let img = doc.select(&Selector::parse("img").expect("selector")).next().expect("img");
+    assert_eq!(
+        hrefs.iter().filter(|h| *h == "/sub/glossary/#fta").count(),
+        1
+    );
+    let img = doc
+        .select(&Selector::parse("img").expect("selector"))
+        .next()
+        .expect("img");
     assert_eq!(img.value().attr("src"), Some("/sub/topics/chart.svg"));
-    assert!(html.contains("<div class=raw>raw html kept</div>"), "raw HTML is kept");
-    assert!(doc.select(&Selector::parse("table td").expect("selector")).count() == 2, "tables render");
-    assert!(doc.select(&Selector::parse("#fn-1").expect("selector")).next().is_some(), "footnote ids are prefixed");
+    assert!(
+        html.contains("<div class=raw>raw html kept</div>"),
+        "raw HTML is kept"
+    );
+    assert!(
+        doc.select(&Selector::parse("table td").expect("selector"))
+            .count()
+            == 2,
+        "tables render"
+    );
+    assert!(
+        doc.select(&Selector::parse("#fn-1").expect("selector"))
+            .next()
+            .is_some(),
+        "footnote ids are prefixed"
+    );
 }
 
 #[test]
@@ -79,13 +120,25 @@ fn minified_output_is_valid_parseable_html() {
     let (tmp, root) = site_copy("sites/basic");
     let out = tmp.path().join("public");
     assert!(build(&root, &out, &[]).status.success());
-    for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html") && !p.starts_with("old/")) {
+    for (path, bytes) in snapshot(&out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html") && !p.starts_with("old/"))
+    {
         let html = String::from_utf8(bytes).expect("utf8");
-        assert!(html.to_lowercase().starts_with("<!doctype html>"), "{path} keeps its doctype");
+        assert!(
+            html.to_lowercase().starts_with("<!doctype html>"),
+            "{path} keeps its doctype"
+        );
         assert!(!html.contains("\n  "), "{path} is minified");
         let doc = Html::parse_document(&html);
-        assert!(doc.errors.is_empty(), "{path} parses without errors: {:?}", doc.errors);
-        let h1 = doc.select(&Selector::parse("h1").expect("selector")).count();
+        assert!(
+            doc.errors.is_empty(),
+            "{path} parses without errors: {:?}",
+            doc.errors
+        );
+        let h1 = doc
+            .select(&Selector::parse("h1").expect("selector"))
+            .count();
         assert_eq!(h1, 1, "{path} has one h1");
         assert!(html.contains("</body></html>"), "{path} keeps closing tags");
     }
@@ -110,14 +163,25 @@ fn rebuild_removes_stale_files_and_keeps_git_and_cname() {
     std::fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").expect("write");
     std::fs::write(out.join("CNAME"), "example.org\n").expect("write");
     std::fs::remove_file(root.join("content/topics/energy.md")).expect("rm");
-    std::fs::write(root.join("content/topics/trade.md"), read(&root, "content/topics/trade.md").replace("related: [energy]", "").replace("[energy](energy.md#pipelines)", "energy")).expect("write");
+    std::fs::write(
+        root.join("content/topics/trade.md"),
+        read(&root, "content/topics/trade.md")
+            .replace("related: [energy]", "")
+            .replace("[energy](energy.md#pipelines)", "energy"),
+    )
+    .expect("write");
     let o = build(&root, &out, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("stale.html").exists());
     assert!(!out.join("topics/energy/index.html").exists());
     assert_eq!(read(&out, ".git/HEAD"), "ref: refs/heads/gh-pages\n");
     assert_eq!(read(&out, "CNAME"), "example.org\n");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).filter(|n| n.to_string_lossy().contains("bilat")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().contains("bilat"))
+        .collect();
     assert!(leftovers.is_empty(), "no staging dirs left: {leftovers:?}");
 }
 
@@ -127,21 +191,38 @@ fn a_failed_build_leaves_the_previous_output_byte_for_byte() {
     let out = tmp.path().join("public");
     assert!(build(&root, &out, &[]).status.success());
     let before = snapshot(&out);
-    std::fs::write(root.join("content/topics/energy.md"), "---\ntitle: [unclosed\n---\n").expect("write");
+    std::fs::write(
+        root.join("content/topics/energy.md"),
+        "---\ntitle: [unclosed\n---\n",
+    )
+    .expect("write");
     let o = build(&root, &out, &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("content/topics/energy.md:2"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("content/topics/energy.md:2"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(before, snapshot(&out));
 }
 
 #[test]
 fn every_invalid_site_fails_with_file_line_and_message() {
     let dir = fixture("sites_invalid");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("ls").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("ls")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 15, "the invalid fixtures are all there");
     for case in cases {
-        let name = case.file_name().expect("name").to_string_lossy().into_owned();
+        let name = case
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = tmp.path().join("site");
         copy_dir(&case, &root);
@@ -154,8 +235,14 @@ fn every_invalid_site_fails_with_file_line_and_message() {
         assert_eq!(o.status.code(), Some(1), "{name}: exit code 1\n{err}");
         assert!(!err.contains("panicked"), "{name}: no panic\n{err}");
         let expected = std::fs::read_to_string(case.join("expected.txt")).expect("expected.txt");
-        for line in expected.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-            assert!(err.contains(line), "{name}: stderr should contain {line:?}\n--- stderr ---\n{err}");
+        for line in expected
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            assert!(
+                err.contains(line),
+                "{name}: stderr should contain {line:?}\n--- stderr ---\n{err}"
+            );
         }
         assert_eq!(before, snapshot(&out), "{name}: output untouched");
     }
@@ -165,7 +252,14 @@ fn every_invalid_site_fails_with_file_line_and_message() {
 fn output_dirs_that_would_destroy_the_site_are_refused() {
     let (tmp, root) = site_copy("sites/basic");
     let before = snapshot(&root);
-    for bad in [root.clone(), root.join("content"), root.join("layouts"), root.join("assets"), root.join("content/topics/x"), tmp.path().to_path_buf()] {
+    for bad in [
+        root.clone(),
+        root.join("content"),
+        root.join("layouts"),
+        root.join("assets"),
+        root.join("content/topics/x"),
+        tmp.path().to_path_buf(),
+    ] {
         let o = build(&root, &bad, &[]);
         assert_eq!(o.status.code(), Some(1), "{}", bad.display());
         assert!(stderr(&o).contains("refusing"), "{}", stderr(&o));
@@ -177,7 +271,11 @@ fn output_dirs_that_would_destroy_the_site_are_refused() {
 fn base_url_flag_overrides_site_yaml() {
     let (tmp, root) = site_copy("sites/basic");
     let out = tmp.path().join("public");
-    let o = build(&root, &out, &["--base-url", "https://owner.github.io/other/"]);
+    let o = build(
+        &root,
+        &out,
+        &["--base-url", "https://owner.github.io/other/"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let html = read(&out, "topics/trade/index.html");
     assert!(html.contains("/other/topics/energy/#pipelines"), "{html}");

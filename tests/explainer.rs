@@ -29,7 +29,9 @@ fn page(out: &Path, rel: &str) -> Html {
 }
 
 fn text_of(doc: &Html, selector: &str) -> Vec<String> {
-    doc.select(&sel(selector)).map(|e| e.text().collect::<String>()).collect()
+    doc.select(&sel(selector))
+        .map(|e| e.text().collect::<String>())
+        .collect()
 }
 
 fn topic_slugs() -> Vec<String> {
@@ -48,20 +50,32 @@ fn topic_slugs() -> Vec<String> {
 fn every_topic_page_has_its_sections() {
     let (_tmp, out) = built(&[]);
     let slugs = topic_slugs();
-    assert!(slugs.len() >= 9, "one topic per theme of the seed: {slugs:?}");
+    assert!(
+        slugs.len() >= 9,
+        "one topic per theme of the seed: {slugs:?}"
+    );
     for slug in slugs {
         let doc = page(&out, &format!("topics/{slug}/index.html"));
         assert_eq!(doc.select(&sel("h1")).count(), 1, "{slug}: one h1");
         for landmark in ["header", "nav", "main", "footer", "article"] {
-            assert!(doc.select(&sel(landmark)).next().is_some(), "{slug}: has <{landmark}>");
+            assert!(
+                doc.select(&sel(landmark)).next().is_some(),
+                "{slug}: has <{landmark}>"
+            );
         }
-        assert!(doc.select(&sel("a.skip, a[href='#main']")).next().is_some(), "{slug}: skip link");
+        assert!(
+            doc.select(&sel("a.skip, a[href='#main']")).next().is_some(),
+            "{slug}: skip link"
+        );
         let sources: Vec<_> = doc.select(&sel("li[id^='src-']")).collect();
         assert!(!sources.is_empty(), "{slug}: a numbered source list");
         // Every citation in the page points at an entry of its source list.
         for a in doc.select(&sel("a[href^='#src-']")) {
             let id = &a.value().attr("href").expect("href")[1..];
-            assert!(doc.select(&sel(&format!("[id='{id}']"))).next().is_some(), "{slug}: citation target {id}");
+            assert!(
+                doc.select(&sel(&format!("[id='{id}']"))).next().is_some(),
+                "{slug}: citation target {id}"
+            );
         }
         let all = doc.root_element().text().collect::<String>();
         assert!(all.contains("In brief"), "{slug}: in brief");
@@ -74,7 +88,10 @@ fn positions_stand_side_by_side_with_both_party_names() {
     let doc = page(&out, "topics/defence/index.html");
     let text = doc.root_element().text().collect::<String>();
     assert!(text.contains("India") && text.contains("Russia"));
-    assert!(doc.select(&sel(".positions")).next().is_some(), "a positions block");
+    assert!(
+        doc.select(&sel(".positions")).next().is_some(),
+        "a positions block"
+    );
 }
 
 #[test]
@@ -85,11 +102,18 @@ fn the_timeline_is_chronological_and_links_back_to_topics() {
         .select(&sel("main time[datetime]"))
         .map(|t| t.value().attr("datetime").expect("datetime").to_string())
         .collect();
-    assert!(dates.len() >= 20, "every dated event of every topic: {}", dates.len());
+    assert!(
+        dates.len() >= 20,
+        "every dated event of every topic: {}",
+        dates.len()
+    );
     let mut sorted = dates.clone();
     sorted.sort();
     assert_eq!(dates, sorted, "timeline in date order");
-    let links: Vec<String> = doc.select(&sel("main a[href*='/topics/']")).filter_map(|a| a.value().attr("href").map(String::from)).collect();
+    let links: Vec<String> = doc
+        .select(&sel("main a[href*='/topics/']"))
+        .filter_map(|a| a.value().attr("href").map(String::from))
+        .collect();
     assert!(!links.is_empty(), "entries link back to their topics");
 }
 
@@ -103,22 +127,40 @@ fn glossary_terms_are_linked_with_tooltips_and_entries_exist() {
         let mut seen = std::collections::HashSet::new();
         for a in doc.select(&sel("a.gloss")) {
             let href = a.value().attr("href").expect("href");
-            assert!(seen.insert(href.to_string()), "{slug}: {href} linked only on first mention");
+            assert!(
+                seen.insert(href.to_string()),
+                "{slug}: {href} linked only on first mention"
+            );
             let abbr = a.select(&sel("abbr[title]")).next();
-            assert!(abbr.is_some_and(|x| !x.value().attr("title").unwrap_or("").is_empty()), "{slug}: tooltip");
+            assert!(
+                abbr.is_some_and(|x| !x.value().attr("title").unwrap_or("").is_empty()),
+                "{slug}: tooltip"
+            );
             let id = href.rsplit('#').next().expect("anchor");
-            assert!(glossary.select(&sel(&format!("[id='{id}']"))).next().is_some(), "glossary entry {id}");
+            assert!(
+                glossary
+                    .select(&sel(&format!("[id='{id}']")))
+                    .next()
+                    .is_some(),
+                "glossary entry {id}"
+            );
             linked += 1;
         }
     }
-    assert!(linked >= 10, "glossary terms are linked across topics ({linked})");
+    assert!(
+        linked >= 10,
+        "glossary terms are linked across topics ({linked})"
+    );
 }
 
 #[test]
 fn each_source_lists_the_pages_that_cite_it() {
     let (_tmp, out) = built(&[]);
     let doc = page(&out, "sources/index.html");
-    let seed = doc.select(&sel("[id='s1']")).next().expect("the seed is listed");
+    let seed = doc
+        .select(&sel("[id='s1']"))
+        .next()
+        .expect("the seed is listed");
     let citing: Vec<_> = seed.select(&sel("a[href*='/topics/']")).collect();
     assert!(citing.len() >= 5, "the seed is cited by many topics");
 }
@@ -127,14 +169,27 @@ fn each_source_lists_the_pages_that_cite_it() {
 fn every_required_caveat_is_rendered() {
     let (_tmp, out) = built(&[]);
     let mut caveats = String::new();
-    for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html")) {
+    for (path, bytes) in snapshot(&out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+    {
         let doc = Html::parse_document(&String::from_utf8_lossy(&bytes));
         for t in text_of(&doc, ".caveat") {
             caveats.push_str(&format!("{path}: {t}\n"));
         }
     }
-    for needle in ["$50 billion", "44.4", "Russian", "August 2025", "Make in India", "coking coal"] {
-        assert!(caveats.contains(needle), "a caveat mentions {needle:?}:\n{caveats}");
+    for needle in [
+        "$50 billion",
+        "44.4",
+        "Russian",
+        "August 2025",
+        "Make in India",
+        "coking coal",
+    ] {
+        assert!(
+            caveats.contains(needle),
+            "a caveat mentions {needle:?}:\n{caveats}"
+        );
     }
 }
 
@@ -142,10 +197,18 @@ fn every_required_caveat_is_rendered() {
 fn a_missing_glossary_source_fails_with_file_and_line() {
     let (tmp, root) = site_copy("sites/basic");
     let g = root.join("content/_data/glossary.yaml");
-    std::fs::write(&g, read(&root, "content/_data/glossary.yaml").replace("source: s1", "source: s404")).expect("write");
+    std::fs::write(
+        &g,
+        read(&root, "content/_data/glossary.yaml").replace("source: s1", "source: s404"),
+    )
+    .expect("write");
     let o = build(&root, &tmp.path().join("public"), &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("content/_data/glossary.yaml:5"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("content/_data/glossary.yaml:5"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -153,9 +216,17 @@ fn home_shows_figures_topics_and_what_to_watch() {
     let (_tmp, out) = built(&[]);
     let doc = page(&out, "index.html");
     let text = doc.root_element().text().collect::<String>();
-    assert!(doc.select(&sel(".figure, .figures")).next().is_some(), "key figures");
+    assert!(
+        doc.select(&sel(".figure, .figures")).next().is_some(),
+        "key figures"
+    );
     for slug in ["trade", "defence", "energy"] {
-        assert!(doc.select(&sel(&format!("a[href$='/topics/{slug}/']"))).next().is_some(), "topic card {slug}");
+        assert!(
+            doc.select(&sel(&format!("a[href$='/topics/{slug}/']")))
+                .next()
+                .is_some(),
+            "topic card {slug}"
+        );
     }
     assert!(text.contains("India") && text.contains("Russia"));
 }
@@ -163,12 +234,23 @@ fn home_shows_figures_topics_and_what_to_watch() {
 #[test]
 fn pages_stay_under_50_kb_of_html_and_css() {
     let (_tmp, out) = built(&[]);
-    let css: usize = snapshot(&out).iter().filter(|(p, _)| p.ends_with(".css")).map(|(_, b)| b.len()).sum();
-    for (path, bytes) in snapshot(&out).into_iter().filter(|(p, _)| p.ends_with(".html")) {
+    let css: usize = snapshot(&out)
+        .iter()
+        .filter(|(p, _)| p.ends_with(".css"))
+        .map(|(_, b)| b.len())
+        .sum();
+    for (path, bytes) in snapshot(&out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+    {
         if path.starts_with("sources/") || path.starts_with("timeline/") {
             continue; // the full bibliography and timeline are reference pages, not reading pages
         }
-        assert!(bytes.len() + css <= 50 * 1024, "{path}: {} bytes of HTML + {css} of CSS", bytes.len());
+        assert!(
+            bytes.len() + css <= 50 * 1024,
+            "{path}: {} bytes of HTML + {css} of CSS",
+            bytes.len()
+        );
     }
 }
 
@@ -186,7 +268,14 @@ fn serve(dir: PathBuf) -> u16 {
                 if reader.read_line(&mut line).is_err() {
                     return;
                 }
-                let path = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/").to_string();
+                let path = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .to_string();
                 let mut file = dir.join(path.trim_start_matches('/'));
                 if path.ends_with('/') {
                     file = file.join("index.html");
@@ -214,14 +303,19 @@ fn serve(dir: PathBuf) -> u16 {
 /// Skips (with a message) where no browser is installed, unless CI requires it.
 fn browser_or_skip(what: &str) -> Option<PathBuf> {
     let axe = repo().join("tests/.axe/node_modules/axe-core/axe.min.js");
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.exists());
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
     match (chromium, axe.exists()) {
         (Some(c), true) => Some(c),
         _ if std::env::var("BILAT_REQUIRE_BROWSER").as_deref() == Ok("1") => {
             panic!("{what}: chromium and tests/.axe (npm axe-core) are required in CI (BILAT_REQUIRE_BROWSER=1)")
         }
         _ => {
-            eprintln!("SKIPPED {what}: needs /usr/bin/chromium and axe-core in tests/.axe (see .ci/run)");
+            eprintln!(
+                "SKIPPED {what}: needs /usr/bin/chromium and axe-core in tests/.axe (see .ci/run)"
+            );
             None
         }
     }
@@ -229,17 +323,32 @@ fn browser_or_skip(what: &str) -> Option<PathBuf> {
 
 #[test]
 fn axe_core_finds_no_accessibility_violations() {
-    let Some(chromium) = browser_or_skip("axe-core accessibility test") else { return };
+    let Some(chromium) = browser_or_skip("axe-core accessibility test") else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("public");
     // Serve at the root of a loopback origin; the base path is exercised elsewhere.
     let port_probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     drop(port_probe);
     let port = serve(out.clone());
-    let o = build(&repo(), &out, &["--base-url", &format!("http://127.0.0.1:{port}/")]);
+    let o = build(
+        &repo(),
+        &out,
+        &["--base-url", &format!("http://127.0.0.1:{port}/")],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::copy(repo().join("tests/.axe/node_modules/axe-core/axe.min.js"), out.join("axe.min.js")).expect("copy axe");
-    for rel in ["index.html", "topics/trade/index.html", "timeline/index.html", "glossary/index.html"] {
+    std::fs::copy(
+        repo().join("tests/.axe/node_modules/axe-core/axe.min.js"),
+        out.join("axe.min.js"),
+    )
+    .expect("copy axe");
+    for rel in [
+        "index.html",
+        "topics/trade/index.html",
+        "timeline/index.html",
+        "glossary/index.html",
+    ] {
         // A copy of the page that runs axe and writes the violations into the DOM.
         let html = read(&out, rel).replace(
             "</body>",
@@ -249,9 +358,22 @@ fn axe_core_finds_no_accessibility_violations() {
         std::fs::write(out.join(&probe), html).expect("write probe");
         for scheme in ["light", "dark"] {
             let dom = std::process::Command::new(&chromium)
-                .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
-                .arg(format!("--user-data-dir={}", tmp.path().join(format!("chrome-{scheme}")).display()))
-                .arg(format!("--blink-settings=preferredColorScheme={}", if scheme == "dark" { 0 } else { 1 }))
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ])
+                .arg(format!(
+                    "--user-data-dir={}",
+                    tmp.path().join(format!("chrome-{scheme}")).display()
+                ))
+                .arg(format!(
+                    "--blink-settings=preferredColorScheme={}",
+                    if scheme == "dark" { 0 } else { 1 }
+                ))
                 .args(["--virtual-time-budget=15000", "--dump-dom"])
                 .arg(format!("http://127.0.0.1:{port}/{probe}"))
                 .output()
@@ -260,7 +382,11 @@ fn axe_core_finds_no_accessibility_violations() {
             let result = Html::parse_document(&dom);
             let found = text_of(&result, "#axe-result");
             assert_eq!(found.len(), 1, "{rel} ({scheme}): axe ran");
-            assert_eq!(found[0], "[]", "{rel} ({scheme}): axe violations: {}", found[0]);
+            assert_eq!(
+                found[0], "[]",
+                "{rel} ({scheme}): axe violations: {}",
+                found[0]
+            );
         }
     }
 }

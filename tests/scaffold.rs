@@ -22,7 +22,11 @@ fn new_topic_writes_valid_front_matter_and_refuses_to_overwrite() {
 
     let again = bilat(&["new", "topic", "fresh-idea", "--root", r]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
     let bad = bilat(&["new", "topic", "Not A Slug", "--root", r]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("not-a-slug"), "{}", stderr(&bad));
@@ -36,13 +40,29 @@ fn init_writes_a_site_for_another_pair_that_builds() {
     let o = bilat(&["init", d, "--party", "Japan:jp", "--party", "Australia:au"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let yaml = read(&dir, "site.yaml");
-    assert!(yaml.contains("name: \"Japan\", code: jp") && yaml.contains("name: \"Australia\", code: au"), "{yaml}");
+    assert!(
+        yaml.contains("name: \"Japan\", code: jp")
+            && yaml.contains("name: \"Australia\", code: au"),
+        "{yaml}"
+    );
     let home = read(&dir, "public/index.html");
-    assert!(home.contains("Japan–Australia"), "the new site shows its own parties");
+    assert!(
+        home.contains("Japan–Australia"),
+        "the new site shows its own parties"
+    );
     assert!(dir.join("public/topics/example/index.html").exists());
     let again = bilat(&["init", d, "--party", "Japan:jp", "--party", "Australia:au"]);
-    assert_eq!(again.status.code(), Some(1), "init refuses an existing site");
-    let one = bilat(&["init", tmp.path().join("x").to_str().expect("utf8"), "--party", "Japan:jp"]);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "init refuses an existing site"
+    );
+    let one = bilat(&[
+        "init",
+        tmp.path().join("x").to_str().expect("utf8"),
+        "--party",
+        "Japan:jp",
+    ]);
     assert!(!one.status.success(), "two parties are required");
 }
 
@@ -53,7 +73,13 @@ fn init_embeds_the_repository_layouts() {
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(&dir).expect("prefix").to_string_lossy().replace('\\', "/"))
+        .map(|e| {
+            e.path()
+                .strip_prefix(&dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
         .collect();
     on_disk.sort();
     let mut embedded = bilat::scaffold::embedded_layouts();

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "bilat-corpus", about = "Generate a deterministic benchmark site of N topics")]
+#[command(
+    name = "bilat-corpus",
+    about = "Generate a deterministic benchmark site of N topics"
+)]
 struct Cli {
     /// Number of topic pages
     topics: usize,
@@ -21,13 +24,20 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let opts = bilat::corpus::CorpusOptions { topics: cli.topics, out: cli.out, layouts_from: cli.layouts_from, hugo_out: cli.hugo };
+    let opts = bilat::corpus::CorpusOptions {
+        topics: cli.topics,
+        out: cli.out,
+        layouts_from: cli.layouts_from,
+        hugo_out: cli.hugo,
+    };
     match bilat::corpus::generate(&opts) {
         Ok(r) => {
             println!(
-                "generated {} topics ({} words, {} sources, {} people, {} terms, {} tags) in {}",
+                "generated {} topics ({} words, {}–{} per topic, {} sources, {} people, {} terms, {} tags) in {}",
                 r.topics,
                 r.words,
+                r.min_words,
+                r.max_words,
                 r.sources,
                 r.people,
                 r.terms,

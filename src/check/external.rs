@@ -70,7 +70,10 @@ struct CacheEntry {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn load_cache(path: &Path) -> Cache {
@@ -95,7 +98,11 @@ fn save_cache(path: &Path, cache: &Cache) -> std::io::Result<()> {
 
 /// Checks every URL (each once), `concurrency` at a time. Returns outcomes in the order given.
 pub fn check_urls(urls: &[String], opts: &ExternalOptions) -> Vec<Outcome> {
-    let mut cache = opts.cache_file.as_deref().map(load_cache).unwrap_or_default();
+    let mut cache = opts
+        .cache_file
+        .as_deref()
+        .map(load_cache)
+        .unwrap_or_default();
     cache.version = 1;
     let now = now_secs();
     let fresh = |url: &str| {
@@ -105,8 +112,13 @@ pub fn check_urls(urls: &[String], opts: &ExternalOptions) -> Vec<Outcome> {
             .filter(|e| now.saturating_sub(e.checked) < opts.cache_ttl.as_secs())
             .map(|e| e.status)
     };
-    let results: Vec<Mutex<Option<Outcome>>> = urls.iter().map(|u| Mutex::new(fresh(u).map(Outcome::Ok))).collect();
-    let todo: Vec<usize> = (0..urls.len()).filter(|&i| results[i].lock().map(|r| r.is_none()).unwrap_or(true)).collect();
+    let results: Vec<Mutex<Option<Outcome>>> = urls
+        .iter()
+        .map(|u| Mutex::new(fresh(u).map(Outcome::Ok)))
+        .collect();
+    let todo: Vec<usize> = (0..urls.len())
+        .filter(|&i| results[i].lock().map(|r| r.is_none()).unwrap_or(true))
+        .collect();
 
     let agent: ureq::Agent = ureq::config::Config::builder()
         .timeout_global(Some(opts.timeout))
@@ -132,12 +144,23 @@ pub fn check_urls(urls: &[String], opts: &ExternalOptions) -> Vec<Outcome> {
 
     let outcomes: Vec<Outcome> = results
         .into_iter()
-        .map(|m| m.into_inner().ok().flatten().unwrap_or_else(|| Outcome::Broken("not checked".into())))
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Outcome::Broken("not checked".into()))
+        })
         .collect();
     if let Some(path) = &opts.cache_file {
         for &i in &todo {
             if let Outcome::Ok(status) = outcomes[i] {
-                cache.links.insert(urls[i].clone(), CacheEntry { status, checked: now });
+                cache.links.insert(
+                    urls[i].clone(),
+                    CacheEntry {
+                        status,
+                        checked: now,
+                    },
+                );
             }
         }
         // Failing to save the cache makes the next run slower, not wrong.
@@ -153,7 +176,11 @@ enum Answer {
 }
 
 fn request(agent: &ureq::Agent, url: &str, head: bool) -> Answer {
-    let r = if head { agent.head(url).call() } else { agent.get(url).call() };
+    let r = if head {
+        agent.head(url).call()
+    } else {
+        agent.get(url).call()
+    };
     match r {
         // The body is dropped unread: only the status matters.
         Ok(resp) => Answer::Status(resp.status().as_u16()),
@@ -187,9 +214,9 @@ fn check_one(agent: &ureq::Agent, url: &str, opts: &ExternalOptions) -> Outcome 
     };
     match answer {
         Answer::Status(s @ 200..=399) => Outcome::Ok(s),
-        Answer::Status(s @ (401 | 403 | 429 | 999)) => {
-            Outcome::Unverified(format!("HTTP {s}: the server refuses automated requests; check it in a browser"))
-        }
+        Answer::Status(s @ (401 | 403 | 429 | 999)) => Outcome::Unverified(format!(
+            "HTTP {s}: the server refuses automated requests; check it in a browser"
+        )),
         Answer::Status(s) => Outcome::Broken(format!("HTTP {s}")),
         Answer::Failed(why) => Outcome::Broken(why),
     }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 /// Copies a directory tree (fixtures are edited by tests, never in place).
@@ -33,11 +35,20 @@ pub fn site_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 pub fn bilat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bilat")).args(args).output().expect("run bilat")
+    Command::new(env!("CARGO_BIN_EXE_bilat"))
+        .args(args)
+        .output()
+        .expect("run bilat")
 }
 
 pub fn build(root: &Path, output: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["build", "--root", root.to_str().expect("utf8"), "--output", output.to_str().expect("utf8")];
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().expect("utf8"),
+        "--output",
+        output.to_str().expect("utf8"),
+    ];
     args.extend_from_slice(extra);
     bilat(&args)
 }
@@ -55,7 +66,12 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     for entry in walkdir::WalkDir::new(dir) {
         let entry = entry.expect("walk output");
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
             map.insert(rel, std::fs::read(entry.path()).expect("read"));
         }
     }
