@@ -355,6 +355,41 @@ pub struct FrontMatter {
     pub extra: serde_yaml::Mapping,
 }
 
+impl FrontMatter {
+    /// Every source id the front matter cites, in reading order, with what cites it.
+    pub fn cited_sources(&self) -> Vec<(&str, &'static str)> {
+        let mut out: Vec<(&str, &'static str)> = Vec::new();
+        fn caveat<'a>(out: &mut Vec<(&'a str, &'static str)>, c: &'a Option<Caveat>) {
+            if let Some(c) = c {
+                out.push((&c.source, "a caveat"));
+            }
+        }
+        for f in &self.figures {
+            out.push((&f.source, "a figure"));
+            caveat(&mut out, &f.caveat);
+        }
+        for q in &self.quotes {
+            out.push((&q.source, "a quote"));
+            caveat(&mut out, &q.caveat);
+        }
+        for p in self.positions.values().flatten() {
+            out.push((&p.source, "a position"));
+        }
+        for t in &self.timeline {
+            out.push((&t.source, "a timeline entry"));
+            caveat(&mut out, &t.caveat);
+        }
+        for n in &self.next {
+            out.push((&n.source, "a `next` item"));
+            if let Some(o) = &n.outcome {
+                out.push((&o.source, "an outcome"));
+            }
+        }
+        out.extend(self.sources.iter().map(|s| (s.as_str(), "`sources`")));
+        out
+    }
+}
+
 /// Parses a front matter block; `split.yaml_line` turns block lines into file lines.
 pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> {
     if split.yaml.trim().is_empty() {

@@ -260,7 +260,7 @@ impl Site {
             .collect();
         for page in &self.pages {
             let m = &page.meta;
-            let mut source = |id: &str, what: &str| {
+            for (id, what) in m.cited_sources() {
                 if !regs.sources.contains(id) {
                     diags.push(
                         Diagnostic::error(
@@ -270,38 +270,6 @@ impl Site {
                         )
                         .with_help(regs.source_hint(id)),
                     );
-                }
-            };
-            for s in &m.sources {
-                source(s, "`sources`");
-            }
-            for f in &m.figures {
-                source(&f.source, "a figure");
-                if let Some(c) = &f.caveat {
-                    source(&c.source, "a caveat");
-                }
-            }
-            for q in &m.quotes {
-                source(&q.source, "a quote");
-                if let Some(c) = &q.caveat {
-                    source(&c.source, "a caveat");
-                }
-            }
-            for items in m.positions.values() {
-                for p in items {
-                    source(&p.source, "a position");
-                }
-            }
-            for t in &m.timeline {
-                source(&t.source, "a timeline entry");
-                if let Some(c) = &t.caveat {
-                    source(&c.source, "a caveat");
-                }
-            }
-            for n in &m.next {
-                source(&n.source, "a `next` item");
-                if let Some(o) = &n.outcome {
-                    source(&o.source, "an outcome");
                 }
             }
             for q in &m.quotes {

@@ -186,44 +186,11 @@ impl<'s> SourceLookup<'s> {
 
 /// Every source a page cites, in order: body citations first, then front matter.
 pub fn page_sources<'p>(page: &'p Page, cited: &'p [String]) -> Vec<&'p str> {
-    let m = &page.meta;
     let mut ids: Vec<&str> = cited.iter().map(String::as_str).collect();
-    let mut add = |id: &'p str| {
+    for (id, _) in page.meta.cited_sources() {
         if !ids.contains(&id) {
             ids.push(id);
         }
-    };
-    for f in &m.figures {
-        add(&f.source);
-        if let Some(c) = &f.caveat {
-            add(&c.source);
-        }
-    }
-    for q in &m.quotes {
-        add(&q.source);
-        if let Some(c) = &q.caveat {
-            add(&c.source);
-        }
-    }
-    for items in m.positions.values() {
-        for p in items {
-            add(&p.source);
-        }
-    }
-    for t in &m.timeline {
-        add(&t.source);
-        if let Some(c) = &t.caveat {
-            add(&c.source);
-        }
-    }
-    for n in &m.next {
-        add(&n.source);
-        if let Some(o) = &n.outcome {
-            add(&o.source);
-        }
-    }
-    for s in &m.sources {
-        add(s);
     }
     ids
 }
