@@ -280,8 +280,8 @@ fn incremental(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Duration,
             report.summary()
         );
         written = report.written.len();
-        if k == 0 {
-            eprintln!("  incremental {n}: {}", report.summary());
+        if k == 0 || k + 1 == edits {
+            eprintln!("  incremental {n}, edit {k}: {}", report.summary());
         }
     }
     std::fs::write(&file, original).expect("restore the topic");
@@ -305,9 +305,81 @@ fn ratio(a: f64, b: f64) -> String {
     format!("{:.2}×", a / b)
 }
 
+/// Runs the build pipeline in-process and prints the wall time of each stage.
+fn phases(site_root: &Path) {
+    let t = Instant::now();
+    let lap = |what: &str, t0: &mut Instant| {
+        eprintln!(
+            "  phase {what:<14} {:>8.1} ms",
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
+        *t0 = Instant::now();
+    };
+    let mut t0 = Instant::now();
+    let opts = bilat::BuildOptions {
+        root: site_root.to_path_buf(),
+        output: Some(site_root.join("public-phases")),
+        ..Default::default()
+    };
+    let site = bilat::Site::load(&opts).expect("load");
+    lap("load+markdown", &mut t0);
+    let templates = site.templates().expect("templates");
+    lap("templates", &mut t0);
+    let views = bilat::views::build(&site);
+    lap("views", &mut t0);
+    let jobs = site.jobs(&views, &templates);
+    let pages: Vec<bilat::site::Job> = jobs
+        .iter()
+        .filter(|j| matches!(j, bilat::site::Job::Page(_)))
+        .cloned()
+        .collect();
+    let rest: Vec<bilat::site::Job> = jobs
+        .iter()
+        .filter(|j| !matches!(j, bilat::site::Job::Page(_)))
+        .cloned()
+        .collect();
+    let mut outputs = site
+        .render(&templates, &views, &pages)
+        .expect("render pages");
+    lap("render pages", &mut t0);
+    for j in &rest {
+        let t1 = Instant::now();
+        outputs.extend(
+            site.render(&templates, &views, std::slice::from_ref(j))
+                .expect("render"),
+        );
+        if t1.elapsed() > Duration::from_millis(50) {
+            eprintln!(
+                "    job {j:?}: {:.1} ms",
+                t1.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
+    lap("render rest", &mut t0);
+    let copies: Vec<&bilat::content::StaticFile> =
+        site.static_files.iter().chain(site.assets.iter()).collect();
+    bilat::output::write_site(&site_root.join("public-phases"), &outputs, &copies).expect("write");
+    lap("write", &mut t0);
+    drop(outputs);
+    drop(views);
+    drop(site);
+    lap("drop", &mut t0);
+    eprintln!(
+        "  phase total          {:>8.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    clean(&site_root.join("public-phases"));
+}
+
 fn main() {
     let args = parse_args();
     std::fs::create_dir_all(&args.work).expect("create the work dir");
+    if let Ok(n) = std::env::var("BILAT_BENCH_PHASES") {
+        let n: usize = n.parse().expect("BILAT_BENCH_PHASES: a number of topics");
+        let (site, _) = corpus(&args.work, n, args.hugo && find_hugo().is_some());
+        phases(&site);
+        return;
+    }
     let hugo = if args.hugo { find_hugo() } else { None };
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()

@@ -185,6 +185,11 @@ struct Renderer<'a, 'c> {
     used_ids: HashMap<String, usize>,
     linked_terms: HashSet<usize>,
     footnotes: HashMap<String, usize>,
+    /// Footnote name → the unique part of its ids (`fn-<id>`, `fnref-<id>`).
+    footnote_ids: HashMap<String, String>,
+    /// Footnotes whose definition, and whose first reference, have been written (ids are unique).
+    footnotes_defined: HashSet<String>,
+    footnotes_referenced: HashSet<String>,
 }
 
 impl<'a, 'c> Renderer<'a, 'c> {
@@ -202,20 +207,25 @@ impl<'a, 'c> Renderer<'a, 'c> {
         });
     }
 
+    /// `base`, or `base-1`, `base-2` … whichever no element of the page has yet (an explicit
+    /// `{#trade-1}` before a second "Trade" included). `used_ids` maps each id taken to the last
+    /// suffix tried for it as a base.
     fn unique_id(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "section" } else { base };
-        let n = self.used_ids.entry(base.to_string()).or_insert(0);
-        *n += 1;
-        let id = if *n == 1 {
-            base.to_string()
-        } else {
-            format!("{base}-{}", *n - 1)
+        let Some(&last) = self.used_ids.get(base) else {
+            self.used_ids.insert(base.to_string(), 0);
+            return base.to_string();
         };
-        if id != base {
-            // Reserve the suffixed id too, so a later heading literally named "x-1" cannot clash.
-            self.used_ids.entry(id.clone()).or_insert(1);
+        let mut k = last;
+        loop {
+            k += 1;
+            let id = format!("{base}-{k}");
+            if !self.used_ids.contains_key(&id) {
+                self.used_ids.insert(base.to_string(), k);
+                self.used_ids.insert(id.clone(), 0);
+                return id;
+            }
         }
-        id
     }
 
     fn footnote_number(&mut self, name: &str) -> usize {
@@ -456,6 +466,9 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         used_ids: HashMap::new(),
         linked_terms: HashSet::new(),
         footnotes: HashMap::new(),
+        footnote_ids: HashMap::new(),
+        footnotes_defined: HashSet::new(),
+        footnotes_referenced: HashSet::new(),
     };
     // Merge adjacent text events first: the parser splits `[@s1]` and glossary terms across them.
     let mut raw: Vec<(Event<'_>, std::ops::Range<usize>)> = Vec::new();
@@ -468,6 +481,32 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             continue;
         }
         raw.push((ev, range));
+    }
+
+    // Footnote ids first, so that a heading written "fn 1" cannot take footnote 1's id, and two
+    // names with one slug ("x y", "x-y") get two ids.
+    let mut footnote_slugs: HashSet<String> = HashSet::new();
+    for (ev, _) in &raw {
+        let name = match ev {
+            Event::FootnoteReference(n) | Event::Start(Tag::FootnoteDefinition(n)) => n,
+            _ => continue,
+        };
+        if r.footnote_ids.contains_key(name.as_ref()) {
+            continue;
+        }
+        let base = match slugify(name) {
+            s if s.is_empty() => "note".to_string(),
+            s => s,
+        };
+        let mut id = base.clone();
+        let mut k = 1;
+        while !footnote_slugs.insert(id.clone()) {
+            id = format!("{base}-{k}");
+            k += 1;
+        }
+        r.used_ids.insert(format!("fn-{id}"), 0);
+        r.used_ids.insert(format!("fnref-{id}"), 0);
+        r.footnote_ids.insert(name.to_string(), id);
     }
 
     let mut events: Vec<Event<'static>> = Vec::with_capacity(raw.len());
@@ -605,16 +644,44 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             }
             Event::FootnoteReference(name) => {
                 let n = r.footnote_number(&name);
-                let id = slugify(&name);
+                let id = r
+                    .footnote_ids
+                    .get(name.as_ref())
+                    .cloned()
+                    .unwrap_or_default();
                 let mut html = String::new();
-                html.push_str(&format!("<sup class=\"footnote-ref\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>"));
+                // Only the first reference carries the id the definition links back to.
+                if r.footnotes_referenced.insert(name.to_string()) {
+                    html.push_str(&format!("<sup class=\"footnote-ref\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>"));
+                } else {
+                    html.push_str(&format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#fn-{id}\">{n}</a></sup>"
+                    ));
+                }
                 events.push(Event::InlineHtml(html.into()));
             }
             Event::Start(Tag::FootnoteDefinition(name)) => {
                 let n = r.footnote_number(&name);
-                let id = slugify(&name);
-                r.out.anchors.insert(format!("fn-{id}"));
-                events.push(Event::Html(format!("<div class=\"footnote\" id=\"fn-{id}\"><sup class=\"footnote-label\"><a href=\"#fnref-{id}\">{n}</a></sup>").into()));
+                let id = r
+                    .footnote_ids
+                    .get(name.as_ref())
+                    .cloned()
+                    .unwrap_or_default();
+                if r.footnotes_defined.insert(name.to_string()) {
+                    r.out.anchors.insert(format!("fn-{id}"));
+                    events.push(Event::Html(format!("<div class=\"footnote\" id=\"fn-{id}\"><sup class=\"footnote-label\"><a href=\"#fnref-{id}\">{n}</a></sup>").into()));
+                } else {
+                    r.problem(
+                        range.start,
+                        format!("footnote `[^{name}]` is defined twice"),
+                        Some("give each footnote its own name".into()),
+                        false,
+                    );
+                    events.push(Event::Html(
+                        format!("<div class=\"footnote\"><sup class=\"footnote-label\">{n}</sup>")
+                            .into(),
+                    ));
+                }
             }
             Event::End(TagEnd::FootnoteDefinition) => {
                 events.push(Event::Html("</div>\n".into()));

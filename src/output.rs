@@ -64,7 +64,79 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<()> {
     if out.parent().is_none() {
         return refuse("it is a file system root");
     }
+    // A build replaces the output dir whole: never swap a directory in for the user's file.
+    if std::fs::symlink_metadata(output).is_ok_and(|m| !m.is_dir()) {
+        return refuse("it is a file, not a folder");
+    }
     Ok(())
+}
+
+/// Whether `rel` names a place inside the output dir: relative, no `..`, `.` or empty segments.
+fn is_inside(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !rel.contains('\\')
+        && !rel.contains('\0')
+        && rel
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+}
+
+/// Every output path stays inside the output dir, none is written twice, and none is a file
+/// where another needs a folder (a static file `topics/trade` beside the page `topics/trade/`):
+/// checked before anything is written, so the parallel writers never race over one path.
+pub fn check_paths(outputs: &[Output], copies: &[&StaticFile]) -> Result<()> {
+    use crate::error::Diagnostic;
+    let mut problems = Vec::new();
+    let mut files: HashMap<&str, String> = HashMap::new();
+    let described = outputs
+        .iter()
+        .map(|o| (o.path.as_str(), format!("the generated `{}`", o.path)))
+        .chain(
+            copies
+                .iter()
+                .map(|c| (c.rel.as_str(), format!("the copy of {}", c.file.display()))),
+        );
+    for (rel, what) in described {
+        if !is_inside(rel) {
+            problems.push(Diagnostic::error(
+                rel,
+                None,
+                format!("refusing to write {what} outside the output dir"),
+            ));
+        } else if let Some(first) = files.insert(rel, what.clone()) {
+            problems.push(Diagnostic::error(
+                rel,
+                None,
+                format!("two files would be written to `{rel}`: {first} and {what}"),
+            ));
+        }
+    }
+    for (rel, what) in &files {
+        let mut dir = *rel;
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            if let Some(file) = files.get(parent) {
+                problems.push(
+                    Diagnostic::error(
+                        parent,
+                        None,
+                        format!(
+                            "`{parent}` would be both a file ({file}) and a folder (for {what})"
+                        ),
+                    )
+                    .with_help("rename the file or the page so that their URLs differ"),
+                );
+            }
+            dir = parent;
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.sort_by(|a, b| (&a.file, &a.message).cmp(&(&b.file, &b.message)));
+        problems.dedup();
+        Err(Error::Build(problems))
+    }
 }
 
 fn staging_name(output: &Path, kind: &str) -> PathBuf {
@@ -95,6 +167,7 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
 
 /// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
 pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
+    check_paths(outputs, copies)?;
     clean_leftovers(output);
     let staging = staging_name(output, "staging");
     std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
@@ -170,6 +243,12 @@ pub fn write_changed(
         .iter()
         .filter(|o| previous.get(&o.path) != Some(&hash(&o.bytes)))
         .collect();
+    if let Some(bad) = changed.iter().find(|o| !is_inside(&o.path)) {
+        return Err(Error::Refused(format!(
+            "refusing to write `{}` outside the output dir",
+            bad.path
+        )));
+    }
     changed.par_iter().try_for_each(|o| {
         let path = output.join(&o.path);
         if let Some(parent) = path.parent() {

@@ -419,7 +419,6 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
     ];
     const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
     let b = html.as_bytes();
-    let lower = |s: &[u8]| String::from_utf8_lossy(s).to_ascii_lowercase();
     let find = |from: usize, needle: &[u8]| {
         b[from.min(b.len())..]
             .windows(needle.len())
@@ -427,7 +426,9 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             .map(|p| p + from)
     };
     let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b':' || c == b'_';
-    let mut stack: Vec<String> = Vec::new();
+    // Open element names as byte ranges of `html` (names are ASCII: compared ignoring case).
+    let mut stack: Vec<&[u8]> = Vec::new();
+    let is = |name: &[u8], what: &str| name.eq_ignore_ascii_case(what.as_bytes());
     let mut foreign = 0usize;
     let mut max = 0;
     let mut i = 0;
@@ -441,9 +442,12 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             let end = (p + 2..b.len())
                 .find(|&k| !is_name(b[k]))
                 .unwrap_or(b.len());
-            let name = lower(&b[p + 2..end]);
-            if stack.last() == Some(&name) {
-                if name == "svg" || name == "math" {
+            let name = &b[p + 2..end];
+            if stack
+                .last()
+                .is_some_and(|open| open.eq_ignore_ascii_case(name))
+            {
+                if is(name, "svg") || is(name, "math") {
                     foreign = foreign.saturating_sub(1);
                 }
                 stack.pop();
@@ -453,7 +457,7 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             let end = (p + 1..b.len())
                 .find(|&k| !is_name(b[k]))
                 .unwrap_or(b.len());
-            let name = lower(&b[p + 1..end]);
+            let name = &b[p + 1..end];
             // The end of the tag, skipping quoted attribute values.
             let mut k = end;
             let mut quote = None;
@@ -468,12 +472,14 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
             }
             let self_closing = k > 0 && b.get(k - 1) == Some(&b'/');
             i = (k + 1).min(b.len());
-            let is_foreign_root = name == "svg" || name == "math";
-            if VOID.contains(&name.as_str()) || (self_closing && (foreign > 0 || is_foreign_root)) {
+            let is_foreign_root = is(name, "svg") || is(name, "math");
+            if VOID.iter().any(|v| is(name, v))
+                || (self_closing && (foreign > 0 || is_foreign_root))
+            {
                 continue;
             }
-            if RAW.contains(&name.as_str()) {
-                let close = format!("</{name}");
+            if RAW.iter().any(|r| is(name, r)) {
+                let close = format!("</{}", String::from_utf8_lossy(name));
                 i = find(i, close.as_bytes()).unwrap_or(b.len());
                 continue;
             }
@@ -574,7 +580,8 @@ pub mod watchdog {
             template: template.to_string(),
             page: page.to_string(),
             start: Instant::now(),
-            rss_at_start: rss(),
+            // Filled in by the watchdog when it first sees this render: no /proc read per page.
+            rss_at_start: 0,
         };
         if let Ok(mut list) = RENDERS.lock() {
             list.push(render);
@@ -587,11 +594,17 @@ pub mod watchdog {
         loop {
             std::thread::sleep(Duration::from_millis(100));
             let problem = {
-                let Ok(list) = RENDERS.lock() else { return };
+                let Ok(mut list) = RENDERS.lock() else { return };
+                if list.is_empty() {
+                    continue;
+                }
+                let now = rss();
+                for r in list.iter_mut().filter(|r| r.rss_at_start == 0) {
+                    r.rss_at_start = now;
+                }
                 let Some(oldest) = list.iter().min_by_key(|r| r.start) else {
                     continue;
                 };
-                let now = rss();
                 if oldest.start.elapsed() > timeout {
                     Some((
                         oldest.template.clone(),

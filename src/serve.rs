@@ -164,6 +164,7 @@ errs.forEach(function(e){var d=document.createElement("div");d.className="bilat-
 d.textContent=(e.file||"")+(e.line?":"+e.line:"")+(e.col?":"+e.col:"")+"\n"+e.message+(e.help?"\nhelp: "+e.help:"");box.appendChild(d);});
 (document.body||document.documentElement).appendChild(box);}
 var es=new EventSource(base+"__bilat/events");
+es.addEventListener("hello",function(){window.__bilatConnected=true;});
 es.addEventListener("build-error",function(m){show(JSON.parse(m.data).errors);});
 es.addEventListener("reload",function(m){var d=JSON.parse(m.data);hide();
 if(missing||d.all||d.pages.indexOf(here())>=0){es.close();location.reload();}});

@@ -237,6 +237,20 @@ impl Site {
                 }
             }
             for alias in &p.meta.aliases {
+                // An alias is written as <alias>/index.html: `..` would write outside the output dir.
+                if alias.trim_matches('/').is_empty()
+                    || alias.split(['/', '\\']).any(|s| s == ".." || s == ".")
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            &p.shown,
+                            p.line_of(alias),
+                            format!("alias `{alias}` is not a path inside the site"),
+                        )
+                        .with_help("write an old URL path such as \"/old/trade/\""),
+                    );
+                    continue;
+                }
                 let alias_key = format!("{}/", alias.trim_matches('/')).to_lowercase();
                 if by_url.contains_key(&alias_key) {
                     diags.push(Diagnostic::error(

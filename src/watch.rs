@@ -8,6 +8,7 @@
 //! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
 
 use crate::content::{self, Page, PageKind, CONTENT_DIR};
+use crate::frontmatter::FrontMatter;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::markdown::Rendered;
 use crate::render::{Helpers, Templates, LAYOUTS_DIR};
@@ -626,22 +627,21 @@ impl Watcher {
         };
 
         // 3. Render what the edit reaches.
-        let new_views = views::build(&state.site);
+        let deltas: Vec<Delta> = old_pages
+            .iter()
+            .map(|(i, old_p, old_r)| Delta::new(old_p, old_r, &state.site.pages[*i], &state.site.rendered[*i]))
+            .collect();
+        // The views read only front matter, glossary terms and citations: a body edit keeps them.
+        let new_views = deltas.iter().any(|d| d.lists).then(|| views::build(&state.site));
+        let views_now = new_views.as_ref().unwrap_or(&state.views);
         let templates = new_templates.as_ref().unwrap_or(&state.templates);
-        let all_jobs = state.site.jobs(&new_views, templates);
+        let all_jobs = state.site.jobs(views_now, templates);
         let jobs: Vec<Job> = if new_templates.is_some() {
             all_jobs
         } else {
-            select_jobs(
-                &state.site,
-                &state.views,
-                &new_views,
-                templates,
-                &edited,
-                all_jobs,
-            )
+            select_jobs(&state.site, templates, views_now, &edited, &deltas, all_jobs)
         };
-        let outputs = match state.site.render(templates, &new_views, &jobs) {
+        let outputs = match state.site.render(templates, views_now, &jobs) {
             Ok(o) => o,
             Err(e) => {
                 rollback(&mut state.site, old_pages);
@@ -670,7 +670,7 @@ impl Watcher {
                 .filter(|k| !produced.contains(k.as_str()))
                 .cloned()
                 .collect();
-        } else {
+        } else if let Some(new_views) = &new_views {
             let now: HashSet<&str> = new_views.tags.iter().map(|(n, _)| n.as_str()).collect();
             for (name, _) in &state.views.tags {
                 if !now.contains(name.as_str()) {
@@ -678,7 +678,9 @@ impl Watcher {
                 }
             }
         }
-        state.views = new_views;
+        if let Some(v) = new_views {
+            state.views = v;
+        }
         state.site.asset_hashes = asset_hashes;
         state.site.warnings = warnings.clone();
         if let Some(t) = new_templates {
@@ -705,46 +707,83 @@ impl Watcher {
     }
 }
 
+/// How many opening words of a page the search index and the feed quote (the search index takes
+/// 120 in `Site::search_index`, the feed 60 in `publish::feed`).
+const OPENING_WORDS: usize = 120;
+
+/// How far an edit to one page reaches.
+struct Delta {
+    id: String,
+    /// A field shown wherever the page is listed (its summary view) changed.
+    summary: bool,
+    /// Something the site-wide views read changed: any front matter but the fields only the page
+    /// itself shows, its glossary terms, its citations.
+    lists: bool,
+    /// The opening words changed.
+    opening: bool,
+    /// Tags before and after the edit.
+    tags: Vec<String>,
+}
+
+impl Delta {
+    fn new(old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> Delta {
+        let (a, b) = (&old.meta, &new.meta);
+        let summary = a.title != b.title
+            || a.summary != b.summary
+            || a.date != b.date
+            || a.updated != b.updated
+            || a.weight != b.weight
+            || a.tags != b.tags
+            || a.extra != b.extra;
+        let listed = |m: &FrontMatter| FrontMatter {
+            in_brief: Vec::new(),
+            layout: None,
+            related: Vec::new(),
+            ..m.clone()
+        };
+        let lists = summary
+            || listed(a) != listed(b)
+            || old_r.terms != new_r.terms
+            || old_r.citations != new_r.citations;
+        let opening = old_r
+            .text
+            .split_whitespace()
+            .take(OPENING_WORDS)
+            .ne(new_r.text.split_whitespace().take(OPENING_WORDS));
+        let mut tags = a.tags.clone();
+        tags.extend(b.tags.iter().filter(|t| !a.tags.contains(t)).cloned());
+        Delta { id: new.id.clone(), summary, lists, opening, tags }
+    }
+}
+
 /// The jobs whose output can depend on the edited pages.
-fn select_jobs(
-    site: &Site,
-    old: &Views,
-    new: &Views,
-    templates: &Templates,
-    edited: &[usize],
-    all: Vec<Job>,
-) -> Vec<Job> {
-    let explainer_changed = old.explainer != new.explainer;
-    let changed_ids: HashSet<&str> = edited
-        .iter()
-        .filter(|&&i| old.summaries.get(i) != new.summaries.get(i))
-        .map(|&i| site.pages[i].id.as_str())
-        .collect();
-    let uses_explainer = |i: usize| {
-        templates
-            .uses_explainer
-            .get(site.layout_of(i))
-            .copied()
-            .unwrap_or(true)
-    };
+fn select_jobs(site: &Site, templates: &Templates, views: &Views, edited: &[usize], deltas: &[Delta], all: Vec<Job>) -> Vec<Job> {
+    let lists = deltas.iter().any(|d| d.lists);
+    let opening = deltas.iter().any(|d| d.opening || d.summary);
+    let summaries: HashSet<&str> = deltas.iter().filter(|d| d.summary).map(|d| d.id.as_str()).collect();
+    let tags: HashSet<&str> = deltas.iter().filter(|d| d.summary).flat_map(|d| d.tags.iter().map(String::as_str)).collect();
+    let uses_explainer = |template: &str| templates.uses_explainer.get(template).copied().unwrap_or(true);
     all.into_iter()
         .filter(|job| match job {
             Job::Page(i) => {
+                let page = &site.pages[*i];
                 edited.contains(i)
-                    || (explainer_changed && uses_explainer(*i))
-                    || (!changed_ids.is_empty()
-                        && (site.pages[*i].kind != PageKind::Page
-                            || site.pages[*i]
-                                .meta
-                                .related
-                                .iter()
-                                .any(|r| changed_ids.contains(r.as_str()))))
+                    || (lists && uses_explainer(site.layout_of(*i)))
+                    // Sections and the home list their pages; a page shows its related pages.
+                    || (!summaries.is_empty()
+                        && (page.kind != PageKind::Page || page.meta.related.iter().any(|r| summaries.contains(r.as_str()))))
             }
             // A redirect holds only the page's URL, which an edit to the page cannot change.
             Job::Alias { .. } => false,
-            Job::Generated { .. } | Job::Tag(_) => explainer_changed,
-            // Site-wide files (search index, feeds, sitemaps) read every page and are cheap.
-            _ => true,
+            Job::Generated { template, .. } => lists && uses_explainer(template),
+            // A tag's page lists the summaries of its pages.
+            Job::Tag(t) => {
+                lists && (uses_explainer("taxonomy_term.html") || views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
+            }
+            Job::SearchIndex => opening,
+            // The sitemap lists every page and tag page, the feed titles, dates, summaries or
+            // opening words, and timeline events.
+            Job::PagesFiles => lists || opening,
         })
         .collect()
 }

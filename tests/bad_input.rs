@@ -87,7 +87,7 @@ fn prose(target: usize) -> String {
     let mut s = String::with_capacity(target + 1024);
     let mut n = 0usize;
     while s.len() < target {
-        if n % 40 == 0 {
+        if n.is_multiple_of(40) {
             s.push_str(&format!("## Part {n}\n\n"));
         }
         for i in 0..60 {
@@ -334,4 +334,6 @@ cases! {
     impossible_date => "impossible-date",
     impossible_date_registry => "impossible-date-registry",
     link_outside_content => "link-outside-content",
+    alias_escapes_output => "alias-escapes-output",
+    static_file_page_collision => "static-file-page-collision",
 }

@@ -5,7 +5,7 @@
 //! The default case count (256 per property) keeps CI fast; a long session sets `PROPTEST_CASES`:
 //! `PROPTEST_CASES=200000 cargo test --release --test proptest_robustness -- --nocapture`.
 //! Failures found here are kept as plain `#[test]`s at the bottom (and proptest's own
-//! `proptest-regressions/` seeds).
+//! `tests/proptest_robustness.proptest-regressions` seeds).
 
 use bilat::error::Diagnostics;
 use bilat::frontmatter;
@@ -59,7 +59,10 @@ fn fm_line() -> impl Strategy<Value = String> {
 }
 
 fn fm_text() -> impl Strategy<Value = String> {
-    (prop::collection::vec(fm_line(), 0..12), prop_oneof![Just("\n"), Just("\r\n"), Just("\r")])
+    (
+        prop::collection::vec(fm_line(), 0..12),
+        prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+    )
         .prop_map(|(lines, eol)| lines.join(eol))
 }
 
@@ -74,9 +77,16 @@ fn check_front_matter(bytes: Vec<u8>) {
     let text = match bilat::text::decode_text(shown, bytes.clone()) {
         Ok(t) => t,
         Err(d) => {
-            let lines = String::from_utf8_lossy(&bytes).replace("\r\n", "\n").replace('\r', "\n").split('\n').count();
+            let lines = String::from_utf8_lossy(&bytes)
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .split('\n')
+                .count();
             let line = d.line.expect("decode errors have a line");
-            assert!(line >= 1 && line <= lines, "decode error on line {line} of {lines}: {d}");
+            assert!(
+                line >= 1 && line <= lines,
+                "decode error on line {line} of {lines}: {d}"
+            );
             return;
         }
     };
@@ -85,22 +95,60 @@ fn check_front_matter(bytes: Vec<u8>) {
         Ok(s) => s,
         Err(d) => {
             let line = d.line.expect("split errors have a line");
-            assert!(line >= 1 && line <= lines, "split error on line {line} of {lines}: {d}\n{text:?}");
+            assert!(
+                line >= 1 && line <= lines,
+                "split error on line {line} of {lines}: {d}\n{text:?}"
+            );
             return;
         }
     };
-    assert!(split.body_line >= 2 && split.body_line <= lines + 1, "body line {} of {lines}", split.body_line);
+    assert!(
+        split.body_line >= 2 && split.body_line <= lines + 1,
+        "body line {} of {lines}",
+        split.body_line
+    );
     if let Err(d) = frontmatter::parse(shown, &split) {
         let line = d.line.expect("front matter errors have a line");
-        assert!(line >= 1 && line <= lines, "parse error on line {line} of {lines}: {d}\n{text:?}");
+        assert!(
+            line >= 1 && line <= lines,
+            "parse error on line {line} of {lines}: {d}\n{text:?}"
+        );
         assert!(!d.message.is_empty());
     }
 }
 
+/// `PROPTEST_CASES` sets the count (default 256); failing seeds are saved beside this file.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(prop::test_runner::FileFailurePersistence::Direct(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/proptest_robustness.proptest-regressions"
+            ),
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
-    fn front_matter_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        check_front_matter(bytes);
+    fn front_matter_never_panics_on_bytes(
+        fence in any::<bool>(),
+        bytes in prop::collection::vec(any::<u8>(), 0..400),
+        close_at in any::<prop::sample::Index>(),
+    ) {
+        // Half the inputs open with a fence and close one somewhere, so they reach the YAML parser.
+        let mut input = Vec::new();
+        let mut bytes = bytes;
+        if fence {
+            input.extend_from_slice(b"---\n");
+            let at = close_at.index(bytes.len() + 1);
+            bytes.splice(at..at, b"\n---\n".iter().copied());
+        }
+        input.extend(bytes);
+        check_front_matter(input);
     }
 
     #[test]
@@ -180,7 +228,15 @@ fn render(body: &str) -> markdown::Rendered {
         terms: &f.regs.glossary,
         glossary: &glossary,
     };
-    markdown::render(&ctx, &PageInput { body, body_line: 4, dir: "topics", link_glossary: true })
+    markdown::render(
+        &ctx,
+        &PageInput {
+            body,
+            body_line: 4,
+            dir: "topics",
+            link_glossary: true,
+        },
+    )
 }
 
 /// Pieces of Markdown that exercise headings, ids, links of every kind, citations, footnotes,
@@ -256,8 +312,14 @@ fn md_piece() -> impl Strategy<Value = String> {
 }
 
 fn md_body() -> impl Strategy<Value = String> {
-    prop::collection::vec((md_piece(), prop_oneof![Just(" "), Just("\n"), Just("\n\n"), Just("\r\n"), Just("")]), 0..24)
-        .prop_map(|parts| parts.into_iter().map(|(p, sep)| p + sep).collect())
+    prop::collection::vec(
+        (
+            md_piece(),
+            prop_oneof![Just(" "), Just("\n"), Just("\n\n"), Just("\r\n"), Just("")],
+        ),
+        0..24,
+    )
+    .prop_map(|parts| parts.into_iter().map(|(p, sep)| p + sep).collect())
 }
 
 fn sel(s: &str) -> Selector {
@@ -269,42 +331,78 @@ fn sel(s: &str) -> Selector {
 fn check_rendered(body: &str, r: &markdown::Rendered) {
     let lines = body.split('\n').count();
     for p in &r.problems {
-        assert!(p.line >= 4 && p.line < 4 + lines, "problem on line {} of a body of {lines} lines from line 4: {p:?}", p.line);
+        assert!(
+            p.line >= 4 && p.line < 4 + lines,
+            "problem on line {} of a body of {lines} lines from line 4: {p:?}",
+            p.line
+        );
     }
     for l in &r.anchor_links {
-        assert!(l.line >= 4 && l.line < 4 + lines, "anchor link on line {}: {l:?}", l.line);
+        assert!(
+            l.line >= 4 && l.line < 4 + lines,
+            "anchor link on line {}: {l:?}",
+            l.line
+        );
     }
     // Every heading id is unique, and no other element (a footnote) takes a heading's id.
     let doc = Html::parse_fragment(&r.html);
     let mut heading_ids = HashSet::new();
     for h in doc.select(&sel("h1, h2, h3, h4, h5, h6")) {
-        let id = h.value().attr("id").expect("every heading has an id").to_string();
+        let id = h
+            .value()
+            .attr("id")
+            .expect("every heading has an id")
+            .to_string();
         assert!(!id.is_empty(), "empty heading id\n{}", r.html);
-        assert!(heading_ids.insert(id.clone()), "heading id `{id}` twice\n{}", r.html);
+        assert!(
+            heading_ids.insert(id.clone()),
+            "heading id `{id}` twice\n{}",
+            r.html
+        );
     }
     let mut all_ids = HashSet::new();
     for e in doc.select(&sel("[id]")) {
         let id = e.value().attr("id").unwrap_or_default();
-        assert!(all_ids.insert(id.to_string()), "id `{id}` on two elements\n{}", r.html);
+        assert!(
+            all_ids.insert(id.to_string()),
+            "id `{id}` on two elements\n{}",
+            r.html
+        );
     }
     fn count_toc(t: &[markdown::TocEntry]) -> usize {
         t.iter().map(|e| 1 + count_toc(&e.children)).sum()
     }
-    assert_eq!(count_toc(&r.toc), heading_ids.len(), "the TOC lists every heading");
+    assert_eq!(
+        count_toc(&r.toc),
+        heading_ids.len(),
+        "the TOC lists every heading"
+    );
     // No raw HTML in the input: the output must parse cleanly.
     if !body.contains('<') && !body.contains('&') {
-        assert!(doc.errors.is_empty(), "HTML parse errors {:?}\n{}", doc.errors, r.html);
+        assert!(
+            doc.errors.is_empty(),
+            "HTML parse errors {:?}\n{}",
+            doc.errors,
+            r.html
+        );
     }
     // Glossary links: never inside a link or a heading, one per term per page.
     let mut seen = HashSet::new();
     for a in doc.select(&sel("a.gloss")) {
         let href = a.value().attr("href").unwrap_or_default().to_string();
-        assert!(seen.insert(href.clone()), "term linked twice: {href}\n{}", r.html);
+        assert!(
+            seen.insert(href.clone()),
+            "term linked twice: {href}\n{}",
+            r.html
+        );
         let mut up = a.parent();
         while let Some(node) = up {
             if let Some(el) = node.value().as_element() {
                 assert!(
-                    !matches!(el.name(), "a" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "code" | "pre"),
+                    !matches!(
+                        el.name(),
+                        "a" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "code" | "pre"
+                    ),
                     "glossary link inside <{}>\n{}",
                     el.name(),
                     r.html
@@ -313,12 +411,18 @@ fn check_rendered(body: &str, r: &markdown::Rendered) {
             up = node.parent();
         }
     }
-    assert_eq!(seen.len(), r.terms.len(), "`terms` lists each linked term once");
+    assert_eq!(
+        seen.len(),
+        r.terms.len(),
+        "`terms` lists each linked term once"
+    );
     let terms: HashSet<_> = r.terms.iter().collect();
     assert_eq!(terms.len(), r.terms.len(), "no term index twice");
 }
 
 proptest! {
+    #![proptest_config(config())]
+
     #[test]
     fn markdown_never_panics_and_keeps_invariants(body in md_body()) {
         let r = render(&body);
@@ -355,9 +459,55 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Regressions: inputs the properties above found, kept as plain tests.
 
+/// Found by `markdown_never_panics_and_keeps_invariants`: a heading "fn 1" took the id of
+/// footnote 1 (`fn-1`), so the footnote's back link and any `#fn-1` link went to the heading.
 #[test]
 fn regression_footnote_and_heading_ids_do_not_clash() {
-    let body = "## fn 1\n\nx[^1]\n\n[^1]: note\n";
+    let body = "## fn 1\n# Trade # Trade\n[^1]: a note about the FTA ";
+    let r = render(body);
+    check_rendered(body, &r);
+    let body = "## fn 1\n\nx[^1] and again[^1]\n\n[^1]: note\n";
+    let r = render(body);
+    check_rendered(body, &r);
+    assert!(r.html.contains("id=\"fn-1\""), "{}", r.html);
+}
+
+/// Found by `glossary_links_once_and_never_in_links_or_headings`: a footnote defined three
+/// times gave three elements the id `fn-n`. Now the repeats are reported at their line.
+#[test]
+fn regression_footnote_defined_twice() {
+    let body = "[^n]: FTA[^n]: FTA\n\n[^n]: FTA";
+    let r = render(body);
+    check_rendered(body, &r);
+    let body = "x[^n]\n\n[^n]: one\n\n[^n]: two\n";
+    let r = render(body);
+    check_rendered(body, &r);
+    assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+    assert!(r.problems[0].message.contains("defined twice"));
+    assert_eq!(r.problems[0].line, 4 + 4);
+}
+
+/// Found by `markdown_never_panics_and_keeps_invariants`: "Trade", an explicit `{#trade-1}`,
+/// then "Trade" again gave two headings the id `trade-1`.
+#[test]
+fn regression_explicit_id_then_repeated_heading() {
+    let body = "# Trade\n## Trade {#trade-1}\n# Trade ";
+    let r = render(body);
+    check_rendered(body, &r);
+    let ids: Vec<&str> = r
+        .toc
+        .iter()
+        .flat_map(|t| {
+            std::iter::once(t.id.as_str()).chain(t.children.iter().map(|c| c.id.as_str()))
+        })
+        .collect();
+    assert_eq!(ids, ["trade", "trade-1", "trade-2"]);
+}
+
+/// Two footnote names with one slug get two ids.
+#[test]
+fn footnote_names_with_one_slug() {
+    let body = "a[^x y] b[^x-y]\n\n[^x y]: one\n\n[^x-y]: two\n";
     let r = render(body);
     check_rendered(body, &r);
 }

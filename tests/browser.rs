@@ -1,0 +1,161 @@
+//! Live reload in a real browser: headless Chromium, driven over WebDriver (chromedriver), keeps a
+//! page of `bilat serve` open while the test edits the sources, and sees the page follow with no
+//! action by the test. Skips with a message where Chromium or chromedriver is missing, unless
+//! BILAT_REQUIRE_BROWSER=1 (CI), where that is a failure.
+
+mod serve_support;
+
+use serde_json::{json, Value};
+use serve_support::*;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn find(candidates: &[&str]) -> Option<PathBuf> {
+    candidates.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// (chromium, chromedriver), or None after printing why the test is skipped.
+fn browser_or_skip(what: &str) -> Option<(PathBuf, PathBuf)> {
+    let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
+    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver", "/usr/local/bin/chromedriver"]);
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Some((c, d)),
+        _ if std::env::var("BILAT_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("{what}: chromium and chromedriver are required (BILAT_REQUIRE_BROWSER=1); apt-get install chromium chromium-driver")
+        }
+        _ => {
+            eprintln!("SKIPPED {what}: needs chromium and chromedriver (apt-get install chromium chromium-driver)");
+            None
+        }
+    }
+}
+
+/// A chromedriver process and one browser session, both ended on drop.
+struct Browser {
+    driver: Child,
+    addr: String,
+    session: String,
+}
+
+impl Browser {
+    fn start(chromium: &PathBuf, chromedriver: &PathBuf, profile: &std::path::Path) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let addr = format!("127.0.0.1:{port}");
+        let mut browser = Browser { driver, addr, session: String::new() };
+        let ready = wait_for(Duration::from_secs(30), || {
+            std::net::TcpStream::connect(&browser.addr).ok()?;
+            let status = browser.call("GET", "/status", None);
+            status["value"]["ready"].as_bool().filter(|r| *r)
+        });
+        assert!(ready.is_some(), "chromedriver did not become ready");
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-dev-shm-usage", "--no-first-run",
+                        format!("--user-data-dir={}", profile.display()),
+                    ]
+                }
+            }}
+        });
+        let created = browser.call("POST", "/session", Some(caps));
+        browser.session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+            .to_string();
+        browser
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string());
+        let r = http(&self.addr, method, path, body.as_deref());
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+    }
+
+    fn goto(&self, url: &str) {
+        let r = self.call("POST", &format!("/session/{}/url", self.session), Some(json!({ "url": url })));
+        assert!(r["value"].is_null(), "navigate: {r}");
+    }
+
+    /// Runs a script in the page and returns its value.
+    fn eval(&self, script: &str) -> Value {
+        let r = self.call("POST", &format!("/session/{}/execute/sync", self.session), Some(json!({ "script": script, "args": [] })));
+        r["value"].clone()
+    }
+
+    /// Polls a script until `ok` accepts its value; only reads the page, never acts on it.
+    fn wait(&self, script: &str, timeout: Duration, ok: impl Fn(&Value) -> bool) -> Option<Value> {
+        wait_for(timeout, || {
+            let v = self.eval(script);
+            ok(&v).then_some(v)
+        })
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.call("DELETE", &format!("/session/{}", self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+const CONTENT: &str = "var c=document.getElementById('content');return c?c.textContent:null;";
+const OVERLAY: &str = "var o=document.getElementById('bilat-errors');return o?o.textContent:null;";
+
+#[test]
+fn an_open_page_follows_edits_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("live reload in Chromium") else {
+        return;
+    };
+    let s = Server::start("serve-basic", &[]);
+    let profile = s.tmp.path().join("chrome-profile");
+    let b = Browser::start(&chromium, &chromedriver, &profile);
+    b.goto(&format!("{}topics/trade/", s.url));
+    let first = b.wait(CONTENT, Duration::from_secs(10), |v| v.as_str().is_some_and(|t| t.contains("MARKER-TRADE-ORIGINAL")));
+    assert!(first.is_some(), "page did not load: {}", b.eval("return document.documentElement.outerHTML"));
+    // Wait until the page listens for rebuilds before editing.
+    let connected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
+    assert!(connected.is_some(), "the live-reload script did not connect");
+
+    // An edit: the open page reloads by itself.
+    edit(&s.file("content/topics/trade.md"), "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-LIVE");
+    let changed = b.wait(CONTENT, Duration::from_secs(5), |v| v.as_str().is_some_and(|t| t.contains("MARKER-TRADE-LIVE")));
+    assert!(changed.is_some(), "the page text did not change\n{}", s.bilat.output_text());
+
+    // A broken edit: an overlay with the file and line appears over the last good page.
+    let reconnected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
+    assert!(reconnected.is_some(), "the reloaded page did not reconnect");
+    edit(&s.file("content/topics/trade.md"), "title: \"Trade\"", "title: [unclosed");
+    let overlay = b.wait(OVERLAY, Duration::from_secs(5), |v| v.as_str().is_some_and(|t| t.contains("content/topics/trade.md:2")));
+    assert!(overlay.is_some(), "no error overlay\n{}", s.bilat.output_text());
+    assert!(b.eval(CONTENT).as_str().is_some_and(|t| t.contains("MARKER-TRADE-LIVE")), "the last good page stays");
+
+    // Fixed: the overlay goes and the page shows the fix.
+    edit(&s.file("content/topics/trade.md"), "title: [unclosed", "title: \"Trade fixed\"");
+    let fixed = b.wait("var h=document.getElementById('title');return [document.getElementById('bilat-errors')===null, h?h.textContent:null];", Duration::from_secs(5), |v| v == &json!([true, "Trade fixed"]));
+    assert!(fixed.is_some(), "overlay did not clear\n{}", s.bilat.output_text());
+
+    // A CSS-only change restyles the page without reloading it.
+    let reconnected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
+    assert!(reconnected.is_some(), "the reloaded page did not reconnect");
+    b.eval("window.__bilatNoReload = 1; return null;");
+    write(&s.file("assets/css/site.css"), "body { color: rgb(1, 2, 3); }\n");
+    let styled = b.wait("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0];", Duration::from_secs(5), |v| v == &json!(["rgb(1, 2, 3)", 1]));
+    assert!(styled.is_some(), "stylesheet not swapped in place: {}", b.eval("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0]"));
+}
