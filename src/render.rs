@@ -383,7 +383,9 @@ pub fn minify(html: &str) -> Vec<u8> {
     let mut cfg = minify_html::Cfg::new();
     cfg.keep_closing_tags = true;
     cfg.keep_html_and_head_opening_tags = true;
-    cfg.minify_css = true;
+    // Only style attributes would be minified (stylesheets are copied as written); lightningcss
+    // costs more per page than the bytes it saves.
+    cfg.minify_css = false;
     // JavaScript minification has broken scripts elsewhere; the scripts here are tiny.
     cfg.minify_js = false;
     cfg.keep_comments = false;

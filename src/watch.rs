@@ -8,8 +8,8 @@
 //! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
 
 use crate::content::{self, Page, PageKind, CONTENT_DIR};
-use crate::frontmatter::FrontMatter;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::frontmatter::FrontMatter;
 use crate::markdown::Rendered;
 use crate::render::{Helpers, Templates, LAYOUTS_DIR};
 use crate::site::{BuildOptions, Job, Output, Site, ASSETS_DIR};
@@ -629,17 +629,34 @@ impl Watcher {
         // 3. Render what the edit reaches.
         let deltas: Vec<Delta> = old_pages
             .iter()
-            .map(|(i, old_p, old_r)| Delta::new(old_p, old_r, &state.site.pages[*i], &state.site.rendered[*i]))
+            .map(|(i, old_p, old_r)| {
+                Delta::new(
+                    old_p,
+                    old_r,
+                    &state.site.pages[*i],
+                    &state.site.rendered[*i],
+                )
+            })
             .collect();
         // The views read only front matter, glossary terms and citations: a body edit keeps them.
-        let new_views = deltas.iter().any(|d| d.lists).then(|| views::build(&state.site));
+        let new_views = deltas
+            .iter()
+            .any(|d| d.lists)
+            .then(|| views::build(&state.site));
         let views_now = new_views.as_ref().unwrap_or(&state.views);
         let templates = new_templates.as_ref().unwrap_or(&state.templates);
         let all_jobs = state.site.jobs(views_now, templates);
         let jobs: Vec<Job> = if new_templates.is_some() {
             all_jobs
         } else {
-            select_jobs(&state.site, templates, views_now, &edited, &deltas, all_jobs)
+            select_jobs(
+                &state.site,
+                templates,
+                views_now,
+                &edited,
+                &deltas,
+                all_jobs,
+            )
         };
         let outputs = match state.site.render(templates, views_now, &jobs) {
             Ok(o) => o,
@@ -752,17 +769,44 @@ impl Delta {
             .ne(new_r.text.split_whitespace().take(OPENING_WORDS));
         let mut tags = a.tags.clone();
         tags.extend(b.tags.iter().filter(|t| !a.tags.contains(t)).cloned());
-        Delta { id: new.id.clone(), summary, lists, opening, tags }
+        Delta {
+            id: new.id.clone(),
+            summary,
+            lists,
+            opening,
+            tags,
+        }
     }
 }
 
 /// The jobs whose output can depend on the edited pages.
-fn select_jobs(site: &Site, templates: &Templates, views: &Views, edited: &[usize], deltas: &[Delta], all: Vec<Job>) -> Vec<Job> {
+fn select_jobs(
+    site: &Site,
+    templates: &Templates,
+    views: &Views,
+    edited: &[usize],
+    deltas: &[Delta],
+    all: Vec<Job>,
+) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
     let opening = deltas.iter().any(|d| d.opening || d.summary);
-    let summaries: HashSet<&str> = deltas.iter().filter(|d| d.summary).map(|d| d.id.as_str()).collect();
-    let tags: HashSet<&str> = deltas.iter().filter(|d| d.summary).flat_map(|d| d.tags.iter().map(String::as_str)).collect();
-    let uses_explainer = |template: &str| templates.uses_explainer.get(template).copied().unwrap_or(true);
+    let summaries: HashSet<&str> = deltas
+        .iter()
+        .filter(|d| d.summary)
+        .map(|d| d.id.as_str())
+        .collect();
+    let tags: HashSet<&str> = deltas
+        .iter()
+        .filter(|d| d.summary)
+        .flat_map(|d| d.tags.iter().map(String::as_str))
+        .collect();
+    let uses_explainer = |template: &str| {
+        templates
+            .uses_explainer
+            .get(template)
+            .copied()
+            .unwrap_or(true)
+    };
     all.into_iter()
         .filter(|job| match job {
             Job::Page(i) => {

@@ -17,8 +17,16 @@ fn find(candidates: &[&str]) -> Option<PathBuf> {
 
 /// (chromium, chromedriver), or None after printing why the test is skipped.
 fn browser_or_skip(what: &str) -> Option<(PathBuf, PathBuf)> {
-    let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]);
-    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver", "/usr/local/bin/chromedriver"]);
+    let chromium = find(&[
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]);
+    let driver = find(&[
+        "/usr/bin/chromedriver",
+        "/usr/lib/chromium/chromedriver",
+        "/usr/local/bin/chromedriver",
+    ]);
     match (chromium, driver) {
         (Some(c), Some(d)) => Some((c, d)),
         _ if std::env::var("BILAT_REQUIRE_BROWSER").as_deref() == Ok("1") => {
@@ -51,7 +59,11 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let addr = format!("127.0.0.1:{port}");
-        let mut browser = Browser { driver, addr, session: String::new() };
+        let mut browser = Browser {
+            driver,
+            addr,
+            session: String::new(),
+        };
         let ready = wait_for(Duration::from_secs(30), || {
             std::net::TcpStream::connect(&browser.addr).ok()?;
             let status = browser.call("GET", "/status", None);
@@ -86,13 +98,21 @@ impl Browser {
     }
 
     fn goto(&self, url: &str) {
-        let r = self.call("POST", &format!("/session/{}/url", self.session), Some(json!({ "url": url })));
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/url", self.session),
+            Some(json!({ "url": url })),
+        );
         assert!(r["value"].is_null(), "navigate: {r}");
     }
 
     /// Runs a script in the page and returns its value.
     fn eval(&self, script: &str) -> Value {
-        let r = self.call("POST", &format!("/session/{}/execute/sync", self.session), Some(json!({ "script": script, "args": [] })));
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({ "script": script, "args": [] })),
+        );
         r["value"].clone()
     }
 
@@ -127,35 +147,102 @@ fn an_open_page_follows_edits_in_chromium() {
     let profile = s.tmp.path().join("chrome-profile");
     let b = Browser::start(&chromium, &chromedriver, &profile);
     b.goto(&format!("{}topics/trade/", s.url));
-    let first = b.wait(CONTENT, Duration::from_secs(10), |v| v.as_str().is_some_and(|t| t.contains("MARKER-TRADE-ORIGINAL")));
-    assert!(first.is_some(), "page did not load: {}", b.eval("return document.documentElement.outerHTML"));
+    let first = b.wait(CONTENT, Duration::from_secs(10), |v| {
+        v.as_str()
+            .is_some_and(|t| t.contains("MARKER-TRADE-ORIGINAL"))
+    });
+    assert!(
+        first.is_some(),
+        "page did not load: {}",
+        b.eval("return document.documentElement.outerHTML")
+    );
     // Wait until the page listens for rebuilds before editing.
-    let connected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
-    assert!(connected.is_some(), "the live-reload script did not connect");
+    let connected = b.wait(
+        "return window.__bilatConnected === true;",
+        Duration::from_secs(10),
+        |v| v == &json!(true),
+    );
+    assert!(
+        connected.is_some(),
+        "the live-reload script did not connect"
+    );
 
     // An edit: the open page reloads by itself.
-    edit(&s.file("content/topics/trade.md"), "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-LIVE");
-    let changed = b.wait(CONTENT, Duration::from_secs(5), |v| v.as_str().is_some_and(|t| t.contains("MARKER-TRADE-LIVE")));
-    assert!(changed.is_some(), "the page text did not change\n{}", s.bilat.output_text());
+    edit(
+        &s.file("content/topics/trade.md"),
+        "MARKER-TRADE-ORIGINAL",
+        "MARKER-TRADE-LIVE",
+    );
+    let changed = b.wait(CONTENT, Duration::from_secs(5), |v| {
+        v.as_str().is_some_and(|t| t.contains("MARKER-TRADE-LIVE"))
+    });
+    assert!(
+        changed.is_some(),
+        "the page text did not change\n{}",
+        s.bilat.output_text()
+    );
 
     // A broken edit: an overlay with the file and line appears over the last good page.
-    let reconnected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
+    let reconnected = b.wait(
+        "return window.__bilatConnected === true;",
+        Duration::from_secs(10),
+        |v| v == &json!(true),
+    );
     assert!(reconnected.is_some(), "the reloaded page did not reconnect");
-    edit(&s.file("content/topics/trade.md"), "title: \"Trade\"", "title: [unclosed");
-    let overlay = b.wait(OVERLAY, Duration::from_secs(5), |v| v.as_str().is_some_and(|t| t.contains("content/topics/trade.md:2")));
-    assert!(overlay.is_some(), "no error overlay\n{}", s.bilat.output_text());
-    assert!(b.eval(CONTENT).as_str().is_some_and(|t| t.contains("MARKER-TRADE-LIVE")), "the last good page stays");
+    edit(
+        &s.file("content/topics/trade.md"),
+        "title: \"Trade\"",
+        "title: [unclosed",
+    );
+    let overlay = b.wait(OVERLAY, Duration::from_secs(5), |v| {
+        v.as_str()
+            .is_some_and(|t| t.contains("content/topics/trade.md:2"))
+    });
+    assert!(
+        overlay.is_some(),
+        "no error overlay\n{}",
+        s.bilat.output_text()
+    );
+    assert!(
+        b.eval(CONTENT)
+            .as_str()
+            .is_some_and(|t| t.contains("MARKER-TRADE-LIVE")),
+        "the last good page stays"
+    );
 
     // Fixed: the overlay goes and the page shows the fix.
-    edit(&s.file("content/topics/trade.md"), "title: [unclosed", "title: \"Trade fixed\"");
+    edit(
+        &s.file("content/topics/trade.md"),
+        "title: [unclosed",
+        "title: \"Trade fixed\"",
+    );
     let fixed = b.wait("var h=document.getElementById('title');return [document.getElementById('bilat-errors')===null, h?h.textContent:null];", Duration::from_secs(5), |v| v == &json!([true, "Trade fixed"]));
-    assert!(fixed.is_some(), "overlay did not clear\n{}", s.bilat.output_text());
+    assert!(
+        fixed.is_some(),
+        "overlay did not clear\n{}",
+        s.bilat.output_text()
+    );
 
     // A CSS-only change restyles the page without reloading it.
-    let reconnected = b.wait("return window.__bilatConnected === true;", Duration::from_secs(10), |v| v == &json!(true));
+    let reconnected = b.wait(
+        "return window.__bilatConnected === true;",
+        Duration::from_secs(10),
+        |v| v == &json!(true),
+    );
     assert!(reconnected.is_some(), "the reloaded page did not reconnect");
     b.eval("window.__bilatNoReload = 1; return null;");
-    write(&s.file("assets/css/site.css"), "body { color: rgb(1, 2, 3); }\n");
-    let styled = b.wait("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0];", Duration::from_secs(5), |v| v == &json!(["rgb(1, 2, 3)", 1]));
-    assert!(styled.is_some(), "stylesheet not swapped in place: {}", b.eval("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0]"));
+    write(
+        &s.file("assets/css/site.css"),
+        "body { color: rgb(1, 2, 3); }\n",
+    );
+    let styled = b.wait(
+        "return [getComputedStyle(document.body).color, window.__bilatNoReload || 0];",
+        Duration::from_secs(5),
+        |v| v == &json!(["rgb(1, 2, 3)", 1]),
+    );
+    assert!(
+        styled.is_some(),
+        "stylesheet not swapped in place: {}",
+        b.eval("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0]")
+    );
 }

@@ -390,3 +390,11 @@ fn axe_core_finds_no_accessibility_violations() {
         }
     }
 }
+
+#[test]
+fn two_builds_of_the_repository_site_are_byte_identical() {
+    // The JSON-LD blocks serialise template maps: their key order must not vary between runs.
+    let (_a, out_a) = built(&[]);
+    let (_b, out_b) = built(&[]);
+    assert_eq!(snapshot(&out_a), snapshot(&out_b));
+}

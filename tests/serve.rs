@@ -11,7 +11,11 @@ const RELOAD_WITHIN: Duration = Duration::from_secs(2);
 fn reload_pages(e: &SseEvent) -> Vec<String> {
     e.json()["pages"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -30,33 +34,71 @@ fn wait_reload_of(events: &mut EventStream, page: &str, timeout: Duration) -> Op
 #[test]
 fn pages_are_served_under_the_base_path() {
     let s = Server::start("serve-basic", &[]);
-    assert!(s.url.starts_with("http://127.0.0.1:"), "printed URL {}", s.url);
-    assert!(s.url.ends_with("/repo/"), "printed URL includes the base path: {}", s.url);
+    assert!(
+        s.url.starts_with("http://127.0.0.1:"),
+        "printed URL {}",
+        s.url
+    );
+    assert!(
+        s.url.ends_with("/repo/"),
+        "printed URL includes the base path: {}",
+        s.url
+    );
 
     let home = s.get("/repo/");
     assert_eq!(home.status, 200);
-    assert_eq!(home.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert!(home.text().contains("Serveland"), "{}", home.text());
-    assert!(home.text().contains("data-bilat-live"), "served HTML carries the live-reload script");
-    assert!(home.text().contains("var base=\"/repo/\"") && home.text().contains("__bilat/events"), "script listens under the base path");
+    assert!(
+        home.text().contains("data-bilat-live"),
+        "served HTML carries the live-reload script"
+    );
+    assert!(
+        home.text().contains("var base=\"/repo/\"") && home.text().contains("__bilat/events"),
+        "script listens under the base path"
+    );
 
     let trade = s.get("/repo/topics/trade/");
     assert_eq!(trade.status, 200);
     assert!(trade.text().contains("MARKER-TRADE-ORIGINAL"));
-    assert!(trade.text().contains("href=/repo/topics/energy/") || trade.text().contains("href=\"/repo/topics/energy/\""));
+    assert!(
+        trade.text().contains("href=/repo/topics/energy/")
+            || trade.text().contains("href=\"/repo/topics/energy/\"")
+    );
     assert_eq!(s.get("/repo/topics/trade/index.html").status, 200);
 
-    for (target, to) in [("/", "/repo/"), ("/repo", "/repo/"), ("/repo/topics/trade", "/repo/topics/trade/")] {
+    for (target, to) in [
+        ("/", "/repo/"),
+        ("/repo", "/repo/"),
+        ("/repo/topics/trade", "/repo/topics/trade/"),
+    ] {
         let r = s.get(target);
-        assert!(matches!(r.status, 301 | 302 | 307 | 308), "{target} redirects, got {}", r.status);
+        assert!(
+            matches!(r.status, 301 | 302 | 307 | 308),
+            "{target} redirects, got {}",
+            r.status
+        );
         assert_eq!(r.header("location"), Some(to), "{target}");
     }
 
     let miss = s.get("/repo/no/such/page/");
     assert_eq!(miss.status, 404);
-    assert!(miss.text().contains("SERVE-BASIC-404"), "the site's own 404 page");
-    assert!(miss.text().contains("data-bilat-live"), "a 404 reloads once the page exists");
-    assert_eq!(s.get("/elsewhere/").status, 404, "nothing outside the base path");
+    assert!(
+        miss.text().contains("SERVE-BASIC-404"),
+        "the site's own 404 page"
+    );
+    assert!(
+        miss.text().contains("data-bilat-live"),
+        "a 404 reloads once the page exists"
+    );
+    assert_eq!(
+        s.get("/elsewhere/").status,
+        404,
+        "nothing outside the base path"
+    );
 
     // The output on disk is the plain build: the script exists only in responses.
     let live_in_search = s.get("/repo/search.json");
@@ -74,7 +116,10 @@ fn base_path_can_be_overridden() {
     assert!(s.url.ends_with("/preview/"), "{}", s.url);
     let page = s.get("/preview/topics/trade/");
     assert_eq!(page.status, 200);
-    assert!(page.text().contains("/preview/topics/energy/"), "links use the overridden base path");
+    assert!(
+        page.text().contains("/preview/topics/energy/"),
+        "links use the overridden base path"
+    );
     assert_eq!(s.get("/repo/topics/trade/").status, 404);
 }
 
@@ -98,7 +143,10 @@ fn content_types_are_right() {
         assert_eq!(r.header("content-type"), Some(ctype), "{path}");
     }
     let css = s.page("css/site.css");
-    assert!(!css.text().contains("bilat-live"), "only HTML gets the script");
+    assert!(
+        !css.text().contains("bilat-live"),
+        "only HTML gets the script"
+    );
 }
 
 #[test]
@@ -110,7 +158,8 @@ fn traversal_and_odd_targets_are_refused() {
     // Symlinks inside the output that lead outside it.
     #[cfg(unix)]
     {
-        std::os::unix::fs::symlink(s.tmp.path().join("secret.txt"), out.join("leak.txt")).expect("symlink");
+        std::os::unix::fs::symlink(s.tmp.path().join("secret.txt"), out.join("leak.txt"))
+            .expect("symlink");
         std::os::unix::fs::symlink(s.tmp.path(), out.join("leakdir")).expect("symlink");
     }
     let port = s.addr.clone();
@@ -144,7 +193,11 @@ fn traversal_and_odd_targets_are_refused() {
     ];
     for t in &targets {
         let r = s.get(t);
-        assert!(matches!(r.status, 400 | 404), "{t}: refused with 400 or 404, got {}", r.status);
+        assert!(
+            matches!(r.status, 400 | 404),
+            "{t}: refused with 400 or 404, got {}",
+            r.status
+        );
         assert!(!r.text().contains("TOP-SECRET"), "{t} leaked the file");
         assert!(!r.text().contains("root:x:0:0"), "{t} leaked /etc/passwd");
     }
@@ -160,14 +213,31 @@ fn traversal_and_odd_targets_are_refused() {
 fn edit_in_place_reloads_within_two_seconds() {
     let s = Server::start("serve-basic", &[]);
     let mut events = s.events();
-    edit(&s.file("content/topics/trade.md"), "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-IN-PLACE");
+    edit(
+        &s.file("content/topics/trade.md"),
+        "MARKER-TRADE-ORIGINAL",
+        "MARKER-TRADE-IN-PLACE",
+    );
     let e = wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN);
-    assert!(e.is_some(), "no reload event for the page within 2 s\n{}", s.bilat.output_text());
+    assert!(
+        e.is_some(),
+        "no reload event for the page within 2 s\n{}",
+        s.bilat.output_text()
+    );
     let page = s.page("topics/trade/");
-    assert!(page.text().contains("MARKER-TRADE-IN-PLACE"), "new content served");
+    assert!(
+        page.text().contains("MARKER-TRADE-IN-PLACE"),
+        "new content served"
+    );
     let line = s.bilat.rebuild_lines().join("\n");
-    assert!(line.contains("content/topics/trade.md changed"), "rebuild line names the file: {line}");
-    assert!(line.contains(" ms"), "rebuild line says how long it took: {line}");
+    assert!(
+        line.contains("content/topics/trade.md changed"),
+        "rebuild line names the file: {line}"
+    );
+    assert!(
+        line.contains(" ms"),
+        "rebuild line says how long it took: {line}"
+    );
 }
 
 #[test]
@@ -176,22 +246,44 @@ fn edit_by_temp_file_rename_reloads_within_two_seconds() {
     let mut events = s.events();
     let file = s.file("content/topics/trade.md");
     let text = std::fs::read_to_string(&file).expect("read");
-    write_by_rename(&file, &text.replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-RENAMED"));
+    write_by_rename(
+        &file,
+        &text.replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-RENAMED"),
+    );
     let e = wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN);
-    assert!(e.is_some(), "no reload event within 2 s\n{}", s.bilat.output_text());
-    assert!(s.page("topics/trade/").text().contains("MARKER-TRADE-RENAMED"));
+    assert!(
+        e.is_some(),
+        "no reload event within 2 s\n{}",
+        s.bilat.output_text()
+    );
+    assert!(s
+        .page("topics/trade/")
+        .text()
+        .contains("MARKER-TRADE-RENAMED"));
 
     // A second save the same way: the watch survives the replaced inode.
     let text = std::fs::read_to_string(&file).expect("read");
-    write_by_rename(&file, &text.replace("MARKER-TRADE-RENAMED", "MARKER-TRADE-RENAMED-AGAIN"));
+    write_by_rename(
+        &file,
+        &text.replace("MARKER-TRADE-RENAMED", "MARKER-TRADE-RENAMED-AGAIN"),
+    );
     assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some());
-    assert!(s.page("topics/trade/").text().contains("MARKER-TRADE-RENAMED-AGAIN"));
+    assert!(s
+        .page("topics/trade/")
+        .text()
+        .contains("MARKER-TRADE-RENAMED-AGAIN"));
 
     // Delete, then create: the final state wins.
     std::fs::remove_file(&file).expect("delete");
-    write(&file, &text.replace("MARKER-TRADE-RENAMED", "MARKER-TRADE-RECREATED"));
+    write(
+        &file,
+        &text.replace("MARKER-TRADE-RENAMED", "MARKER-TRADE-RECREATED"),
+    );
     let ok = wait_for(Duration::from_secs(5), || {
-        s.page("topics/trade/").text().contains("MARKER-TRADE-RECREATED").then_some(())
+        s.page("topics/trade/")
+            .text()
+            .contains("MARKER-TRADE-RECREATED")
+            .then_some(())
     });
     assert!(ok.is_some(), "{}", s.bilat.output_text());
 }
@@ -201,12 +293,26 @@ fn editor_temp_files_do_not_rebuild() {
     let s = Server::start("serve-basic", &[]);
     let mut events = s.events();
     let dir = s.file("content/topics");
-    for name in [".trade.md.swp", ".trade.md.swx", "trade.md~", "#trade.md#", ".#trade.md", "trade.md.bck", "__jb_tmp_trade.md", "4913", ".DS_Store"] {
+    for name in [
+        ".trade.md.swp",
+        ".trade.md.swx",
+        "trade.md~",
+        "#trade.md#",
+        ".#trade.md",
+        "trade.md.bck",
+        "__jb_tmp_trade.md",
+        "4913",
+        ".DS_Store",
+    ] {
         write(&dir.join(name), "---\ntitle: [not valid\n---\n");
     }
     let got = events.drain(Duration::from_millis(1200));
     assert!(got.is_empty(), "temp files caused events: {got:?}");
-    assert!(s.bilat.rebuild_lines().is_empty(), "{}", s.bilat.output_text());
+    assert!(
+        s.bilat.rebuild_lines().is_empty(),
+        "{}",
+        s.bilat.output_text()
+    );
 
     // Saving a file with the same bytes is no change either.
     let file = s.file("content/topics/trade.md");
@@ -226,8 +332,14 @@ fn a_burst_of_200_writes_is_one_or_a_few_rebuilds() {
     let energy_text = std::fs::read_to_string(&energy).expect("read");
     // As a git checkout does: rewrite existing files many times and add new ones, all at once.
     for i in 0..100 {
-        write(&trade, &trade_text.replace("MARKER-TRADE-ORIGINAL", &format!("BURST-TRADE-{i}")));
-        write(&energy, &energy_text.replace("MARKER-ENERGY-ORIGINAL", &format!("BURST-ENERGY-{i}")));
+        write(
+            &trade,
+            &trade_text.replace("MARKER-TRADE-ORIGINAL", &format!("BURST-TRADE-{i}")),
+        );
+        write(
+            &energy,
+            &energy_text.replace("MARKER-ENERGY-ORIGINAL", &format!("BURST-ENERGY-{i}")),
+        );
     }
     for i in 0..100 {
         write(
@@ -241,7 +353,11 @@ fn a_burst_of_200_writes_is_one_or_a_few_rebuilds() {
             && s.page("topics/burst-99/").text().contains("BURST-PAGE-99"))
         .then_some(())
     });
-    assert!(done.is_some(), "final state not served\n{}", s.bilat.output_text());
+    assert!(
+        done.is_some(),
+        "final state not served\n{}",
+        s.bilat.output_text()
+    );
     // Let any straggling rebuild finish before counting.
     let later = events.drain(Duration::from_millis(1500));
     let rebuilds = s.bilat.rebuild_lines();
@@ -252,7 +368,10 @@ fn a_burst_of_200_writes_is_one_or_a_few_rebuilds() {
         rebuilds.join("\n")
     );
     assert!(later.len() <= 4, "{later:?}");
-    assert!(s.page("topics/").text().contains("Burst 42"), "the section lists the new pages");
+    assert!(
+        s.page("topics/").text().contains("Burst 42"),
+        "the section lists the new pages"
+    );
     assert!(s.page("topics/burst-0/").text().contains("BURST-PAGE-0"));
 }
 
@@ -262,7 +381,12 @@ fn broken_yaml_reports_errors_keeps_the_last_good_page_and_recovers() {
     let mut events = s.events();
     let file = s.file("content/topics/trade.md");
     let good = std::fs::read_to_string(&file).expect("read");
-    write(&file, &good.replace("title: \"Trade\"", "title: [unclosed").replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-BROKEN"));
+    write(
+        &file,
+        &good
+            .replace("title: \"Trade\"", "title: [unclosed")
+            .replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-BROKEN"),
+    );
     let err = events.next_named("build-error", RELOAD_WITHIN);
     let Some(err) = err else {
         panic!("no build-error event\n{}", s.bilat.output_text());
@@ -277,21 +401,40 @@ fn broken_yaml_reports_errors_keeps_the_last_good_page_and_recovers() {
     let page = s.page("topics/trade/");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("MARKER-TRADE-ORIGINAL"));
-    assert!(s.bilat.stderr_text().contains("content/topics/trade.md:2"), "{}", s.bilat.output_text());
+    assert!(
+        s.bilat.stderr_text().contains("content/topics/trade.md:2"),
+        "{}",
+        s.bilat.output_text()
+    );
 
     // A page opened now learns about the failure at once.
     let mut late = s.events();
-    assert!(late.next_named("build-error", Duration::from_secs(2)).is_some());
+    assert!(late
+        .next_named("build-error", Duration::from_secs(2))
+        .is_some());
 
     // Another edit while broken: still an error, still the old page.
     edit(&file, "MARKER-TRADE-BROKEN", "MARKER-TRADE-STILL-BROKEN");
     assert!(events.next_named("build-error", RELOAD_WITHIN).is_some());
-    assert!(s.page("topics/trade/").text().contains("MARKER-TRADE-ORIGINAL"));
+    assert!(s
+        .page("topics/trade/")
+        .text()
+        .contains("MARKER-TRADE-ORIGINAL"));
 
     // Fixing it recovers.
-    write(&file, &good.replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-FIXED"));
-    assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some(), "{}", s.bilat.output_text());
-    assert!(s.page("topics/trade/").text().contains("MARKER-TRADE-FIXED"));
+    write(
+        &file,
+        &good.replace("MARKER-TRADE-ORIGINAL", "MARKER-TRADE-FIXED"),
+    );
+    assert!(
+        wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some(),
+        "{}",
+        s.bilat.output_text()
+    );
+    assert!(s
+        .page("topics/trade/")
+        .text()
+        .contains("MARKER-TRADE-FIXED"));
     let mut fresh = s.events();
     let after = fresh.drain(Duration::from_millis(500));
     assert!(after.iter().all(|e| e.name != "build-error"), "{after:?}");
@@ -299,8 +442,13 @@ fn broken_yaml_reports_errors_keeps_the_last_good_page_and_recovers() {
     // A bad template is reported the same way, and undone the same way.
     let layout = s.file("layouts/page.html");
     let good_layout = std::fs::read_to_string(&layout).expect("read");
-    write(&layout, &good_layout.replace("{{ page.title }}</h1>", "{{ page.title </h1>"));
-    let err = events.next_named("build-error", RELOAD_WITHIN).expect("template error event");
+    write(
+        &layout,
+        &good_layout.replace("{{ page.title }}</h1>", "{{ page.title </h1>"),
+    );
+    let err = events
+        .next_named("build-error", RELOAD_WITHIN)
+        .expect("template error event");
     assert!(err.data.contains("layouts/page.html"), "{}", err.data);
     write(&layout, &good_layout);
     assert!(events.next_named("reload", RELOAD_WITHIN).is_some());
@@ -319,19 +467,29 @@ fn a_css_change_swaps_stylesheets_without_a_reload() {
     let href = files[0]["href"].as_str().expect("href").to_string();
     assert!(href.starts_with("/repo/css/site.css?h="), "{href}");
     assert!(s.get(&href).text().contains("rebeccapurple"));
-    assert!(s.page("topics/trade/").text().contains(&href), "pages link the new hash");
+    assert!(
+        s.page("topics/trade/").text().contains(&href),
+        "pages link the new hash"
+    );
 }
 
 #[test]
 fn layout_changes_and_added_and_deleted_pages_are_served() {
     let s = Server::start("serve-basic", &[]);
     let mut events = s.events();
-    edit(&s.file("layouts/page.html"), "<article>", "<article class=\"LAYOUT-EDITED\">");
+    edit(
+        &s.file("layouts/page.html"),
+        "<article>",
+        "<article class=\"LAYOUT-EDITED\">",
+    );
     assert!(wait_reload_of(&mut events, "/repo/topics/energy/", RELOAD_WITHIN).is_some());
     assert!(s.page("topics/energy/").text().contains("LAYOUT-EDITED"));
 
     let new = s.file("content/topics/visa.md");
-    write(&new, "---\ntitle: \"Visas\"\nsummary: \"Visa rules.\"\n---\nNEW-PAGE-BODY\n");
+    write(
+        &new,
+        "---\ntitle: \"Visas\"\nsummary: \"Visa rules.\"\n---\nNEW-PAGE-BODY\n",
+    );
     assert!(wait_reload_of(&mut events, "/repo/topics/visa/", RELOAD_WITHIN).is_some());
     assert!(s.page("topics/visa/").text().contains("NEW-PAGE-BODY"));
     assert!(s.page("topics/").text().contains("Visas"));
@@ -343,7 +501,9 @@ fn layout_changes_and_added_and_deleted_pages_are_served() {
 
     // A whole folder renamed.
     std::fs::rename(s.file("content/topics"), s.file("content/subjects")).expect("rename folder");
-    let moved = wait_for(Duration::from_secs(5), || (s.page("subjects/trade/").status == 200).then_some(()));
+    let moved = wait_for(Duration::from_secs(5), || {
+        (s.page("subjects/trade/").status == 200).then_some(())
+    });
     assert!(moved.is_some(), "{}", s.bilat.output_text());
     assert_eq!(s.page("topics/trade/").status, 404);
 }
@@ -352,11 +512,22 @@ fn layout_changes_and_added_and_deleted_pages_are_served() {
 fn a_busy_port_is_a_clear_error() {
     let s = Server::start("serve-basic", &[]);
     let port = s.addr.rsplit(':').next().expect("port").to_string();
-    let mut second = Bilat::spawn(&["serve", "--root", s.root.to_str().expect("utf8"), "--port", &port]);
-    let status = second.wait_exit(Duration::from_secs(30)).expect("second server exits");
+    let mut second = Bilat::spawn(&[
+        "serve",
+        "--root",
+        s.root.to_str().expect("utf8"),
+        "--port",
+        &port,
+    ]);
+    let status = second
+        .wait_exit(Duration::from_secs(30))
+        .expect("second server exits");
     assert!(!status.success());
     let err = second.stderr_text();
-    assert!(err.contains("already in use") && err.contains(&port), "{err}");
+    assert!(
+        err.contains("already in use") && err.contains(&port),
+        "{err}"
+    );
     assert!(err.contains("--port"), "says what to do: {err}");
 }
 
@@ -364,7 +535,11 @@ fn a_busy_port_is_a_clear_error() {
 fn binding_beyond_loopback_warns_and_prints_a_working_url() {
     let s = Server::start("serve-basic", &["--bind", "0.0.0.0"]);
     assert!(s.url.starts_with("http://127.0.0.1:"), "{}", s.url);
-    assert!(s.bilat.stderr_text().contains("warning"), "{}", s.bilat.output_text());
+    assert!(
+        s.bilat.stderr_text().contains("warning"),
+        "{}",
+        s.bilat.output_text()
+    );
     assert_eq!(s.get("/repo/").status, 200);
 }
 
@@ -373,9 +548,19 @@ fn ctrl_c_stops_cleanly_and_removes_the_temp_output() {
     let mut s = Server::start("serve-basic", &[]);
     let _events = s.events();
     let tmp_out = std::env::temp_dir().join(format!("bilat-serve-{}", s.bilat.pid()));
-    assert!(tmp_out.join("index.html").is_file(), "serves from a temp dir: {}", tmp_out.display());
-    let status = s.bilat.interrupt(Duration::from_secs(10)).expect("exits after SIGINT");
+    assert!(
+        tmp_out.join("index.html").is_file(),
+        "serves from a temp dir: {}",
+        tmp_out.display()
+    );
+    let status = s
+        .bilat
+        .interrupt(Duration::from_secs(10))
+        .expect("exits after SIGINT");
     assert!(status.success(), "{status:?}\n{}", s.bilat.output_text());
     assert!(!tmp_out.exists(), "temp output removed");
-    assert!(!s.root.join("public").exists(), "serve never writes into the site by default");
+    assert!(
+        !s.root.join("public").exists(),
+        "serve never writes into the site by default"
+    );
 }

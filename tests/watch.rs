@@ -16,7 +16,12 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("prefix").to_string_lossy().replace('\\', "/");
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, std::fs::read(e.path()).expect("read"))
         })
         .collect()
@@ -33,10 +38,19 @@ impl Fixture {
     fn new() -> Fixture {
         let (tmp, root) = site_copy("serve-basic");
         let out = tmp.path().join("out");
-        let opts = BuildOptions { root: root.clone(), output: Some(out.clone()), ..Default::default() };
+        let opts = BuildOptions {
+            root: root.clone(),
+            output: Some(out.clone()),
+            ..Default::default()
+        };
         let mut watcher = Watcher::new(opts).expect("watcher");
         watcher.build_all().expect("first build");
-        Fixture { _tmp: tmp, root, out, watcher }
+        Fixture {
+            _tmp: tmp,
+            root,
+            out,
+            watcher,
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -54,14 +68,26 @@ impl Fixture {
     fn assert_matches_full_build(&self) {
         let fresh = self._tmp.path().join("fresh");
         let _ = std::fs::remove_dir_all(&fresh);
-        let opts = BuildOptions { root: self.root.clone(), output: Some(fresh.clone()), ..Default::default() };
+        let opts = BuildOptions {
+            root: self.root.clone(),
+            output: Some(fresh.clone()),
+            ..Default::default()
+        };
         bilat::build(&opts).expect("full build");
         let (a, b) = (snapshot(&self.out), snapshot(&fresh));
         let only_a: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
         let only_b: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
-        assert!(only_a.is_empty() && only_b.is_empty(), "stale files {only_a:?}, missing files {only_b:?}");
+        assert!(
+            only_a.is_empty() && only_b.is_empty(),
+            "stale files {only_a:?}, missing files {only_b:?}"
+        );
         for (k, v) in &a {
-            assert!(v == &b[k], "{k} differs from a full build:\n{}\n---\n{}", String::from_utf8_lossy(v), String::from_utf8_lossy(&b[k]));
+            assert!(
+                v == &b[k],
+                "{k} differs from a full build:\n{}\n---\n{}",
+                String::from_utf8_lossy(v),
+                String::from_utf8_lossy(&b[k])
+            );
         }
     }
 }
@@ -69,45 +95,140 @@ impl Fixture {
 #[test]
 fn a_body_edit_rewrites_only_that_page_and_the_search_index() {
     let mut f = Fixture::new();
-    edit(&f.path("content/topics/trade.md"), "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-BODY");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "MARKER-TRADE-ORIGINAL",
+        "MARKER-TRADE-BODY",
+    );
     let r = f.apply(&["content/topics/trade.md"]);
     assert_eq!(r.kind, RebuildKind::Incremental);
     assert_eq!(r.changed, vec![PathBuf::from("content/topics/trade.md")]);
     let mut written = r.written.clone();
     written.sort();
-    assert_eq!(written, vec!["search.json", "topics/trade/index.html"], "{}", r.summary());
+    assert_eq!(
+        written,
+        vec!["search.json", "topics/trade/index.html"],
+        "{}",
+        r.summary()
+    );
 }
 
 #[test]
 fn list_fields_re_render_the_lists_that_show_them() {
     let mut f = Fixture::new();
-    edit(&f.path("content/topics/energy.md"), "title: \"Energy\"", "title: \"Energy and oil\"");
+    edit(
+        &f.path("content/topics/energy.md"),
+        "title: \"Energy\"",
+        "title: \"Energy and oil\"",
+    );
     let r = f.apply(&["content/topics/energy.md"]);
     assert_eq!(r.kind, RebuildKind::Incremental);
-    for expected in ["topics/energy/index.html", "topics/index.html", "index.html", "topics/trade/index.html", "tags/energy/index.html"] {
-        assert!(r.written.iter().any(|w| w == expected), "{expected} not rewritten: {:?}", r.written);
+    for expected in [
+        "topics/energy/index.html",
+        "topics/index.html",
+        "index.html",
+        "topics/trade/index.html",
+        "tags/energy/index.html",
+    ] {
+        assert!(
+            r.written.iter().any(|w| w == expected),
+            "{expected} not rewritten: {:?}",
+            r.written
+        );
     }
-    edit(&f.path("content/topics/trade.md"), "date: 2023-12-27\n    event: \"Ministers meet\"", "date: 2021-01-02\n    event: \"Ministers met earlier\"");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "date: 2023-12-27\n    event: \"Ministers meet\"",
+        "date: 2021-01-02\n    event: \"Ministers met earlier\"",
+    );
     let r = f.apply(&["content/topics/trade.md"]);
-    assert!(r.written.iter().any(|w| w == "timeline/index.html"), "{:?}", r.written);
+    assert!(
+        r.written.iter().any(|w| w == "timeline/index.html"),
+        "{:?}",
+        r.written
+    );
+}
+
+#[test]
+fn page_only_fields_and_long_bodies() {
+    let mut f = Fixture::new();
+    let trade = f.path("content/topics/trade.md");
+    // Fields only the page itself shows.
+    edit(&trade, "related: [energy]", "related: [energy]\nin_brief:\n  - \"One point.\"\n  - \"Another point.\"\n  - \"A third.\"");
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(
+        r.rendered,
+        1,
+        "only the page is re-rendered: {}",
+        r.summary()
+    );
+    // A long body, edited after the words the search index and feed quote, then at the start.
+    let long: String = (0..400).map(|i| format!("word{i} ")).collect();
+    edit(
+        &trade,
+        "MARKER-TRADE-ORIGINAL",
+        &format!("{long}\n\nTAIL-ONE"),
+    );
+    f.apply(&["content/topics/trade.md"]);
+    edit(&trade, "TAIL-ONE", "TAIL-TWO");
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(
+        r.written,
+        vec!["topics/trade/index.html"],
+        "{}",
+        r.summary()
+    );
+    edit(&trade, "Trade grew", "Commerce grew");
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        r.written.iter().any(|w| w == "search.json"),
+        "{}",
+        r.summary()
+    );
+    // A citation added in the body reaches the bibliography.
+    edit(&trade, "TAIL-TWO", "TAIL-TWO [@s1]");
+    f.apply(&["content/topics/trade.md"]);
+    // Two pages at once.
+    edit(&trade, "TAIL-TWO", "TAIL-THREE");
+    edit(
+        &f.path("content/topics/energy.md"),
+        "summary: \"Oil and gas.\"",
+        "summary: \"Oil, gas and coal.\"",
+    );
+    f.apply(&["content/topics/trade.md", "content/topics/energy.md"]);
 }
 
 #[test]
 fn tags_added_and_removed_create_and_delete_their_pages() {
     let mut f = Fixture::new();
-    edit(&f.path("content/topics/trade.md"), "tags: [economy]", "tags: [economy, shipping]");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy]",
+        "tags: [economy, shipping]",
+    );
     let r = f.apply(&["content/topics/trade.md"]);
     assert!(r.written.iter().any(|w| w == "tags/shipping/index.html"));
-    edit(&f.path("content/topics/trade.md"), "tags: [economy, shipping]", "tags: [economy]");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy, shipping]",
+        "tags: [economy]",
+    );
     let r = f.apply(&["content/topics/trade.md"]);
     assert_eq!(r.deleted, vec!["tags/shipping/index.html"]);
-    assert!(!f.out.join("tags/shipping").exists(), "the empty folder goes too");
+    assert!(
+        !f.out.join("tags/shipping").exists(),
+        "the empty folder goes too"
+    );
 }
 
 #[test]
 fn layouts_assets_and_site_yaml() {
     let mut f = Fixture::new();
-    edit(&f.path("layouts/page.html"), "<article>", "<article class=edited>");
+    edit(
+        &f.path("layouts/page.html"),
+        "<article>",
+        "<article class=edited>",
+    );
     let r = f.apply(&["layouts/page.html"]);
     assert_eq!(r.kind, RebuildKind::Incremental);
 
@@ -120,12 +241,20 @@ fn layouts_assets_and_site_yaml() {
     let r = f.apply(&["assets/js/site.js"]);
     assert!(r.css_only.is_empty());
 
-    edit(&f.path("site.yaml"), "base_url: \"https://example.github.io/repo/\"", "base_url: \"https://example.github.io/other/\"");
+    edit(
+        &f.path("site.yaml"),
+        "base_url: \"https://example.github.io/repo/\"",
+        "base_url: \"https://example.github.io/other/\"",
+    );
     let r = f.apply(&["site.yaml"]);
     assert_eq!(r.kind, RebuildKind::Full);
     assert_eq!(f.watcher.base_path(), Some("/other/"));
 
-    edit(&f.path("content/_data/sources.yaml"), "title: \"Ministers meet\"", "title: \"Ministers met\"");
+    edit(
+        &f.path("content/_data/sources.yaml"),
+        "title: \"Ministers meet\"",
+        "title: \"Ministers met\"",
+    );
     let r = f.apply(&["content/_data/sources.yaml"]);
     assert_eq!(r.kind, RebuildKind::Full);
 }
@@ -133,13 +262,24 @@ fn layouts_assets_and_site_yaml() {
 #[test]
 fn adding_deleting_and_renaming_files_and_folders() {
     let mut f = Fixture::new();
-    write(&f.path("content/topics/visa.md"), "---\ntitle: \"Visas\"\ntags: [travel]\n---\nVisa rules.\n");
+    write(
+        &f.path("content/topics/visa.md"),
+        "---\ntitle: \"Visas\"\ntags: [travel]\n---\nVisa rules.\n",
+    );
     f.apply(&["content/topics/visa.md"]);
     assert!(f.out.join("topics/visa/index.html").is_file());
 
-    std::fs::rename(f.path("content/topics/visa.md"), f.path("content/topics/visas.md")).expect("rename");
+    std::fs::rename(
+        f.path("content/topics/visa.md"),
+        f.path("content/topics/visas.md"),
+    )
+    .expect("rename");
     let r = f.apply(&["content/topics/visa.md", "content/topics/visas.md"]);
-    assert!(r.deleted.iter().any(|d| d == "topics/visa/index.html"), "{:?}", r.deleted);
+    assert!(
+        r.deleted.iter().any(|d| d == "topics/visa/index.html"),
+        "{:?}",
+        r.deleted
+    );
 
     std::fs::remove_file(f.path("content/topics/visas.md")).expect("delete");
     f.apply(&["content/topics/visas.md"]);
@@ -153,7 +293,10 @@ fn adding_deleting_and_renaming_files_and_folders() {
 
     std::fs::write(f.path("content/subjects/notes.txt"), "a static file").expect("static");
     f.apply(&["content/subjects/notes.txt"]);
-    assert_eq!(std::fs::read_to_string(f.out.join("subjects/notes.txt")).expect("copied"), "a static file");
+    assert_eq!(
+        std::fs::read_to_string(f.out.join("subjects/notes.txt")).expect("copied"),
+        "a static file"
+    );
 }
 
 #[test]
@@ -163,16 +306,31 @@ fn unchanged_content_and_editor_files_are_skipped() {
     let trade = f.path("content/topics/trade.md");
     let text = std::fs::read_to_string(&trade).expect("read");
     write(&trade, &text);
-    let r = f.watcher.apply_changes(std::slice::from_ref(&trade)).expect("rebuild");
+    let r = f
+        .watcher
+        .apply_changes(std::slice::from_ref(&trade))
+        .expect("rebuild");
     assert_eq!(r.kind, RebuildKind::Skipped);
-    for name in [".trade.md.swp", "trade.md~", "#trade.md#", ".#trade.md", "trade.md.bck", "__jb_tmp__", "4913", ".DS_Store"] {
+    for name in [
+        ".trade.md.swp",
+        "trade.md~",
+        "#trade.md#",
+        ".#trade.md",
+        "trade.md.bck",
+        "__jb_tmp__",
+        "4913",
+        ".DS_Store",
+    ] {
         let p = f.path("content/topics").join(name);
         write(&p, "---\ntitle: [broken\n---\n");
         let r = f.watcher.apply_changes(&[p]).expect("ignored");
         assert_eq!(r.kind, RebuildKind::Skipped, "{name}");
     }
     // The output dir and anything outside the sources are never sources.
-    let r = f.watcher.apply_changes(&[f.out.join("index.html"), f.root.join("README.md")]).expect("ignored");
+    let r = f
+        .watcher
+        .apply_changes(&[f.out.join("index.html"), f.root.join("README.md")])
+        .expect("ignored");
     assert_eq!(r.kind, RebuildKind::Skipped);
     assert_eq!(snapshot(&f.out), before);
 }
@@ -189,26 +347,58 @@ fn a_bad_edit_keeps_the_last_good_output_until_fixed() {
         good.replace("[@s2]", "[@s404]"),
     ] {
         write(&trade, &bad);
-        let err = f.watcher.apply_changes(std::slice::from_ref(&trade)).expect_err("must fail");
-        assert!(err.diagnostics().iter().any(|d| d.file == Path::new("content/topics/trade.md")), "{err}");
+        let err = f
+            .watcher
+            .apply_changes(std::slice::from_ref(&trade))
+            .expect_err("must fail");
+        assert!(
+            err.diagnostics()
+                .iter()
+                .any(|d| d.file == Path::new("content/topics/trade.md")),
+            "{err}"
+        );
         assert!(f.watcher.failed());
-        assert_eq!(snapshot(&f.out), before, "output untouched by a failed rebuild");
+        assert_eq!(
+            snapshot(&f.out),
+            before,
+            "output untouched by a failed rebuild"
+        );
     }
     // An unrelated good edit while trade.md is broken still fails: the site is not whole.
-    edit(&f.path("content/topics/energy.md"), "MARKER-ENERGY-ORIGINAL", "MARKER-ENERGY-WHILE-BROKEN");
-    assert!(f.watcher.apply_changes(&[f.path("content/topics/energy.md")]).is_err());
+    edit(
+        &f.path("content/topics/energy.md"),
+        "MARKER-ENERGY-ORIGINAL",
+        "MARKER-ENERGY-WHILE-BROKEN",
+    );
+    assert!(f
+        .watcher
+        .apply_changes(&[f.path("content/topics/energy.md")])
+        .is_err());
     // Restoring the good text ends the failure and applies the other edit.
     write(&trade, &good);
-    let r = f.watcher.apply_changes(std::slice::from_ref(&trade)).expect("recovered");
+    let r = f
+        .watcher
+        .apply_changes(std::slice::from_ref(&trade))
+        .expect("recovered");
     assert!(!f.watcher.failed());
-    assert!(r.written.iter().any(|w| w == "topics/energy/index.html"), "{:?}", r.written);
+    assert!(
+        r.written.iter().any(|w| w == "topics/energy/index.html"),
+        "{:?}",
+        r.written
+    );
     f.assert_matches_full_build();
 
     // A broken layout, then fixed.
     let layout = f.path("layouts/page.html");
     let good_layout = std::fs::read_to_string(&layout).expect("read");
-    write(&layout, "{% extends \"base.html\" %}{% block main %}{{ page.title {% endblock %}");
-    assert!(f.watcher.apply_changes(std::slice::from_ref(&layout)).is_err());
+    write(
+        &layout,
+        "{% extends \"base.html\" %}{% block main %}{{ page.title {% endblock %}",
+    );
+    assert!(f
+        .watcher
+        .apply_changes(std::slice::from_ref(&layout))
+        .is_err());
     write(&layout, &good_layout);
     f.apply(&["layouts/page.html"]);
 }
@@ -218,13 +408,22 @@ fn a_site_that_starts_broken_builds_once_fixed() {
     let (tmp, root) = site_copy("serve-basic");
     let trade = root.join("content/topics/trade.md");
     let good = std::fs::read_to_string(&trade).expect("read");
-    write(&trade, &good.replace("title: \"Trade\"", "title: [unclosed"));
+    write(
+        &trade,
+        &good.replace("title: \"Trade\"", "title: [unclosed"),
+    );
     let out = tmp.path().join("out");
-    let opts = BuildOptions { root: root.clone(), output: Some(out.clone()), ..Default::default() };
+    let opts = BuildOptions {
+        root: root.clone(),
+        output: Some(out.clone()),
+        ..Default::default()
+    };
     let mut w = Watcher::new(opts).expect("watcher");
     assert!(w.build_all().is_err());
     write(&trade, &good);
-    let r = w.apply_changes(std::slice::from_ref(&trade)).expect("builds");
+    let r = w
+        .apply_changes(std::slice::from_ref(&trade))
+        .expect("builds");
     assert_eq!(r.kind, RebuildKind::Full);
     assert!(out.join("topics/trade/index.html").is_file());
 }
@@ -233,34 +432,67 @@ fn a_site_that_starts_broken_builds_once_fixed() {
 fn watch_command_rebuilds_on_edits_and_stops_on_ctrl_c() {
     let (tmp, root) = site_copy("serve-basic");
     let out = tmp.path().join("out");
-    let mut w = Bilat::spawn(&["watch", "--root", root.to_str().expect("utf8"), "--output", out.to_str().expect("utf8")]);
-    assert!(w.wait_line("watching", Duration::from_secs(60)).is_some(), "{}", w.output_text());
+    let mut w = Bilat::spawn(&[
+        "watch",
+        "--root",
+        root.to_str().expect("utf8"),
+        "--output",
+        out.to_str().expect("utf8"),
+    ]);
+    assert!(
+        w.wait_line("watching", Duration::from_secs(60)).is_some(),
+        "{}",
+        w.output_text()
+    );
     assert!(out.join("topics/trade/index.html").is_file());
 
     let trade = root.join("content/topics/trade.md");
     edit(&trade, "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-WATCHED");
     let page = out.join("topics/trade/index.html");
     let seen = wait_for(Duration::from_secs(2), || {
-        std::fs::read_to_string(&page).ok().filter(|t| t.contains("MARKER-TRADE-WATCHED"))
+        std::fs::read_to_string(&page)
+            .ok()
+            .filter(|t| t.contains("MARKER-TRADE-WATCHED"))
     });
     assert!(seen.is_some(), "{}", w.output_text());
-    assert!(!seen.unwrap_or_default().contains("bilat-live"), "watch output has no live-reload script");
-    let line = w.wait_line("changed", Duration::from_secs(2)).expect("a rebuild line");
-    assert!(line.contains("content/topics/trade.md changed") && line.contains("re-rendered") && line.ends_with(" ms"), "{line}");
+    assert!(
+        !seen.unwrap_or_default().contains("bilat-live"),
+        "watch output has no live-reload script"
+    );
+    let line = w
+        .wait_line("changed", Duration::from_secs(2))
+        .expect("a rebuild line");
+    assert!(
+        line.contains("content/topics/trade.md changed")
+            && line.contains("re-rendered")
+            && line.ends_with(" ms"),
+        "{line}"
+    );
 
     // A bad edit: errors printed, the process keeps watching.
     edit(&trade, "title: \"Trade\"", "title: [unclosed");
-    let failed = wait_for(Duration::from_secs(3), || w.stderr_text().contains("content/topics/trade.md:2").then_some(()));
+    let failed = wait_for(Duration::from_secs(3), || {
+        w.stderr_text()
+            .contains("content/topics/trade.md:2")
+            .then_some(())
+    });
     assert!(failed.is_some(), "{}", w.output_text());
     edit(&trade, "title: [unclosed", "title: \"Trade again\"");
     let back = wait_for(Duration::from_secs(3), || {
-        std::fs::read_to_string(&page).ok().filter(|t| t.contains("Trade again"))
+        std::fs::read_to_string(&page)
+            .ok()
+            .filter(|t| t.contains("Trade again"))
     });
     assert!(back.is_some(), "{}", w.output_text());
 
-    let status = w.interrupt(Duration::from_secs(10)).expect("stops on SIGINT");
+    let status = w
+        .interrupt(Duration::from_secs(10))
+        .expect("stops on SIGINT");
     assert!(status.success(), "{status:?}");
-    assert!(w.stdout_lines().iter().any(|l| l.contains("stopped watching")));
+    assert!(w
+        .stdout_lines()
+        .iter()
+        .any(|l| l.contains("stopped watching")));
 }
 
 #[test]
@@ -268,7 +500,11 @@ fn watch_never_reacts_to_its_own_output_in_the_site() {
     let (_tmp, root) = site_copy("serve-basic");
     // The default output, public/, sits inside the site root.
     let w = Bilat::spawn(&["watch", "--root", root.to_str().expect("utf8")]);
-    assert!(w.wait_line("watching", Duration::from_secs(60)).is_some(), "{}", w.output_text());
+    assert!(
+        w.wait_line("watching", Duration::from_secs(60)).is_some(),
+        "{}",
+        w.output_text()
+    );
     std::fs::write(root.join("public/extra.html"), "x").expect("write into output");
     std::thread::sleep(Duration::from_millis(1200));
     assert!(w.rebuild_lines().is_empty(), "{}", w.output_text());
@@ -278,12 +514,29 @@ fn watch_never_reacts_to_its_own_output_in_the_site() {
 fn watch_with_poll_sees_edits() {
     let (tmp, root) = site_copy("serve-basic");
     let out = tmp.path().join("out");
-    let w = Bilat::spawn(&["watch", "--poll", "--root", root.to_str().expect("utf8"), "--output", out.to_str().expect("utf8")]);
-    assert!(w.wait_line("watching", Duration::from_secs(60)).is_some(), "{}", w.output_text());
-    edit(&root.join("content/topics/energy.md"), "MARKER-ENERGY-ORIGINAL", "MARKER-ENERGY-POLLED");
+    let w = Bilat::spawn(&[
+        "watch",
+        "--poll",
+        "--root",
+        root.to_str().expect("utf8"),
+        "--output",
+        out.to_str().expect("utf8"),
+    ]);
+    assert!(
+        w.wait_line("watching", Duration::from_secs(60)).is_some(),
+        "{}",
+        w.output_text()
+    );
+    edit(
+        &root.join("content/topics/energy.md"),
+        "MARKER-ENERGY-ORIGINAL",
+        "MARKER-ENERGY-POLLED",
+    );
     let page = out.join("topics/energy/index.html");
     let seen = wait_for(Duration::from_secs(5), || {
-        std::fs::read_to_string(&page).ok().filter(|t| t.contains("MARKER-ENERGY-POLLED"))
+        std::fs::read_to_string(&page)
+            .ok()
+            .filter(|t| t.contains("MARKER-ENERGY-POLLED"))
     });
     assert!(seen.is_some(), "{}", w.output_text());
 }

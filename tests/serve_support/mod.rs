@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sites")
+        .join(name)
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -50,7 +52,11 @@ pub fn write_by_rename(path: &Path, text: &str) {
 /// Replaces `from` by `to` in a file, asserting `from` was there.
 pub fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("read");
-    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
     write(path, &text.replacen(from, to, 1));
 }
 
@@ -97,7 +103,11 @@ impl Bilat {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         pump(child.stdout.take().expect("stdout"), stdout.clone());
         pump(child.stderr.take().expect("stderr"), stderr.clone());
-        Bilat { child: Some(child), stdout, stderr }
+        Bilat {
+            child: Some(child),
+            stdout,
+            stderr,
+        }
     }
 
     pub fn stdout_lines(&self) -> Vec<String> {
@@ -109,19 +119,28 @@ impl Bilat {
     }
 
     pub fn output_text(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout_lines().join("\n"), self.stderr_text())
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout_lines().join("\n"),
+            self.stderr_text()
+        )
     }
 
     /// Waits for a line of stdout that contains `needle`.
     pub fn wait_line(&self, needle: &str, timeout: Duration) -> Option<String> {
-        wait_for(timeout, || self.stdout_lines().into_iter().find(|l| l.contains(needle)))
+        wait_for(timeout, || {
+            self.stdout_lines().into_iter().find(|l| l.contains(needle))
+        })
     }
 
     /// Lines that report a rebuild (`[hh:mm:ss] … changed: …`).
     pub fn rebuild_lines(&self) -> Vec<String> {
         let mut lines = self.stdout_lines();
         lines.extend(self.stderr.lock().expect("lines").iter().cloned());
-        lines.into_iter().filter(|l| l.starts_with('[') && l.contains("] ") && l.contains(" changed")).collect()
+        lines
+            .into_iter()
+            .filter(|l| l.starts_with('[') && l.contains("] ") && l.contains(" changed"))
+            .collect()
     }
 
     pub fn pid(&self) -> u32 {
@@ -131,7 +150,9 @@ impl Bilat {
     /// Sends SIGINT (what Ctrl-C sends) and waits for the exit status.
     pub fn interrupt(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
-        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = child.try_wait() {
@@ -197,8 +218,19 @@ impl Server {
             .find(|w| w.starts_with("http://"))
             .expect("url in line")
             .to_string();
-        let addr = url.trim_start_matches("http://").split('/').next().expect("host").to_string();
-        Server { bilat, url, addr, root, tmp }
+        let addr = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("host")
+            .to_string();
+        Server {
+            bilat,
+            url,
+            addr,
+            root,
+            tmp,
+        }
     }
 
     /// The URL path of the base (`/repo/`).
@@ -221,7 +253,11 @@ impl Server {
     pub fn events(&self) -> EventStream {
         let mut s = EventStream::open(&self.addr, &format!("{}__bilat/events", self.base()));
         let hello = s.next(Duration::from_secs(10));
-        assert_eq!(hello.as_ref().map(|e| e.name.as_str()), Some("hello"), "event stream opened with {hello:?}");
+        assert_eq!(
+            hello.as_ref().map(|e| e.name.as_str()),
+            Some("hello"),
+            "event stream opened with {hello:?}"
+        );
         s
     }
 
@@ -239,7 +275,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn text(&self) -> String {
@@ -250,10 +289,15 @@ impl Response {
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`), read to the end.
 pub fn http(addr: &str, method: &str, target: &str, body: Option<&str>) -> Response {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(b) = body {
-        req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
     }
     req.push_str("\r\n");
     if let Some(b) = body {
@@ -271,7 +315,9 @@ pub fn http(addr: &str, method: &str, target: &str, body: Option<&str>) -> Respo
                 .lines()
                 .find_map(|l| l.strip_prefix("content-length:"))
                 .and_then(|v| v.trim().parse::<usize>().ok());
-            let no_body = method == "HEAD" || head.starts_with("http/1.1 204") || head.starts_with("http/1.1 304");
+            let no_body = method == "HEAD"
+                || head.starts_with("http/1.1 204")
+                || head.starts_with("http/1.1 304");
             if no_body || length.is_some_and(|n| body >= n) {
                 break;
             }
@@ -288,7 +334,10 @@ pub fn http(addr: &str, method: &str, target: &str, body: Option<&str>) -> Respo
 }
 
 fn parse_response(raw: &[u8]) -> Response {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut body = raw.get(split + 4..).unwrap_or_default().to_vec();
     let mut lines = head.lines();
@@ -298,21 +347,29 @@ fn parse_response(raw: &[u8]) -> Response {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
     if chunked {
         body = dechunk(&body);
     }
-    Response { status, headers, body }
+    Response {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -345,9 +402,16 @@ pub struct EventStream {
 impl EventStream {
     pub fn open(addr: &str, target: &str) -> EventStream {
         let mut stream = TcpStream::connect(addr).expect("connect");
-        write!(stream, "GET {target} HTTP/1.0\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n").expect("send");
+        write!(
+            stream,
+            "GET {target} HTTP/1.0\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+        )
+        .expect("send");
         let mut reader = BufReader::new(stream);
-        reader.get_ref().set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
         // Skip the response head.
         let mut line = String::new();
         loop {
@@ -367,7 +431,10 @@ impl EventStream {
         let mut line = String::new();
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            self.reader.get_ref().set_read_timeout(Some(left.max(Duration::from_millis(1)))).ok()?;
+            self.reader
+                .get_ref()
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .ok()?;
             line.clear();
             match self.reader.read_line(&mut line) {
                 Ok(0) => return None,
@@ -377,7 +444,10 @@ impl EventStream {
             let l = line.trim_end_matches(['\r', '\n']);
             if l.is_empty() {
                 if !name.is_empty() || !data.is_empty() {
-                    return Some(SseEvent { name: std::mem::take(&mut name), data: data.join("\n") });
+                    return Some(SseEvent {
+                        name: std::mem::take(&mut name),
+                        data: data.join("\n"),
+                    });
                 }
             } else if let Some(v) = l.strip_prefix("event:") {
                 name = v.trim().to_string();
