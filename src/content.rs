@@ -98,6 +98,8 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.starts_with('#')
         || name.ends_with('~')
         || name.starts_with("__jb_")
+        || name.ends_with("___jb_tmp___")
+        || name.ends_with("___jb_old___")
         || name.ends_with(".swp")
         || name.ends_with(".swx")
         || name.ends_with(".swo")

@@ -514,6 +514,10 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     // While inside a heading: its start index in `events` and its text so far.
     let mut heading: Option<(usize, String)> = None;
     let mut link_depth = 0usize;
+    // Links, headings and code opened in raw HTML (`<a href=…>the FTA</a>`): no glossary link
+    // may go inside them. An unclosed raw `<a>` stays open for the rest of the page, as browsers
+    // reopen it in every later block.
+    let mut raw_blocking = 0usize;
     let mut code_depth = 0usize;
     let mut image_depth = 0usize;
 
@@ -631,9 +635,13 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                     r.out.text.push_str(&t);
                     events.push(Event::Text(t.into_static()));
                 } else {
-                    let link_terms = heading.is_none() && link_depth == 0;
+                    let link_terms = heading.is_none() && link_depth == 0 && raw_blocking == 0;
                     r.text(&t, range.start, &mut events, link_terms);
                 }
+            }
+            Event::Html(ref h) | Event::InlineHtml(ref h) => {
+                raw_blocking = raw_blocking_after(raw_blocking, h);
+                events.push(ev.into_static());
             }
             Event::Code(t) => {
                 if let Some((_, title)) = heading.as_mut() {
@@ -704,6 +712,31 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     r.out.toc = nest_toc(flat_toc);
     r.out.word_count = r.out.text.split_whitespace().count();
     r.out
+}
+
+/// The count of open raw-HTML elements that must not contain a glossary link (`a`, headings,
+/// `code`, `pre`), after the tags in one raw HTML fragment.
+fn raw_blocking_after(mut open: usize, html: &str) -> usize {
+    const BLOCKING: [&str; 9] = ["a", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre"];
+    for (i, _) in html.match_indices('<') {
+        let rest = &html[i + 1..];
+        let (closing, rest) = match rest.strip_prefix('/') {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let name = &rest[..name_len];
+        if BLOCKING.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            open = if closing {
+                open.saturating_sub(1)
+            } else {
+                open + 1
+            };
+        }
+    }
+    open
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {

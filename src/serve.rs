@@ -598,3 +598,59 @@ fn serve(opts: &ServeOptions, build: BuildOptions, output: &Path) -> Result<()> 
     println!("stopped serving");
     served
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_path_refuses_every_escape() {
+        for bad in [
+            "/repo/../x",
+            "/repo/./x",
+            "/repo/%2e%2e/x",
+            "/repo/%2E./x",
+            "/repo/..%2fx",
+            "/repo/%252e%252e/x",
+            "/repo/..%5cx",
+            "/repo/..\\x",
+            "/repo/%00",
+            "repo/x",
+            "*",
+        ] {
+            assert!(clean_path(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            clean_path("/repo/topics/caf%C3%A9/").as_deref(),
+            Ok("/repo/topics/café/")
+        );
+        assert_eq!(clean_path("/repo/").as_deref(), Ok("/repo/"));
+    }
+
+    #[test]
+    fn the_script_goes_before_the_last_body_end() {
+        let html = b"<html><body><p>a</p></BODY></html>";
+        let out = String::from_utf8(inject(html, "/repo/", false)).unwrap_or_default();
+        assert!(out.ends_with("</script></BODY></html>"), "{out}");
+        assert!(out.contains("var base=\"/repo/\",missing=false"));
+        let bare =
+            String::from_utf8(inject(b"<p>no body", "/a</script>/", true)).unwrap_or_default();
+        assert!(bare.starts_with("<p>no body<script"));
+        assert!(
+            !bare.contains("/a</script>/"),
+            "the base path cannot close the script"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        for (name, t) in [
+            ("a.HTML", "text/html; charset=utf-8"),
+            ("a.woff2", "font/woff2"),
+            ("a.webp", "image/webp"),
+            ("CNAME", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(Path::new(name)), t);
+        }
+    }
+}

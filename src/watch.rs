@@ -83,12 +83,50 @@ impl RebuildReport {
             plural(self.rendered),
             self.written.len()
         );
+        if !self.written.is_empty() {
+            line.push_str(&format!(" ({})", list_some(&self.written)));
+        }
         if !self.deleted.is_empty() {
-            line.push_str(&format!(", removed {}", self.deleted.len()));
+            line.push_str(&format!(
+                ", removed {} ({})",
+                self.deleted.len(),
+                list_some(&self.deleted)
+            ));
         }
         line.push_str(&format!(" in {} ms", self.elapsed.as_millis()));
         line
     }
+}
+
+/// The first few output files, as the URLs they are seen at (`topics/trade/`, `search.json`).
+fn list_some(paths: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut sorted: Vec<&str> = paths
+        .iter()
+        .map(|p| p.strip_suffix("index.html").unwrap_or(p))
+        .collect();
+    // Pages first: they are what the editor is looking at.
+    sorted.sort_by_key(|p| {
+        (
+            !(p.is_empty() || p.ends_with('/') || p.ends_with(".html")),
+            *p,
+        )
+    });
+    let mut s: Vec<String> = sorted
+        .iter()
+        .take(SHOWN)
+        .map(|p| {
+            if p.is_empty() {
+                "/".to_string()
+            } else {
+                p.to_string()
+            }
+        })
+        .collect();
+    if paths.len() > SHOWN {
+        s.push(format!("{} more", paths.len() - SHOWN));
+    }
+    s.join(", ")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -136,7 +174,13 @@ pub struct Watcher {
 /// Files that are not sources even inside a watched folder: editor swap, backup and lock files.
 fn is_ignored(rel: &Path) -> bool {
     rel.components().any(|c| match c {
-        Component::Normal(name) => content::is_ignored_name(&name.to_string_lossy()),
+        Component::Normal(name) => {
+            let name = name.to_string_lossy();
+            // JetBrains IDEs save through `x___jb_tmp___` and keep `x___jb_old___` for a moment.
+            content::is_ignored_name(&name)
+                || name.ends_with("___jb_tmp___")
+                || name.ends_with("___jb_old___")
+        }
         _ => true,
     })
 }
@@ -206,10 +250,6 @@ impl Watcher {
             written: HashMap::new(),
             failed: false,
         })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root_abs
     }
 
     pub fn output_dir(&self) -> &Path {
@@ -725,7 +765,8 @@ impl Watcher {
 }
 
 /// How many opening words of a page the search index and the feed quote (the search index takes
-/// 120 in `Site::search_index`, the feed 60 in `publish::feed`).
+/// 120 in `Site::search_index`, the feed 60 in `publish::feed`); the tests compare every kind of
+/// edit with a full build, so a change there shows up.
 const OPENING_WORDS: usize = 120;
 
 /// How far an edit to one page reaches.
@@ -738,6 +779,8 @@ struct Delta {
     lists: bool,
     /// The opening words changed.
     opening: bool,
+    /// The opening words changed where the feed quotes them: a topic without a summary.
+    feed_opening: bool,
     /// Tags before and after the edit.
     tags: Vec<String>,
 }
@@ -767,6 +810,10 @@ impl Delta {
             .split_whitespace()
             .take(OPENING_WORDS)
             .ne(new_r.text.split_whitespace().take(OPENING_WORDS));
+        let quoted = |p: &Page| {
+            p.kind == PageKind::Page && p.section == "topics" && p.meta.summary.is_none()
+        };
+        let feed_opening = opening && (quoted(old) || quoted(new));
         let mut tags = a.tags.clone();
         tags.extend(b.tags.iter().filter(|t| !a.tags.contains(t)).cloned());
         Delta {
@@ -774,6 +821,7 @@ impl Delta {
             summary,
             lists,
             opening,
+            feed_opening,
             tags,
         }
     }
@@ -790,6 +838,7 @@ fn select_jobs(
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
     let opening = deltas.iter().any(|d| d.opening || d.summary);
+    let feed_opening = deltas.iter().any(|d| d.feed_opening);
     let summaries: HashSet<&str> = deltas
         .iter()
         .filter(|d| d.summary)
@@ -825,9 +874,9 @@ fn select_jobs(
                 lists && (uses_explainer("taxonomy_term.html") || views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
             }
             Job::SearchIndex => opening,
-            // The sitemap lists every page and tag page, the feed titles, dates, summaries or
-            // opening words, and timeline events.
-            Job::PagesFiles => lists || opening,
+            // The sitemap lists every page and tag page; the feed titles, dates, summaries (or the
+            // opening words of a topic without one; `publish::feed`) and timeline events.
+            Job::PagesFiles => lists || feed_opening,
         })
         .collect()
 }
@@ -1142,4 +1191,50 @@ pub fn run(opts: BuildOptions, poll: bool) -> Result<()> {
     });
     println!("stopped watching");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_inotify_watches_says_so() {
+        let e = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        let msg = watch_error(&e, Path::new("content")).to_string();
+        assert!(
+            msg.contains("No space left on device")
+                && msg.contains("max_user_watches")
+                && msg.contains("--poll"),
+            "{msg}"
+        );
+        let io = notify::Error::io(std::io::Error::from_raw_os_error(28));
+        assert!(watch_error(&io, Path::new("content"))
+            .to_string()
+            .contains("inotify watches"));
+    }
+
+    #[test]
+    fn sources_and_editor_files() {
+        for yes in [
+            "site.yaml",
+            "content/topics/trade.md",
+            "layouts/page.html",
+            "assets/css/site.css",
+        ] {
+            assert!(is_source(Path::new(yes)), "{yes}");
+        }
+        for no in [
+            "public/index.html",
+            "site.yaml/x",
+            "README.md",
+            "content/topics/.trade.md.swp",
+            "content/topics/trade.md~",
+            "content/topics/#trade.md#",
+            "content/.git/HEAD",
+            "layouts/4913",
+            "content/topics/trade.md___jb_tmp___",
+        ] {
+            assert!(!is_source(Path::new(no)), "{no}");
+        }
+    }
 }

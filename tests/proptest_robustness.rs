@@ -511,3 +511,42 @@ fn footnote_names_with_one_slug() {
     let r = render(body);
     check_rendered(body, &r);
 }
+
+/// Found by the long `markdown_never_panics_and_keeps_invariants` session (after 1.2 million
+/// cases): a raw `<a>` left open in one paragraph is reopened by browsers in later blocks, and a
+/// glossary link written there nested one link in another. Terms inside raw `<a>`, `<code>` or
+/// heading tags are not linked either.
+#[test]
+fn regression_no_glossary_link_inside_raw_html_links() {
+    for body in [
+        "<a>\n\n| a | b |\n|---|---|\n| FTA | [x](trade.md) | ",
+        "t ?%?~+vYl<a>f\n\n| a | b |\n|---|---|\n| FTA | [x](trade.md) |\n",
+        "see <a href=\"https://e.org\">the FTA</a> and <code>EU</code>\n",
+        "<h2>EAEU</h2>\n\nthen the EAEU\n",
+    ] {
+        let r = render(body);
+        let doc = Html::parse_fragment(&r.html);
+        for a in doc.select(&sel("a.gloss")) {
+            let mut up = a.parent();
+            while let Some(node) = up {
+                if let Some(el) = node.value().as_element() {
+                    assert!(
+                        !matches!(el.name(), "a" | "h2" | "code"),
+                        "glossary link inside <{}>\n{}",
+                        el.name(),
+                        r.html
+                    );
+                }
+                up = node.parent();
+            }
+        }
+    }
+    // After a closed raw link, terms are linked again.
+    let r = render("<a href=\"x\">EU</a> and the FTA\n");
+    assert!(
+        r.html.contains("class=\"gloss\" href=\"/b/glossary/#fta\""),
+        "{}",
+        r.html
+    );
+    assert!(!r.html.contains("glossary/#eu\""), "{}", r.html);
+}

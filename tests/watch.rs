@@ -188,6 +188,16 @@ fn page_only_fields_and_long_bodies() {
     // A citation added in the body reaches the bibliography.
     edit(&trade, "TAIL-TWO", "TAIL-TWO [@s1]");
     f.apply(&["content/topics/trade.md"]);
+    // The opening words of a topic without a summary, which the feed quotes.
+    edit(&trade, "summary: \"Trade between the two.\"\n", "");
+    f.apply(&["content/topics/trade.md"]);
+    edit(&trade, "Commerce grew", "Commerce shrank");
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        r.written.iter().any(|w| w == "atom.xml") || !f.out.join("atom.xml").exists(),
+        "{}",
+        r.summary()
+    );
     // Two pages at once.
     edit(&trade, "TAIL-TWO", "TAIL-THREE");
     edit(
