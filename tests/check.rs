@@ -301,8 +301,10 @@ fn answer(
         body.len(),
         if method == "HEAD" { "" } else { body }
     );
-    let _ = s.write_all(reply.as_bytes());
+    // Leave the count before answering: once the client has its answer it may open the next
+    // connection, which must not overlap this one in the count.
     in_flight.fetch_sub(1, Ordering::SeqCst);
+    let _ = s.write_all(reply.as_bytes());
 }
 
 fn external_site(port: u16) -> (tempfile::TempDir, PathBuf) {
