@@ -52,14 +52,55 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = opts.output_dir();
     output::check_output_dir(&opts.root, &output)?;
-    let (site, outputs) = render_site(opts)?;
+    let site = Site::load(opts)?;
+    let templates = site.templates()?;
+    let views = views::build(&site);
+    let jobs = site.jobs(&views, &templates);
+    let staging = output::Staging::new(&output)?;
+    // Render and write a slice of pages at a time: memory stays bounded on large sites, and the
+    // allocator reuses the same buffers instead of the kernel zeroing fresh pages for each file.
+    let mut pages = 0;
+    let mut failed: Option<Error> = None;
+    for chunk in jobs.chunks(RENDER_CHUNK) {
+        match site.render(&templates, &views, chunk) {
+            Ok(outputs) if failed.is_none() => {
+                pages += outputs.iter().filter(|o| o.path.ends_with(".html")).count();
+                staging.write(&outputs)?;
+            }
+            Ok(_) => {}
+            // Keep rendering: every problem of the build is reported, not only the first chunk's.
+            Err(Error::Build(d)) => match &mut failed {
+                Some(Error::Build(all)) => all.extend(d),
+                _ => failed = Some(Error::Build(d)),
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(Error::Build(mut all)) = failed {
+        // A template mistake fails pages in every chunk: report it once.
+        let base = |d: &Diagnostic| {
+            d.message
+                .split(" (while rendering")
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        all.sort_by(|a, b| {
+            (&a.file, a.line, a.col, base(a)).cmp(&(&b.file, b.line, b.col, base(b)))
+        });
+        all.dedup_by(|a, b| (&a.file, a.line, a.col, base(a)) == (&b.file, b.line, b.col, base(b)));
+        return Err(Error::Build(all));
+    }
     let copies: Vec<&content::StaticFile> =
         site.static_files.iter().chain(site.assets.iter()).collect();
-    let files = output::write_site(&output, &outputs, &copies)?;
+    let files = staging.finish(&copies)?;
     Ok(BuildReport {
-        pages: outputs.iter().filter(|o| o.path.ends_with(".html")).count(),
+        pages,
         files,
         warnings: site.warnings,
         elapsed: start.elapsed(),
     })
 }
+
+/// How many rendering jobs `build` holds in memory at once.
+const RENDER_CHUNK: usize = 512;

@@ -86,12 +86,18 @@ fn is_inside(rel: &str) -> bool {
 /// where another needs a folder (a static file `topics/trade` beside the page `topics/trade/`):
 /// checked before anything is written, so the parallel writers never race over one path.
 pub fn check_paths(outputs: &[Output], copies: &[&StaticFile]) -> Result<()> {
+    let generated: Vec<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    check_path_list(&generated, copies)
+}
+
+/// [`check_paths`] on the paths alone, for a build that wrote its pages as it rendered them.
+fn check_path_list(generated: &[&str], copies: &[&StaticFile]) -> Result<()> {
     use crate::error::Diagnostic;
     let mut problems = Vec::new();
     let mut files: HashMap<&str, String> = HashMap::new();
-    let described = outputs
+    let described = generated
         .iter()
-        .map(|o| (o.path.as_str(), format!("the generated `{}`", o.path)))
+        .map(|p| (*p, format!("the generated `{p}`")))
         .chain(
             copies
                 .iter()
@@ -165,18 +171,53 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
 }
 
-/// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
-pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
-    check_paths(outputs, copies)?;
-    clean_leftovers(output);
-    let staging = staging_name(output, "staging");
-    std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    let result = (|| -> Result<()> {
+/// A build in progress: pages are written into a staging dir beside the output as they are
+/// rendered (so a large site never sits in memory whole), then swapped in by [`Staging::finish`].
+/// Dropped without finishing — an error, a panic — it removes itself and the output is untouched.
+pub struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    written: std::sync::Mutex<Vec<String>>,
+    finished: bool,
+}
+
+impl Staging {
+    pub fn new(output: &Path) -> Result<Staging> {
+        clean_leftovers(output);
+        let dir = staging_name(output, "staging");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            dir,
+            output: output.to_path_buf(),
+            written: std::sync::Mutex::new(Vec::new()),
+            finished: false,
+        })
+    }
+
+    /// Writes rendered files into the staging dir; a path that would leave it is refused.
+    pub fn write(&self, outputs: &[Output]) -> Result<()> {
+        if let Some(bad) = outputs.iter().find(|o| !is_inside(&o.path)) {
+            return check_path_list(&[bad.path.as_str()], &[]);
+        }
         outputs
             .par_iter()
-            .try_for_each(|o| write_file(&staging, &o.path, &o.bytes))?;
+            .try_for_each(|o| write_file(&self.dir, &o.path, &o.bytes))?;
+        if let Ok(mut w) = self.written.lock() {
+            w.extend(outputs.iter().map(|o| o.path.clone()));
+        }
+        Ok(())
+    }
+
+    /// Checks that no two files claimed one path, copies the static files, keeps the user's
+    /// `.git` and `CNAME`, and swaps the staging dir in for the output. Returns the files written.
+    pub fn finish(mut self, copies: &[&StaticFile]) -> Result<usize> {
+        let written = std::mem::take(&mut *self.written.lock().map_err(|_| {
+            Error::Refused("a writer thread panicked; the output was left as it was".into())
+        })?);
+        let paths: Vec<&str> = written.iter().map(String::as_str).collect();
+        check_path_list(&paths, copies)?;
         copies.par_iter().try_for_each(|c| {
-            let dest = staging.join(&c.rel);
+            let dest = self.dir.join(&c.rel);
             if let Some(parent) = dest.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
@@ -186,18 +227,32 @@ pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> 
         })?;
         // Keep what the user put in the old output (a git checkout for deploys, a CNAME).
         for keep in KEEP {
-            let old = output.join(keep);
-            let new = staging.join(keep);
+            let old = self.output.join(keep);
+            let new = self.dir.join(keep);
             if old.exists() && !new.exists() {
                 std::fs::rename(&old, &new).map_err(|e| Error::io(&old, e))?;
             }
         }
-        swap_in(&staging, output)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        swap_in(&self.dir, &self.output)?;
+        self.finished = true;
+        Ok(written.len() + copies.len())
     }
-    result.map(|_| outputs.len() + copies.len())
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
+pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
+    check_paths(outputs, copies)?;
+    let staging = Staging::new(output)?;
+    staging.write(outputs)?;
+    staging.finish(copies)
 }
 
 /// Replaces `output` by `staging` atomically where the OS allows it.
