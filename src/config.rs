@@ -81,7 +81,15 @@ impl Config {
     /// Reads and validates `site.yaml` under `root`.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
+        // A FIFO or a device would block or never end: read a regular file only.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(Error::Build(vec![Diagnostic::error(
+                CONFIG_FILE,
+                None,
+                "site.yaml is not a regular file",
+            )]));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Build(vec![Diagnostic::error(CONFIG_FILE, None, "site.yaml not found")
                     .with_help(format!(
@@ -92,6 +100,9 @@ impl Config {
                 Error::io(&path, e)
             }
         })?;
+        // The same decoding as content files: UTF-8 checked with a line, BOM and CR handled.
+        let text = crate::text::decode_text(Path::new(CONFIG_FILE), bytes)
+            .map_err(|d| Error::Build(vec![d]))?;
         Config::parse(&text)
     }
 

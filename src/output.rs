@@ -181,11 +181,27 @@ pub struct Staging {
     finished: bool,
 }
 
+/// Staging dirs of the builds in progress in this process, so that one about to exit without
+/// unwinding (the render watchdog) can remove them.
+static ACTIVE_STAGING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the staging dirs of unfinished builds; for a process that exits without unwinding.
+pub fn remove_active_staging() {
+    if let Ok(dirs) = ACTIVE_STAGING.lock() {
+        for d in dirs.iter() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
 impl Staging {
     pub fn new(output: &Path) -> Result<Staging> {
         clean_leftovers(output);
         let dir = staging_name(output, "staging");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        if let Ok(mut active) = ACTIVE_STAGING.lock() {
+            active.push(dir.clone());
+        }
         Ok(Staging {
             dir,
             output: output.to_path_buf(),
@@ -243,6 +259,9 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        if let Ok(mut active) = ACTIVE_STAGING.lock() {
+            active.retain(|d| d != &self.dir);
         }
     }
 }

@@ -505,7 +505,7 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
 /// A thread started on the first render checks every in-flight render; one that runs longer than
 /// the time limit, or while which the process grows by more than the memory limit, is reported
 /// with its template and page, and the process exits with status 1 (the output dir is untouched:
-/// nothing is written before every page has rendered). `BILAT_RENDER_TIMEOUT` (seconds) and
+/// the staging dir of the build in progress is removed first). `BILAT_RENDER_TIMEOUT` (seconds) and
 /// `BILAT_RENDER_MEMORY` (MiB) change the limits.
 pub mod watchdog {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -631,6 +631,8 @@ pub mod watchdog {
                 )
                 .with_help("look for loops nested in loops and components that call themselves more than once");
                 eprintln!("{d}\n1 error found");
+                // Exiting skips destructors: remove this build's half-written staging dir first.
+                crate::output::remove_active_staging();
                 std::process::exit(1);
             }
         }

@@ -336,4 +336,6 @@ cases! {
     link_outside_content => "link-outside-content",
     alias_escapes_output => "alias-escapes-output",
     static_file_page_collision => "static-file-page-collision",
+    site_yaml_bom => "site-yaml-bom",
+    site_yaml_non_utf8 => "site-yaml-non-utf8",
 }
