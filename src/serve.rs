@@ -250,7 +250,23 @@ async fn not_found(shared: &Shared, base: &str) -> Response {
     )
 }
 
+/// The most bytes a request's headers may hold, nginx's default (4 × 8 KB). The HTTP library
+/// alone accepts a head of several hundred KB; a longer one here gets 431.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return response(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "text/plain; charset=utf-8",
+            b"431 request header fields too large\n".to_vec(),
+        );
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = response(
             StatusCode::METHOD_NOT_ALLOWED,

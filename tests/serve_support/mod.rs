@@ -60,6 +60,24 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     write(path, &text.replacen(from, to, 1));
 }
 
+/// Every file under `dir`, by its `/`-separated path relative to `dir`, with its bytes.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
 /// Polls `f` until it returns Some or `timeout` passes.
 pub fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let start = Instant::now();
@@ -165,6 +183,42 @@ impl Bilat {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Whether the process is still running (it has not exited, crashed or been killed).
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// The resident set size of the process in KiB, from `/proc/<pid>/status` (Linux only).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// Waits until no new rebuild line has appeared for `quiet`, at most `timeout` in all;
+    /// returns whether it settled.
+    pub fn wait_quiet(&self, quiet: Duration, timeout: Duration) -> bool {
+        let start = Instant::now();
+        let mut count = self.rebuild_lines().len();
+        let mut since = Instant::now();
+        while start.elapsed() < timeout {
+            std::thread::sleep(Duration::from_millis(50));
+            let now = self.rebuild_lines().len();
+            if now != count {
+                count = now;
+                since = Instant::now();
+            } else if since.elapsed() >= quiet {
+                return true;
+            }
+        }
+        false
     }
 
     /// Waits for the process to exit by itself.
