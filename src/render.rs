@@ -199,17 +199,13 @@ impl Templates {
                 }
             }
             if !found {
-                let mut d = tera_diagnostic(&err, sources.first().map_or("", |s| s.0.as_str()));
-                let name = d
-                    .file
-                    .strip_prefix(LAYOUTS_DIR)
-                    .unwrap_or(&d.file)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if let Some((_, text)) = sources.iter().find(|(n, _)| *n == name) {
-                    d.line = d.line.or_else(|| statement_line(text, &d.message));
-                }
-                diags.push(d);
+                let d = tera_diagnostic(&err, sources.first().map_or("", |s| s.0.as_str()));
+                diags.push(locate_in(d, |name| {
+                    sources
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, t)| t.as_str())
+                }));
             }
             return None;
         }
@@ -270,23 +266,27 @@ impl Templates {
 
     /// Gives a template diagnostic without a line the line of the statement it is about, where
     /// the message tells which (an include or extends chain, a component that recursed).
-    fn locate(&self, mut d: Diagnostic) -> Diagnostic {
-        if d.line.is_some() {
-            return d;
-        }
-        let name = d
-            .file
-            .strip_prefix(LAYOUTS_DIR)
-            .unwrap_or(&d.file)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if let Some(text) = self.sources.get(&name) {
-            if let Some(l) = statement_line(text, &d.message) {
-                d.line = Some(l);
-            }
-        }
-        d
+    fn locate(&self, d: Diagnostic) -> Diagnostic {
+        locate_in(d, |name| self.sources.get(name).map(String::as_str))
     }
+}
+
+/// Gives a template diagnostic without a line the line of the statement its message names,
+/// looking the template's text up by its name under layouts/.
+fn locate_in<'a>(mut d: Diagnostic, text_of: impl Fn(&str) -> Option<&'a str>) -> Diagnostic {
+    if d.line.is_some() {
+        return d;
+    }
+    let name = d
+        .file
+        .strip_prefix(LAYOUTS_DIR)
+        .unwrap_or(&d.file)
+        .to_string_lossy()
+        .replace('\\', "/");
+    if let Some(text) = text_of(&name) {
+        d.line = statement_line(text, &d.message);
+    }
+    d
 }
 
 fn register_helpers(tera: &mut Tera, helpers: Helpers) {
