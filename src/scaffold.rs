@@ -199,6 +199,15 @@ with the id of a source in content/_data/sources.yaml.
             b_name = b.0,
         ),
     );
+    // The default layouts' footer links to this page.
+    add(
+        "content/about.md",
+        "---\ntitle: \"About this explainer\"\nsummary: \"How it is made: sources, caveats and what we leave out.\"\n---\n\
+Every figure, date and quote on this site names its source, listed on the [sources page](/sources/).\n\
+Where the record contradicts a claim, a caveat with its own source stands next to it. Anything we\n\
+could not confirm is marked as such or left out.\n"
+            .into(),
+    );
     add("content/_data/sources.yaml", "# - id: my-source\n#   publisher: \"…\"\n#   title: \"…\"\n#   date: 2024-01-31\n#   url: \"https://…\"\n[]\n".into());
     add(
         "content/_data/people.yaml",

@@ -51,6 +51,13 @@ fn init_writes_a_site_for_another_pair_that_builds() {
         "the new site shows its own parties"
     );
     assert!(dir.join("public/topics/example/index.html").exists());
+    let check = bilat(&["check", "--root", d]);
+    assert!(
+        check.status.success(),
+        "a new site passes check:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        stderr(&check)
+    );
     let again = bilat(&["init", d, "--party", "Japan:jp", "--party", "Australia:au"]);
     assert_eq!(
         again.status.code(),
