@@ -13,6 +13,9 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+/// How many words of a page's plain text are kept for the search index and feed summaries.
+pub const OPENING_WORDS: usize = 120;
+
 /// A table-of-contents entry; `children` are the headings nested under it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TocEntry {
@@ -53,7 +56,7 @@ pub struct Rendered {
     pub citations: Vec<String>,
     /// Indices of glossary terms linked from this page.
     pub terms: Vec<usize>,
-    /// Plain text for the search index and word count.
+    /// The first [`OPENING_WORDS`] words of the plain text, for the search index and feed.
     pub text: String,
     pub word_count: usize,
     pub problems: Vec<Problem>,
@@ -711,6 +714,14 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     r.out.html = html;
     r.out.toc = nest_toc(flat_toc);
     r.out.word_count = r.out.text.split_whitespace().count();
+    // Only the opening words are used (search index, feed summaries); a large site keeps no more.
+    r.out.text = r
+        .out
+        .text
+        .split_whitespace()
+        .take(OPENING_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ");
     r.out
 }
 

@@ -738,7 +738,7 @@ impl Site {
                 text: r
                     .text
                     .split_whitespace()
-                    .take(120)
+                    .take(markdown::OPENING_WORDS)
                     .collect::<Vec<_>>()
                     .join(" "),
             })

@@ -54,7 +54,7 @@ pub struct SourceRef<'a> {
 #[derive(Serialize)]
 struct CaveatView<'a> {
     text: &'a str,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -64,7 +64,7 @@ struct FigureView<'a> {
     unit: Option<&'a str>,
     period: Option<&'a str>,
     as_of: Option<&'a str>,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
     caveat: Option<CaveatView<'a>>,
 }
 
@@ -80,7 +80,7 @@ struct QuoteView<'a> {
     speaker: Option<PersonRef<'a>>,
     text: &'a str,
     date: Option<&'a PartialDate>,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
     context: Option<&'a str>,
     caveat: Option<CaveatView<'a>>,
     page: Option<Value>,
@@ -89,7 +89,7 @@ struct QuoteView<'a> {
 #[derive(Serialize)]
 struct PositionItem<'a> {
     text: &'a str,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -102,7 +102,7 @@ struct PositionView<'a> {
 struct TimelineView<'a> {
     date: &'a PartialDate,
     event: &'a str,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
     caveat: Option<CaveatView<'a>>,
     page: Option<Value>,
 }
@@ -110,14 +110,14 @@ struct TimelineView<'a> {
 #[derive(Serialize)]
 struct OutcomeView<'a> {
     text: &'a str,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
 }
 
 #[derive(Serialize)]
 struct NextView<'a> {
     what: &'a str,
     expected: &'a PartialDate,
-    source: Option<SourceRef<'a>>,
+    source: Option<Value>,
     outcome: Option<OutcomeView<'a>>,
     overdue: bool,
     page: Option<Value>,
@@ -128,10 +128,46 @@ struct SourceLookup<'s> {
     site: &'s Site,
     /// id → number on this page; `None` means the site-wide bibliography.
     numbers: Option<HashMap<&'s str, usize>>,
+    /// Site-wide views, converted once: the timeline and people lists cite the same sources
+    /// thousands of times on a large site, and each citation shares one value.
+    shared: HashMap<&'s str, Value>,
 }
 
 impl<'s> SourceLookup<'s> {
-    fn get(&self, id: &str) -> Option<SourceRef<'s>> {
+    /// For one page's numbered source list.
+    fn numbered(site: &'s Site, numbers: HashMap<&'s str, usize>) -> Self {
+        SourceLookup {
+            site,
+            numbers: Some(numbers),
+            shared: HashMap::new(),
+        }
+    }
+
+    /// For the site-wide lists, which link into the bibliography.
+    fn site_wide(site: &'s Site) -> Self {
+        let mut lookup = SourceLookup {
+            site,
+            numbers: None,
+            shared: HashMap::new(),
+        };
+        lookup.shared = site
+            .registries
+            .sources
+            .items
+            .iter()
+            .filter_map(|s| Some((s.id.as_str(), value(&lookup.get_ref(&s.id)?))))
+            .collect();
+        lookup
+    }
+
+    fn get(&self, id: &str) -> Option<Value> {
+        match self.shared.get(id) {
+            Some(v) => Some(v.clone()),
+            None => self.get_ref(id).map(|r| value(&r)),
+        }
+    }
+
+    fn get_ref(&self, id: &str) -> Option<SourceRef<'s>> {
         let regs = &self.site.registries.sources;
         let source = regs.get(id)?;
         Some(match &self.numbers {
@@ -297,10 +333,7 @@ pub fn build(site: &Site) -> Views {
         use rayon::prelude::*;
         site.pages.par_iter().map(|p| summary(site, p)).collect()
     };
-    let lookup = SourceLookup {
-        site,
-        numbers: None,
-    };
+    let lookup = SourceLookup::site_wide(site);
     let page_link = |i: usize| Some(summaries[i].clone());
 
     let topics = ordered(
@@ -359,7 +392,7 @@ pub fn build(site: &Site) -> Views {
         #[serde(flatten)]
         term: &'a crate::registry::Term,
         url: String,
-        source: Option<SourceRef<'a>>,
+        source: Option<Value>,
         pages: Vec<Value>,
     }
     #[derive(Serialize)]
@@ -369,7 +402,7 @@ pub fn build(site: &Site) -> Views {
         url: String,
         quotes: Vec<QuoteView<'a>>,
         pages: Vec<Value>,
-        source: Option<SourceRef<'a>>,
+        source: Option<Value>,
     }
     #[derive(Serialize)]
     struct BibView<'a> {
@@ -427,7 +460,7 @@ pub fn build(site: &Site) -> Views {
         .iter()
         .filter_map(|s| {
             Some(BibView {
-                source: lookup.get(&s.id)?,
+                source: lookup.get_ref(&s.id)?,
                 pages: pages_of(source_pages.get(s.id.as_str()).map_or(&[][..], |v| v)),
             })
         })
@@ -503,10 +536,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
     let ids = page_sources(page, &rendered.citations);
     let numbers: HashMap<&str, usize> =
         ids.iter().enumerate().map(|(n, id)| (*id, n + 1)).collect();
-    let lookup = SourceLookup {
-        site,
-        numbers: Some(numbers),
-    };
+    let lookup = SourceLookup::numbered(site, numbers);
     let people = &site.registries.people;
     let children: Vec<Value> = match page.kind {
         PageKind::Page => Vec::new(),
@@ -573,7 +603,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
             .iter()
             .filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone()))
             .collect(),
-        sources: ids.iter().filter_map(|id| lookup.get(id)).collect(),
+        sources: ids.iter().filter_map(|id| lookup.get_ref(id)).collect(),
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,

@@ -10,7 +10,7 @@
 use crate::content::{self, Page, PageKind, CONTENT_DIR};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::frontmatter::FrontMatter;
-use crate::markdown::Rendered;
+use crate::markdown::{Rendered, OPENING_WORDS};
 use crate::render::{Helpers, Templates, LAYOUTS_DIR};
 use crate::site::{BuildOptions, Job, Output, Site, ASSETS_DIR};
 use crate::views::{self, Views};
@@ -763,11 +763,6 @@ impl Watcher {
         Ok(Some(report))
     }
 }
-
-/// How many opening words of a page the search index and the feed quote (the search index takes
-/// 120 in `Site::search_index`, the feed 60 in `publish::feed`); the tests compare every kind of
-/// edit with a full build, so a change there shows up.
-const OPENING_WORDS: usize = 120;
 
 /// How far an edit to one page reaches.
 struct Delta {
