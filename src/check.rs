@@ -198,9 +198,7 @@ fn duplicate_titles(site: &Site, diags: &mut Diagnostics) {
 
 /// Renders each job alone, so that every output is known to come from its job.
 fn rendered(site: &Site) -> Result<Vec<(Job, Vec<Output>)>> {
-    let templates = site.templates()?;
-    let views = crate::views::build(site);
-    let jobs = site.jobs(&views, &templates);
+    let (templates, views, jobs) = site.render_plan()?;
     let results: Vec<(Job, Result<Vec<Output>>)> = jobs
         .into_par_iter()
         .map(|job| {

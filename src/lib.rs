@@ -37,25 +37,13 @@ pub struct BuildReport {
     pub elapsed: Duration,
 }
 
-/// Loads, checks and renders the site, all in memory, without writing anything.
-pub fn render_site(opts: &BuildOptions) -> Result<(Site, Vec<site::Output>)> {
-    let site = Site::load(opts)?;
-    let templates = site.templates()?;
-    let views = views::build(&site);
-    let jobs = site.jobs(&views, &templates);
-    let outputs = site.render(&templates, &views, &jobs)?;
-    Ok((site, outputs))
-}
-
 /// Builds the site into the output dir. On any error the previous output is left as it was.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = opts.output_dir();
     output::check_output_dir(&opts.root, &output)?;
     let site = Site::load(opts)?;
-    let templates = site.templates()?;
-    let views = views::build(&site);
-    let jobs = site.jobs(&views, &templates);
+    let (templates, views, jobs) = site.render_plan()?;
     let staging = output::Staging::new(&output)?;
     // Render and write a slice of pages at a time: memory stays bounded on large sites, and the
     // allocator reuses the same buffers instead of the kernel zeroing fresh pages for each file.

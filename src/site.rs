@@ -525,6 +525,15 @@ impl Site {
         })
     }
 
+    /// Everything rendering needs, derived once from the loaded site: the compiled templates,
+    /// the template views and the list of jobs.
+    pub fn render_plan(&self) -> Result<(Templates, Views, Vec<Job>)> {
+        let templates = self.templates()?;
+        let views = views::build(self);
+        let jobs = self.jobs(&views, &templates);
+        Ok((templates, views, jobs))
+    }
+
     /// The template a page renders with.
     pub fn layout_of(&self, i: usize) -> &str {
         let p = &self.pages[i];

@@ -459,9 +459,7 @@ impl Watcher {
         // Hash before reading, so an edit made during the build is seen as a change afterwards.
         let inputs = self.scan_inputs();
         let site = Site::load(&self.opts)?;
-        let templates = site.templates()?;
-        let views = views::build(&site);
-        let jobs = site.jobs(&views, &templates);
+        let (templates, views, jobs) = site.render_plan()?;
         let mut outputs = site.render(&templates, &views, &jobs)?;
         let rendered = outputs.len();
         let copies: Vec<Result<Output>> = site

@@ -125,6 +125,17 @@ impl Browser {
     }
 }
 
+/// Waits until the open page's live-reload script listens for rebuilds; an edit before that
+/// could be missed by the page, not by the server.
+fn wait_connected(b: &Browser, why: &str) {
+    let connected = b.wait(
+        "return window.__bilatConnected === true;",
+        Duration::from_secs(10),
+        |v| v == &json!(true),
+    );
+    assert!(connected.is_some(), "{why}");
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
@@ -157,15 +168,7 @@ fn an_open_page_follows_edits_in_chromium() {
         b.eval("return document.documentElement.outerHTML")
     );
     // Wait until the page listens for rebuilds before editing.
-    let connected = b.wait(
-        "return window.__bilatConnected === true;",
-        Duration::from_secs(10),
-        |v| v == &json!(true),
-    );
-    assert!(
-        connected.is_some(),
-        "the live-reload script did not connect"
-    );
+    wait_connected(&b, "the live-reload script did not connect");
 
     // An edit: the open page reloads by itself.
     edit(
@@ -183,12 +186,7 @@ fn an_open_page_follows_edits_in_chromium() {
     );
 
     // A broken edit: an overlay with the file and line appears over the last good page.
-    let reconnected = b.wait(
-        "return window.__bilatConnected === true;",
-        Duration::from_secs(10),
-        |v| v == &json!(true),
-    );
-    assert!(reconnected.is_some(), "the reloaded page did not reconnect");
+    wait_connected(&b, "the reloaded page did not reconnect");
     edit(
         &s.file("content/topics/trade.md"),
         "title: \"Trade\"",
@@ -224,12 +222,7 @@ fn an_open_page_follows_edits_in_chromium() {
     );
 
     // A CSS-only change restyles the page without reloading it.
-    let reconnected = b.wait(
-        "return window.__bilatConnected === true;",
-        Duration::from_secs(10),
-        |v| v == &json!(true),
-    );
-    assert!(reconnected.is_some(), "the reloaded page did not reconnect");
+    wait_connected(&b, "the reloaded page did not reconnect");
     b.eval("window.__bilatNoReload = 1; return null;");
     write(
         &s.file("assets/css/site.css"),

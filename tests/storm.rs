@@ -130,18 +130,7 @@ fn watch_survives_a_storm_of_1000_edits_and_ends_in_the_right_state() {
     for (i, rev) in revs.iter().enumerate() {
         write(&topic_path(&root, i), &topic(i, *rev));
     }
-    let mut w = Bilat::spawn(&[
-        "watch",
-        "--root",
-        root.to_str().expect("utf8"),
-        "--output",
-        out.to_str().expect("utf8"),
-    ]);
-    assert!(
-        w.wait_line("watching", Duration::from_secs(60)).is_some(),
-        "bilat watch did not start\n{}",
-        w.output_text()
-    );
+    let mut w = Bilat::watch(&root, &out, &[]);
     let rss_start = w.rss_kib().expect("VmRSS of bilat watch");
 
     // The storm: 1,000 edits in 10 s across the 100 topics.

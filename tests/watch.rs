@@ -442,18 +442,7 @@ fn a_site_that_starts_broken_builds_once_fixed() {
 fn watch_command_rebuilds_on_edits_and_stops_on_ctrl_c() {
     let (tmp, root) = site_copy("serve-basic");
     let out = tmp.path().join("out");
-    let mut w = Bilat::spawn(&[
-        "watch",
-        "--root",
-        root.to_str().expect("utf8"),
-        "--output",
-        out.to_str().expect("utf8"),
-    ]);
-    assert!(
-        w.wait_line("watching", Duration::from_secs(60)).is_some(),
-        "{}",
-        w.output_text()
-    );
+    let mut w = Bilat::watch(&root, &out, &[]);
     assert!(out.join("topics/trade/index.html").is_file());
 
     let trade = root.join("content/topics/trade.md");
@@ -524,19 +513,7 @@ fn watch_never_reacts_to_its_own_output_in_the_site() {
 fn watch_with_poll_sees_edits() {
     let (tmp, root) = site_copy("serve-basic");
     let out = tmp.path().join("out");
-    let w = Bilat::spawn(&[
-        "watch",
-        "--poll",
-        "--root",
-        root.to_str().expect("utf8"),
-        "--output",
-        out.to_str().expect("utf8"),
-    ]);
-    assert!(
-        w.wait_line("watching", Duration::from_secs(60)).is_some(),
-        "{}",
-        w.output_text()
-    );
+    let w = Bilat::watch(&root, &out, &["--poll"]);
     edit(
         &root.join("content/topics/energy.md"),
         "MARKER-ENERGY-ORIGINAL",

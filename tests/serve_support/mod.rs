@@ -84,6 +84,25 @@ fn pump(stream: impl Read + Send + 'static, into: Arc<Mutex<Vec<String>>>) {
 }
 
 impl Bilat {
+    /// Starts `bilat watch` on `root`, writing to `out`, and waits until it is watching.
+    pub fn watch(root: &Path, out: &Path, extra: &[&str]) -> Bilat {
+        let mut args = vec![
+            "watch",
+            "--root",
+            root.to_str().expect("utf8"),
+            "--output",
+            out.to_str().expect("utf8"),
+        ];
+        args.extend_from_slice(extra);
+        let w = Bilat::spawn(&args);
+        assert!(
+            w.wait_line("watching", Duration::from_secs(60)).is_some(),
+            "bilat watch did not start\n{}",
+            w.output_text()
+        );
+        w
+    }
+
     pub fn spawn(args: &[&str]) -> Bilat {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bilat"))
             .args(args)
