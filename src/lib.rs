@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;
+pub mod minify;
 pub mod output;
 pub mod publish;
 pub mod registry;

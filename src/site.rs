@@ -758,7 +758,7 @@ impl Site {
 
 fn finish(html: String, minify: bool, path: String) -> Output {
     let bytes = if minify {
-        render::minify(&html)
+        crate::minify::minify(&html)
     } else {
         html.into_bytes()
     };
