@@ -43,8 +43,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = opts.output_dir();
     output::check_output_dir(&opts.root, &output)?;
-    let site = Site::load(opts)?;
-    let (templates, views, jobs) = site.render_plan()?;
+    let mut site = Site::load(opts)?;
+    site.shed_for_render();
+    let (templates, views, mut jobs) = site.render_plan()?;
+    // The site-wide pages are the longest jobs by far: started first, they run beside the topic
+    // pages instead of alone at the end.
+    jobs.sort_by_key(|j| matches!(j, site::Job::Page(_) | site::Job::Alias { .. }));
     let staging = output::Staging::new(&output)?;
     // Render and write a slice of pages at a time: memory stays bounded on large sites, and the
     // allocator reuses the same buffers instead of the kernel zeroing fresh pages for each file.

@@ -711,6 +711,9 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
 
     let mut html = String::with_capacity(input.body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // Every page's HTML stays in memory until the page is rendered: drop the growth slack
+    // (a third of the buffer on average).
+    html.shrink_to_fit();
     r.out.html = html;
     r.out.toc = nest_toc(flat_toc);
     r.out.word_count = r.out.text.split_whitespace().count();
