@@ -7,13 +7,24 @@
 //!   equivalent minimal layout; wall time, CPU time (user + sys) and peak RSS of each child are
 //!   measured the same way, with `/usr/bin/time`;
 //! - the incremental rebuild of one edited topic inside watch (`bilat::watch::Watcher`):
-//!   edit-to-written, i.e. from the file write to the changed outputs being on disk.
+//!   edit-to-written, i.e. from the file write to the changed outputs being on disk;
+//! - edit-to-browser-reload: the release binary runs `bilat serve` on the corpus, the bench listens
+//!   to its live-reload event stream as a browser would, edits the same topic the same way and
+//!   times each file write until the `reload` event naming the edited page arrives (the watcher's
+//!   debounce and coalescing windows included). `--no-incremental` skips both.
+//!
+//! No timed build follows a deletion made by the bench: old outputs go to `<work>/trash`, deleted
+//! once at the end (see `discard`).
 //!
 //! `--scale N` builds one N-topic site with bilat only and reports its peak RSS.
 //! Prints a Markdown table with bilat/Hugo ratios.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -69,7 +80,9 @@ struct Run {
 
 /// Runs `cmd` under `/usr/bin/time` and returns its wall time, CPU time and peak RSS.
 fn measure(program: &Path, args: &[&str], cwd: &Path) -> Run {
-    let stats = std::env::temp_dir().join(format!("bilat-bench-time-{}", std::process::id()));
+    let stats = stats_file();
+    // Write-back of the previous build must not overlap this one (see `discard`).
+    sync_disks();
     let start = Instant::now();
     let out = Command::new("/usr/bin/time")
         .arg("-f")
@@ -91,8 +104,8 @@ fn measure(program: &Path, args: &[&str], cwd: &Path) -> Run {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // Overwritten by the next run and deleted at the end, never between builds.
     let text = std::fs::read_to_string(&stats).expect("read /usr/bin/time output");
-    let _ = std::fs::remove_file(&stats);
     let last = text.lines().last().expect("a line from /usr/bin/time");
     let f: Vec<&str> = last.split_whitespace().collect();
     let secs = |s: &str| s.parse::<f64>().expect("a number of seconds");
@@ -163,18 +176,23 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
     let hugo = dir.join("hugo");
     let marker = dir.join("corpus.ok");
     let corpus_src = include_str!("../src/corpus.rs");
-    let stamp = format!(
-        "{n} {} {with_hugo}",
-        bilat::output::hash(corpus_src.as_bytes())
-    );
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(stamp.as_str()) {
+    let hash = bilat::output::hash(corpus_src.as_bytes());
+    let stamp = format!("{n} {hash} {with_hugo}");
+    let found = std::fs::read_to_string(&marker).unwrap_or_default();
+    // A corpus generated with its Hugo copy also serves a bilat-only run.
+    if found == stamp || (!with_hugo && found == format!("{n} {hash} true")) {
         // Layouts may have changed since: refresh them.
-        let _ = std::fs::remove_dir_all(site.join("layouts"));
+        discard(&site.join("layouts"));
         copy_tree(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts"),
             &site.join("layouts"),
         );
         return (site, hugo);
+    }
+    // `generate` deletes what it replaces; move it away instead.
+    discard(&site);
+    if with_hugo {
+        discard(&hugo);
     }
     let start = Instant::now();
     let report = bilat::corpus::generate(&bilat::corpus::CorpusOptions {
@@ -208,15 +226,86 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn clean(dir: &Path) {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).expect("remove the previous output");
+// Fair cleanup. On ext4, creating files right after a mass deletion is slow: the inode allocator
+// skips inodes freed in the last 60–360 s (`recently_deleted` in fs/ext4/ialloc.c), so deleting the
+// previous output (remove_dir_all) right before a timed build made the system time of identical
+// runs vary between 3 and 18 s at 10,000 topics. The bench therefore never deletes anything between
+// measurements: an old output dir is renamed into `<work>/trash/<k>` (O(1), frees no inode), and
+// the trash is deleted once, at the very end of `main`, after the table is printed. Trash left by an
+// aborted run is deleted at start, with a note that the first measurements may be slower. `sync`
+// before every timed build (bilat, Hugo, watch, serve alike) keeps the write-back of the previous
+// build from overlapping the next one.
+
+static TRASH: OnceLock<PathBuf> = OnceLock::new();
+static TRASHED: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets up `<work>/trash`, deleting what an earlier, aborted run left there.
+fn init_trash(work: &Path) {
+    let trash = work.join("trash");
+    if trash.exists() {
+        let t = Instant::now();
+        std::fs::remove_dir_all(&trash).expect("delete the trash of an earlier run");
+        println!(
+            "note: deleted the trash an earlier, aborted run left in {} ({:.1} s); ext4 skips recently \
+             freed inodes for a few minutes, so the first measurements may be slower than usual",
+            trash.display(),
+            t.elapsed().as_secs_f64()
+        );
     }
+    TRASH.get_or_init(|| trash);
+}
+
+/// Moves `dir` out of the way without deleting it (see above).
+fn discard(dir: &Path) {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return;
+    }
+    let trash = TRASH.get().expect("init_trash runs first");
+    std::fs::create_dir_all(trash).expect("create the trash dir");
+    loop {
+        let to = trash.join(TRASHED.fetch_add(1, Ordering::Relaxed).to_string());
+        if std::fs::symlink_metadata(&to).is_ok() {
+            continue;
+        }
+        if let Err(e) = std::fs::rename(dir, &to) {
+            eprintln!(
+                "warning: cannot move {} into the trash ({e}); deleting it, which may slow the next build",
+                dir.display()
+            );
+            std::fs::remove_dir_all(dir).expect("remove the previous output");
+        }
+        return;
+    }
+}
+
+/// Deletes the trash: once, at the very end.
+fn empty_trash() {
+    let _ = std::fs::remove_file(stats_file());
+    let Some(trash) = TRASH.get() else { return };
+    if trash.exists() {
+        let t = Instant::now();
+        eprintln!("deleting {} …", trash.display());
+        std::fs::remove_dir_all(trash).expect("delete the trash");
+        eprintln!("deleted the trash in {:.1} s", t.elapsed().as_secs_f64());
+    }
+}
+
+/// Flushes the previous build's dirty pages before the next timed one starts.
+fn sync_disks() {
+    match Command::new("sync").status() {
+        Ok(s) if s.success() => {}
+        other => eprintln!("warning: `sync` failed: {other:?}"),
+    }
+}
+
+/// Where `/usr/bin/time` writes its figures; reused by every run.
+fn stats_file() -> PathBuf {
+    std::env::temp_dir().join(format!("bilat-bench-time-{}", std::process::id()))
 }
 
 fn build_bilat(site: &Path) -> Run {
     let out = site.join("public");
-    clean(&out);
+    discard(&out);
     let bin = Path::new(env!("CARGO_BIN_EXE_bilat"));
     measure(
         bin,
@@ -227,8 +316,8 @@ fn build_bilat(site: &Path) -> Run {
 
 fn build_hugo(hugo: &Path, site: &Path) -> Run {
     let out = site.join("public");
-    clean(&out);
-    clean(&site.join("resources"));
+    discard(&out);
+    discard(&site.join("resources"));
     measure(
         hugo,
         &[
@@ -243,28 +332,38 @@ fn build_hugo(hugo: &Path, site: &Path) -> Run {
     )
 }
 
+/// The topic both incremental measurements edit.
+fn edited_topic(site: &Path, n: usize) -> PathBuf {
+    site.join(format!("content/topics/topic-{:06}.md", n / 2))
+}
+
+/// Edit number `k` of a topic: a body-only edit, as when an author fixes a sentence, with a
+/// different word each time.
+fn edit(original: &str, k: usize) -> String {
+    format!("{original}\nAn edit numbered {k} adds *emphasis* to the record [@s1].\n")
+}
+
 /// Edits one topic's body `edits` times and times `Watcher::apply_changes` after each write.
 fn incremental(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Duration, usize) {
     let out = site.join("public-watch");
-    clean(&out);
+    discard(&out);
     let opts = bilat::BuildOptions {
         root: site.to_path_buf(),
         output: Some(out.clone()),
         ..Default::default()
     };
     let mut w = bilat::watch::Watcher::new(opts).expect("a watcher");
+    sync_disks();
     let start = Instant::now();
     w.build_all().expect("the first build");
     let first = start.elapsed();
-    let rel = format!("content/topics/topic-{:06}.md", n / 2);
-    let file = site.join(&rel);
+    let file = edited_topic(site, n);
     let original = std::fs::read_to_string(&file).expect("read the topic");
     let mut times = Vec::new();
     let mut written = 0;
     for k in 0..edits {
-        // A body-only edit, as when an author fixes a sentence: a different word each time.
-        let text =
-            format!("{original}\nAn edit numbered {k} adds *emphasis* to the record [@s1].\n");
+        let text = edit(&original, k);
+        sync_disks();
         let t = Instant::now();
         std::fs::write(&file, text).expect("write the edit");
         let report = w
@@ -285,8 +384,390 @@ fn incremental(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Duration,
         }
     }
     std::fs::write(&file, original).expect("restore the topic");
-    clean(&out);
+    discard(&out);
     (times, first, written)
+}
+
+/// What a `bilat serve` child printed, each line with the instant the bench read it.
+type Log = Arc<Mutex<Vec<(Instant, String)>>>;
+
+fn collect_lines(from: impl Read + Send + 'static, log: Log, prefix: &'static str) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            let now = Instant::now();
+            log.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((now, format!("{prefix}{line}")));
+        }
+    });
+}
+
+fn dump(log: &Log) -> String {
+    let lines = log.lock().unwrap_or_else(|e| e.into_inner());
+    lines.iter().map(|(_, l)| format!("    | {l}\n")).collect()
+}
+
+/// A running `bilat serve`. Dropping it (also when the measurement panics) closes the event stream,
+/// stops the server (SIGTERM, then SIGKILL after 15 s) and restores the edited topic.
+struct Server {
+    child: Child,
+    sse: Option<TcpStream>,
+    restore: Option<(PathBuf, String)>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.sse.take() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+        if let Ok(None) = self.child.try_wait() {
+            if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
+                // SAFETY: kill(2) on the pid of our own child, which has not been reaped yet.
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                match self.child.try_wait() {
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(50))
+                    }
+                    Ok(Some(_)) => break,
+                    _ => {
+                        eprintln!("warning: bilat serve did not stop on SIGTERM; killing it");
+                        let _ = self.child.kill();
+                        let _ = self.child.wait();
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some((file, text)) = self.restore.take() {
+            if let Err(e) = std::fs::write(&file, text) {
+                eprintln!("warning: cannot restore {}: {e}", file.display());
+            }
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET on 127.0.0.1: the status code and the response head.
+fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let head = text.split("\r\n\r\n").next().unwrap_or("").to_string();
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {head:?}")))?;
+    Ok((code, head))
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Waits until the server answers HTTP (it listens only after its first full build) and returns
+/// the base path it serves the site under: `/` redirects there when it is not `/` itself.
+fn wait_ready(server: &mut Server, port: u16, log: &Log, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!(
+                "bilat serve exited ({status}) before answering HTTP:\n{}",
+                dump(log)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bilat serve did not answer HTTP within {limit:?}:\n{}",
+            dump(log)
+        );
+        let base = match http_get(port, "/") {
+            Ok((200, _)) => "/".to_string(),
+            Ok((302, head)) => header(&head, "location")
+                .expect("a redirect to the base path")
+                .to_string(),
+            Ok((code, head)) => panic!("GET / answered {code}:\n{head}"),
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
+        let (code, head) = http_get(port, &base).expect("GET the home page");
+        assert_eq!(code, 200, "GET {base}:\n{head}");
+        return base;
+    }
+}
+
+/// One Server-Sent Event, with the instant its last byte was read.
+struct SseEvent {
+    at: Instant,
+    name: String,
+    data: String,
+}
+
+/// Opens the live-reload stream as a browser's `EventSource` does, on a raw socket; a thread reads
+/// it (undoing the chunked transfer coding) and sends each event as soon as it is complete.
+fn subscribe(port: u16, path: &str) -> (TcpStream, mpsc::Receiver<SseEvent>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the event stream");
+    s.set_nodelay(true).expect("TCP_NODELAY");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+    )
+    .expect("request the event stream");
+    let mut r = BufReader::new(s.try_clone().expect("clone the socket"));
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line)
+            .expect("read the event stream's head");
+        if line.trim().is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    assert!(
+        head.split_whitespace().nth(1) == Some("200")
+            && header(&head, "content-type").is_some_and(|t| t.starts_with("text/event-stream")),
+        "GET {path} did not open an event stream:\n{head}"
+    );
+    let chunked = header(&head, "transfer-encoding").is_some_and(|t| t.contains("chunked"));
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut next = || -> std::io::Result<Option<Vec<u8>>> {
+            if !chunked {
+                let mut buf = vec![0; 4096];
+                let k = r.read(&mut buf)?;
+                buf.truncate(k);
+                return Ok((k > 0).then_some(buf));
+            }
+            let mut size = String::new();
+            if r.read_line(&mut size)? == 0 {
+                return Ok(None);
+            }
+            let size = size.trim().split(';').next().unwrap_or("");
+            let size = usize::from_str_radix(size, 16).map_err(std::io::Error::other)?;
+            if size == 0 {
+                return Ok(None);
+            }
+            let mut buf = vec![0; size + 2];
+            r.read_exact(&mut buf)?;
+            buf.truncate(size);
+            Ok(Some(buf))
+        };
+        let (mut pending, mut name, mut data) = (Vec::new(), String::new(), String::new());
+        while let Ok(Some(bytes)) = next() {
+            let at = Instant::now();
+            pending.extend_from_slice(&bytes);
+            while let Some(i) = pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=i).collect();
+                let line = String::from_utf8_lossy(&line);
+                let line = line.trim_end_matches(['\n', '\r']);
+                if line.is_empty() {
+                    if !name.is_empty() || !data.is_empty() {
+                        let name = std::mem::take(&mut name);
+                        let event = SseEvent {
+                            at,
+                            name: if name.is_empty() {
+                                "message".into()
+                            } else {
+                                name
+                            },
+                            data: std::mem::take(&mut data),
+                        };
+                        if tx.send(event).is_err() {
+                            return;
+                        }
+                    }
+                } else if !line.starts_with(':') {
+                    let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    match field {
+                        "event" => name = value.to_string(),
+                        "data" => {
+                            if !data.is_empty() {
+                                data.push('\n');
+                            }
+                            data.push_str(value);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    });
+    (s, rx)
+}
+
+/// How long the event stream must stay silent before the next edit. Far above the watcher's
+/// debounce and coalescing windows (80 + 60 ms), so a late event from one edit cannot be taken
+/// for the answer to the next.
+const SETTLE: Duration = Duration::from_secs(1);
+
+/// Waits until no event arrives for `SETTLE`; returns what arrived meanwhile.
+fn settle(rx: &mpsc::Receiver<SseEvent>, log: &Log) -> Vec<SseEvent> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut got = Vec::new();
+    loop {
+        match rx.recv_timeout(SETTLE) {
+            Ok(e) => got.push(e),
+            Err(mpsc::RecvTimeoutError::Timeout) => return got,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("the event stream closed; server log:\n{}", dump(log))
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the event stream never went quiet; server log:\n{}",
+            dump(log)
+        );
+    }
+}
+
+/// What the server printed about the rebuild after `since` (its summary line ends "in N ms").
+fn server_line(log: &Log, since: Instant, needle: &str) -> Option<String> {
+    let lines = log.lock().unwrap_or_else(|e| e.into_inner());
+    lines
+        .iter()
+        .find(|(at, l)| *at >= since && l.contains(needle))
+        .map(|(_, l)| l.clone())
+}
+
+fn server_ms(line: &str) -> Option<Duration> {
+    let rest = line.strip_suffix(" ms")?;
+    let num = rest.rsplit(' ').next()?;
+    num.parse().ok().map(Duration::from_millis)
+}
+
+/// Edit-to-browser-reload: runs the release `bilat serve` on the corpus, listens to its live-reload
+/// stream, makes the same body edits as `incremental` and times each file write until the `reload`
+/// event naming the edited page arrives. Returns those times and the server's start-up (first full
+/// build until it answers HTTP).
+fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Duration) {
+    // Outside the site root, which the server watches (non-recursively) for site.yaml.
+    let out = site.parent().expect("the corpus dir").join("public-serve");
+    discard(&out);
+    let port = TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let file = edited_topic(site, n);
+    let original = std::fs::read_to_string(&file).expect("read the topic");
+    let bin = Path::new(env!("CARGO_BIN_EXE_bilat"));
+    sync_disks();
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .arg("--root")
+        .arg(site)
+        .arg("--output")
+        .arg(&out)
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .current_dir(site)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bilat serve");
+    let log: Log = Arc::default();
+    collect_lines(child.stdout.take().expect("stdout"), log.clone(), "");
+    collect_lines(
+        child.stderr.take().expect("stderr"),
+        log.clone(),
+        "stderr: ",
+    );
+    let mut server = Server {
+        child,
+        sse: None,
+        restore: Some((file.clone(), original.clone())),
+    };
+    let base = wait_ready(&mut server, port, &log, Duration::from_secs(300));
+    let ready = started.elapsed();
+    let (stream, rx) = subscribe(port, &format!("{base}{}", bilat::serve::EVENTS_PATH));
+    server.sse = Some(stream);
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(e) if e.name == "hello" => {}
+        Ok(e) => panic!("the event stream began with {} {}", e.name, e.data),
+        Err(e) => panic!("no hello on the event stream: {e:?}"),
+    }
+    settle(&rx, &log);
+    eprintln!(
+        "  serve {n}: answering HTTP after {:.1} s, base path {base}; server said:\n{}",
+        ready.as_secs_f64(),
+        dump(&log)
+    );
+    let slug = format!("topic-{:06}", n / 2);
+    let page = format!("\"{base}topics/{slug}/\"");
+    let mut times = Vec::new();
+    let mut rebuilds = Vec::new();
+    for k in 0..edits {
+        let text = edit(&original, k);
+        sync_disks();
+        let t = Instant::now();
+        std::fs::write(&file, text).expect("write the edit");
+        let deadline = t + Duration::from_secs(120);
+        let event = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(e) if e.name == "reload" && e.data.contains(&page) => break e,
+                Ok(e) if e.name == "build-error" => {
+                    panic!("edit {k} failed to build: {}\n{}", e.data, dump(&log))
+                }
+                Ok(e) => eprintln!(
+                    "  serve {n}, edit {k}: ignoring event {} {:.200}",
+                    e.name, e.data
+                ),
+                Err(e) => panic!(
+                    "no reload event for edit {k} ({e:?}); server log:\n{}",
+                    dump(&log)
+                ),
+            }
+        };
+        let took = event.at.duration_since(t);
+        times.push(took);
+        for late in settle(&rx, &log) {
+            eprintln!(
+                "  serve {n}, edit {k}: a late event {} {:.200}",
+                late.name, late.data
+            );
+        }
+        let said = server_line(&log, t, &slug).unwrap_or_default();
+        if let Some(d) = server_ms(&said) {
+            rebuilds.push(d);
+        }
+        if k == 0 || k + 1 == edits {
+            eprintln!(
+                "  serve {n}, edit {k}: reload event after {}; server: {said}",
+                ms(took)
+            );
+        }
+    }
+    // Stops the server, then restores the topic (so it triggers no rebuild).
+    drop(server);
+    discard(&out);
+    if !rebuilds.is_empty() {
+        eprintln!(
+            "  serve {n}: rebuild time in the server's log, median {} (p90 {}); the rest of \
+             edit-to-reload is the watcher's debounce and coalescing windows and event delivery",
+            ms(median(rebuilds.clone())),
+            ms(percentile(rebuilds, 0.9))
+        );
+    }
+    (times, ready)
 }
 
 fn secs(d: Duration) -> String {
@@ -307,7 +788,6 @@ fn ratio(a: f64, b: f64) -> String {
 
 /// Runs the build pipeline in-process and prints the wall time of each stage.
 fn phases(site_root: &Path) {
-    let t = Instant::now();
     let lap = |what: &str, t0: &mut Instant| {
         eprintln!(
             "  phase {what:<14} {:>8.1} ms",
@@ -315,6 +795,9 @@ fn phases(site_root: &Path) {
         );
         *t0 = Instant::now();
     };
+    discard(&site_root.join("public-phases"));
+    sync_disks();
+    let t = Instant::now();
     let mut t0 = Instant::now();
     let opts = bilat::BuildOptions {
         root: site_root.to_path_buf(),
@@ -368,16 +851,18 @@ fn phases(site_root: &Path) {
         "  phase total          {:>8.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     );
-    clean(&site_root.join("public-phases"));
+    discard(&site_root.join("public-phases"));
 }
 
 fn main() {
     let args = parse_args();
     std::fs::create_dir_all(&args.work).expect("create the work dir");
+    init_trash(&args.work);
     if let Ok(n) = std::env::var("BILAT_BENCH_PHASES") {
         let n: usize = n.parse().expect("BILAT_BENCH_PHASES: a number of topics");
         let (site, _) = corpus(&args.work, n, args.hugo && find_hugo().is_some());
         phases(&site);
+        empty_trash();
         return;
     }
     let hugo = if args.hugo { find_hugo() } else { None };
@@ -425,9 +910,9 @@ fn main() {
                 ratio(b.cpu.as_secs_f64(), hr.cpu.as_secs_f64()),
                 ratio(b.rss_kib as f64, hr.rss_kib as f64)
             ));
-            clean(&hugo_site.join("public"));
+            discard(&hugo_site.join("public"));
         }
-        clean(&site.join("public"));
+        discard(&site.join("public"));
         if args.incremental && args.edits > 0 {
             let (times, first, written) = incremental(&site, n, args.edits);
             rows.push(format!(
@@ -435,6 +920,17 @@ fn main() {
                 times.len(),
                 written,
                 secs(first),
+                ms(median(times.clone())),
+                ms(percentile(times, 0.9))
+            ));
+            let (times, ready) = browser_reload(&site, n, args.edits);
+            eprintln!(
+                "  serve {n}: first build until answering HTTP {}",
+                secs(ready)
+            );
+            rows.push(format!(
+                "| {n} | edit-to-browser-reload (SSE reload event received; median / p90 of {} body edits) | {} (p90 {}) | | |",
+                times.len(),
                 ms(median(times.clone())),
                 ms(percentile(times, 0.9))
             ));
@@ -459,7 +955,7 @@ fn main() {
             secs(b.cpu),
             mib(b.rss_kib)
         ));
-        clean(&site.join("public"));
+        discard(&site.join("public"));
     }
     println!();
     println!("| topics | what | wall | CPU (user+sys) | peak RSS |");
@@ -467,4 +963,5 @@ fn main() {
     for r in rows {
         println!("{r}");
     }
+    empty_trash();
 }
