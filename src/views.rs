@@ -134,13 +134,21 @@ struct SourceLookup<'s> {
 }
 
 impl<'s> SourceLookup<'s> {
-    /// For one page's numbered source list.
+    /// For one page's numbered source list. Each source the page cites is converted once: its
+    /// figures, quotes and timeline cite the same few sources again and again.
     fn numbered(site: &'s Site, numbers: HashMap<&'s str, usize>) -> Self {
-        SourceLookup {
+        let mut lookup = SourceLookup {
             site,
             numbers: Some(numbers),
             shared: HashMap::new(),
-        }
+        };
+        lookup.shared = lookup
+            .numbers
+            .iter()
+            .flat_map(|n| n.keys())
+            .filter_map(|id| Some((*id, value(&lookup.get_ref(id)?))))
+            .collect();
+        lookup
     }
 
     /// For the site-wide lists, which link into the bibliography.
@@ -514,7 +522,7 @@ struct PageView<'a> {
     timeline: Vec<TimelineView<'a>>,
     next: Vec<NextView<'a>>,
     related: Vec<Value>,
-    sources: Vec<SourceRef<'a>>,
+    sources: Vec<Value>,
     word_count: usize,
     reading_minutes: usize,
     pages: Vec<Value>,
@@ -603,7 +611,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
             .iter()
             .filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone()))
             .collect(),
-        sources: ids.iter().filter_map(|id| lookup.get_ref(id)).collect(),
+        sources: ids.iter().filter_map(|id| lookup.get(id)).collect(),
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,
