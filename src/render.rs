@@ -2,7 +2,7 @@
 //! rendering one page's context (the result is minified by [`crate::minify`]).
 
 use crate::error::{Diagnostic, Diagnostics};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult, Value};
 
@@ -11,11 +11,103 @@ pub const LAYOUTS_DIR: &str = "layouts";
 /// The compiled layouts of a site.
 pub struct Templates {
     pub tera: Tera,
-    /// Which templates read the site-wide `explainer` lists (directly or through a parent or include),
-    /// so an incremental rebuild knows whether a list change reaches them.
-    pub uses_explainer: HashMap<String, bool>,
+    /// Which of the site-wide `explainer` lists each template reads (directly or through a parent
+    /// or include), so an incremental rebuild knows whether a list change reaches it.
+    pub lists_read: HashMap<String, ListsRead>,
     /// The text of each template, to put a line on errors that Tera reports without one.
     pub sources: HashMap<String, String>,
+}
+
+/// The site-wide lists a template reads: `explainer.timeline`, `explainer.sources` …
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListsRead {
+    /// The named lists (none at all if empty).
+    Some(HashSet<String>),
+    /// The whole `explainer` object (passed on as one value), or it could not be told.
+    All,
+}
+
+impl ListsRead {
+    /// The lists template `name` reads. Tera tells whether it reaches `explainer` at all (through
+    /// parents and includes) but not which lists, so the tags of the template, and of every
+    /// template named in them (what it extends or includes), are searched for `explainer.<list>`.
+    fn of(name: &str, tera: &Tera, sources: &[(String, String)]) -> ListsRead {
+        match tera.get_template_variables(name) {
+            Ok(vars) if !vars.contains("explainer") => return ListsRead::Some(HashSet::new()),
+            Ok(_) => {}
+            Err(_) => return ListsRead::All,
+        }
+        let text_of = |t: &str| {
+            sources
+                .iter()
+                .find(|(n, _)| n == t)
+                .map(|(_, s)| s.as_str())
+        };
+        let mut read = HashSet::new();
+        let mut todo = vec![name.to_string()];
+        let mut seen = HashSet::new();
+        while let Some(t) = todo.pop() {
+            if !seen.insert(t.clone()) {
+                continue;
+            }
+            let Some(text) = text_of(&t) else {
+                return ListsRead::All;
+            };
+            for code in tag_contents(text) {
+                todo.extend(
+                    code.split(['"', '\''])
+                        .skip(1)
+                        .step_by(2)
+                        .filter(|lit| text_of(lit).is_some())
+                        .map(str::to_string),
+                );
+                let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+                for (at, _) in code.match_indices("explainer") {
+                    let before = code[..at].chars().next_back();
+                    let after = &code[at + "explainer".len()..];
+                    if before.is_some_and(|c| is_ident(c) || c == '.')
+                        || after.starts_with(is_ident)
+                    {
+                        continue;
+                    }
+                    let list: String = after
+                        .strip_prefix('.')
+                        .map(|rest| rest.chars().take_while(|&c| is_ident(c)).collect())
+                        .unwrap_or_default();
+                    if list.is_empty() {
+                        return ListsRead::All;
+                    }
+                    read.insert(list);
+                }
+            }
+        }
+        if read.is_empty() {
+            // Tera saw `explainer` where this search did not: assume the worst.
+            return ListsRead::All;
+        }
+        ListsRead::Some(read)
+    }
+}
+
+/// The code inside each `{{ … }}` and `{% … %}` of a template.
+fn tag_contents(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || loop {
+        let open = rest.find(['{'])?;
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner = &after[1..];
+        let end = inner.find(close).unwrap_or(inner.len());
+        rest = &inner[(end + close.len()).min(inner.len())..];
+        return Some(&inner[..end]);
+    })
 }
 
 /// The most one page's template may write: past it, a loop is running away.
@@ -209,29 +301,34 @@ impl Templates {
             }
             return None;
         }
-        let uses_explainer = sources
+        let lists_read = sources
             .iter()
-            .map(|(name, _)| {
-                let uses = tera
-                    .get_template_variables(name)
-                    .map(|vars| {
-                        vars.iter()
-                            .any(|v| *v == "explainer" || v.starts_with("explainer."))
-                    })
-                    .unwrap_or(true);
-                (name.clone(), uses)
-            })
+            .map(|(name, _)| (name.clone(), ListsRead::of(name, &tera, sources)))
             .collect();
         let sources = sources.iter().cloned().collect();
         Some(Templates {
             tera,
-            uses_explainer,
+            lists_read,
             sources,
         })
     }
 
     pub fn has(&self, name: &str) -> bool {
         self.tera.contains_template(name)
+    }
+
+    /// Whether `template` reads any of the `changed` site-wide lists (`None`: any may have).
+    pub fn reads_lists(&self, template: &str, changed: Option<&HashSet<String>>) -> bool {
+        if changed.is_some_and(|c| c.is_empty()) {
+            return false;
+        }
+        match self.lists_read.get(template).unwrap_or(&ListsRead::All) {
+            ListsRead::All => true,
+            ListsRead::Some(read) => match changed {
+                None => !read.is_empty(),
+                Some(c) => read.iter().any(|r| c.contains(r)),
+            },
+        }
     }
 
     /// Renders one template; errors name the template line.
@@ -512,5 +609,52 @@ pub mod watchdog {
                 std::process::exit(1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists(templates: &[(&str, &str)]) -> HashMap<String, ListsRead> {
+        let sources: Vec<(String, String)> = templates
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let mut tera = Tera::default();
+        tera.add_raw_templates(sources.clone()).expect("templates");
+        sources
+            .iter()
+            .map(|(n, _)| (n.clone(), ListsRead::of(n, &tera, &sources)))
+            .collect()
+    }
+
+    fn some(names: &[&str]) -> ListsRead {
+        ListsRead::Some(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn the_lists_a_template_reads_include_its_parents_and_includes() {
+        let read = lists(&[
+            ("base.html", "<p>{{ site.title }}</p>{% block main %}{% endblock %}{% include \"foot.html\" %}"),
+            ("foot.html", "{% for n in explainer.next %}{{ n.what }}{% endfor %}"),
+            ("page.html", "{% extends \"base.html\" %}{% block main %}{{ page.title }}{% endblock %}"),
+            ("index.html", "{% extends \"base.html\" %}{% block main %}{% for t in explainer.topics %}{{ t.url }}{% endfor %}{{ explainer.timeline | length }}{% endblock %}"),
+            ("plain.html", "<p>An explainer of {{ site.title }}</p>"),
+            ("whole.html", "{% set e = explainer %}{{ e.topics | length }}"),
+        ]);
+        assert_eq!(read["foot.html"], some(&["next"]));
+        assert_eq!(read["page.html"], some(&["next"]));
+        assert_eq!(read["index.html"], some(&["next", "timeline", "topics"]));
+        // The word in text is not a use; the whole object passed on is every list.
+        assert_eq!(read["plain.html"], some(&[]));
+        assert_eq!(read["whole.html"], ListsRead::All);
+    }
+
+    #[test]
+    fn tag_contents_skip_text_and_comments() {
+        let tags: Vec<&str> =
+            tag_contents("a {{ x }} b {% if y %}{# explainer #}c{% endif %} { d }").collect();
+        assert_eq!(tags, vec![" x ", " if y ", " endif "]);
     }
 }

@@ -676,12 +676,19 @@ impl Watcher {
                 )
             })
             .collect();
-        // The views read only front matter, glossary terms and citations: a body edit keeps them.
+        // The views hold page summaries and the site-wide lists: an edit that changes neither (a
+        // body, a figure, a position) keeps them.
         let new_views = deltas
             .iter()
-            .any(|d| d.lists)
+            .any(|d| d.summary || d.changed_lists.as_ref().is_some_and(|l| !l.is_empty()))
             .then(|| views::build(&state.site));
         let views_now = new_views.as_ref().unwrap_or(&state.views);
+        // Only the templates that read a list that changed are rendered again.
+        let changed_lists: Option<HashSet<String>> =
+            deltas.iter().try_fold(HashSet::new(), |mut all, d| {
+                all.extend(d.changed_lists.as_ref()?.iter().map(|l| l.to_string()));
+                Some(all)
+            });
         let templates = new_templates.as_ref().unwrap_or(&state.templates);
         let all_jobs = state.site.jobs(views_now, templates);
         let jobs: Vec<Job> = if new_templates.is_some() {
@@ -693,6 +700,7 @@ impl Watcher {
                 views_now,
                 &edited,
                 &deltas,
+                changed_lists.as_ref(),
                 all_jobs,
             )
         };
@@ -770,6 +778,9 @@ struct Delta {
     /// Something the site-wide views read changed: any front matter but the fields only the page
     /// itself shows, its glossary terms, its citations.
     lists: bool,
+    /// Which site-wide lists (`explainer.<list>`, see `views::build`) the edit changes; `None`
+    /// when it changes the page's summary, which every list that holds the page shows.
+    changed_lists: Option<Vec<&'static str>>,
     /// The opening words changed.
     opening: bool,
     /// The opening words changed where the feed quotes them: a topic without a summary.
@@ -798,6 +809,22 @@ impl Delta {
             || listed(a) != listed(b)
             || old_r.terms != new_r.terms
             || old_r.citations != new_r.citations;
+        let changed_lists = (!summary).then(|| {
+            [
+                ("timeline", a.timeline != b.timeline),
+                ("next", a.next != b.next),
+                ("people", a.quotes != b.quotes),
+                ("glossary", old_r.terms != new_r.terms),
+                (
+                    "sources",
+                    views::page_sources(old, &old_r.citations)
+                        != views::page_sources(new, &new_r.citations),
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(list, changed)| changed.then_some(list))
+            .collect()
+        });
         let opening = old_r
             .text
             .split_whitespace()
@@ -813,6 +840,7 @@ impl Delta {
             id: new.id.clone(),
             summary,
             lists,
+            changed_lists,
             opening,
             feed_opening,
             tags,
@@ -827,6 +855,7 @@ fn select_jobs(
     views: &Views,
     edited: &[usize],
     deltas: &[Delta],
+    changed_lists: Option<&HashSet<String>>,
     all: Vec<Job>,
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
@@ -842,29 +871,23 @@ fn select_jobs(
         .filter(|d| d.summary)
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
-    let uses_explainer = |template: &str| {
-        templates
-            .uses_explainer
-            .get(template)
-            .copied()
-            .unwrap_or(true)
-    };
+    let reads_changed = |template: &str| lists && templates.reads_lists(template, changed_lists);
     all.into_iter()
         .filter(|job| match job {
             Job::Page(i) => {
                 let page = &site.pages[*i];
                 edited.contains(i)
-                    || (lists && uses_explainer(site.layout_of(*i)))
+                    || reads_changed(site.layout_of(*i))
                     // Sections and the home list their pages; a page shows its related pages.
                     || (!summaries.is_empty()
                         && (page.kind != PageKind::Page || page.meta.related.iter().any(|r| summaries.contains(r.as_str()))))
             }
             // A redirect holds only the page's URL, which an edit to the page cannot change.
             Job::Alias { .. } => false,
-            Job::Generated { template, .. } => lists && uses_explainer(template),
+            Job::Generated { template, .. } => reads_changed(template),
             // A tag's page lists the summaries of its pages.
             Job::Tag(t) => {
-                lists && (uses_explainer("taxonomy_term.html") || views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
+                reads_changed("taxonomy_term.html") || (lists && views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
             }
             Job::SearchIndex => opening,
             // The sitemap lists every page and tag page; the feed titles, dates, summaries (or the

@@ -150,6 +150,31 @@ fn list_fields_re_render_the_lists_that_show_them() {
 }
 
 #[test]
+fn a_list_edit_re_renders_only_the_templates_that_read_that_list() {
+    let mut f = Fixture::new();
+    // A timeline event changes `explainer.timeline`: the timeline page reads it, the home page
+    // (which reads only `explainer.topics`) and the other topic pages do not.
+    edit(
+        &f.path("content/topics/trade.md"),
+        "event: \"Ministers meet\"",
+        "event: \"Ministers meet in Moscow\"",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental);
+    let mut written = r.written.clone();
+    written.sort();
+    assert_eq!(
+        written,
+        vec!["atom.xml", "timeline/index.html"],
+        "{}",
+        r.summary()
+    );
+    // The edited page (its layout shows no timeline), the timeline page and the publishing files
+    // (sitemap, feed, robots.txt, .nojekyll): not the home page, the section or the other topics.
+    assert_eq!(r.rendered, 6, "{}", r.summary());
+}
+
+#[test]
 fn page_only_fields_and_long_bodies() {
     let mut f = Fixture::new();
     let trade = f.path("content/topics/trade.md");
