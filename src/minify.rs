@@ -5,7 +5,7 @@
 //! are left out, as the HTML standard allows; the shortcuts onepass takes that the standard calls
 //! parse errors are undone by [`restore_conformance`].
 
-use memchr::{memchr, memchr2, memmem};
+use memchr::{memchr, memchr2, memchr3, memmem};
 
 /// Minifies a rendered HTML page. Never fails: a page neither minifier can take (nested past
 /// [`MAX_MINIFY_DEPTH`]) is written as it is.
@@ -130,22 +130,31 @@ pub fn restore_conformance(html: &[u8]) -> Vec<u8> {
             .unwrap_or(n);
         out.extend_from_slice(&html[p..name_end]);
         let mut k = name_end;
-        while k < n && html[k] != b'>' {
-            let c = html[k];
-            if (c == b'"' || c == b'\'') && html[k - 1] == b'=' {
-                let close = memchr(c, &html[k + 1..]).map_or(n, |e| k + 1 + e + 1);
-                out.extend_from_slice(&html[k..close]);
-                k = close;
-                if html
-                    .get(k)
-                    .is_some_and(|&d| !is_space(d) && d != b'/' && d != b'>')
-                {
-                    out.push(b' ');
-                }
-            } else {
-                out.push(c);
-                k += 1;
+        while let Some(q) = memchr3(b'"', b'\'', b'>', &html[k..]).map(|e| k + e) {
+            out.extend_from_slice(&html[k..q]);
+            k = q;
+            if html[q] == b'>' {
+                break;
             }
+            if html[q - 1] != b'=' {
+                out.push(html[q]);
+                k = q + 1;
+                continue;
+            }
+            let close = memchr(html[q], &html[q + 1..]).map_or(n, |e| q + 1 + e + 1);
+            out.extend_from_slice(&html[q..close]);
+            k = close;
+            if html
+                .get(k)
+                .is_some_and(|&d| !is_space(d) && d != b'/' && d != b'>')
+            {
+                out.push(b' ');
+            }
+        }
+        if html.get(k) != Some(&b'>') {
+            // The page ends inside the tag.
+            out.extend_from_slice(&html[k..]);
+            k = n;
         }
         let tag_end = (k + 1).min(n);
         out.extend_from_slice(&html[k..tag_end]);
@@ -213,12 +222,13 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
     let mut foreign = 0usize;
     let mut max = 0;
     let mut i = 0;
-    while let Some(p) = b[i..].iter().position(|&c| c == b'<').map(|p| p + i) {
+    let after = |from: usize, byte: u8| memchr(byte, &b[from.min(b.len())..]).map(|e| from + e);
+    while let Some(p) = after(i, b'<') {
         i = p + 1;
         if b[p..].starts_with(b"<!--") {
-            i = find(p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            i = memmem::find(&b[(p + 4).min(b.len())..], b"-->").map_or(b.len(), |e| p + 4 + e + 3);
         } else if b.get(p + 1).is_some_and(|&c| c == b'!' || c == b'?') {
-            i = find(p + 1, b">").map_or(b.len(), |e| e + 1);
+            i = after(p + 1, b'>').map_or(b.len(), |e| e + 1);
         } else if b.get(p + 1) == Some(&b'/') {
             let end = (p + 2..b.len())
                 .find(|&k| !is_name(b[k]))
@@ -233,7 +243,7 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
                 }
                 stack.pop();
             }
-            i = find(end, b">").map_or(b.len(), |e| e + 1);
+            i = after(end, b'>').map_or(b.len(), |e| e + 1);
         } else if b.get(p + 1).is_some_and(u8::is_ascii_alphabetic) {
             let end = (p + 1..b.len())
                 .find(|&k| !is_name(b[k]))
