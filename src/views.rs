@@ -9,7 +9,7 @@ use crate::registry::{Person, Source};
 use crate::site::Site;
 use crate::text::{slugify, Day, PartialDate};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tera::{Context, Value};
 
 /// Converts a view to a Tera value. Views hold only strings, numbers, lists and maps, which
@@ -315,6 +315,16 @@ pub fn ordered(site: &Site, mut idx: Vec<usize>) -> Vec<usize> {
 }
 
 pub fn build(site: &Site) -> Views {
+    build_reusing(site, None)
+}
+
+/// The views after an edit that changed no page summary, only the `changed` site-wide lists: the
+/// summaries and the other lists are taken from `old` instead of being converted again.
+pub fn rebuild(site: &Site, old: &Views, changed: &HashSet<String>) -> Views {
+    build_reusing(site, Some((old, changed)))
+}
+
+fn build_reusing(site: &Site, reuse: Option<(&Views, &HashSet<String>)>) -> Views {
     let c = &site.config;
     let site_value = value(&SiteView {
         title: &c.title,
@@ -337,9 +347,23 @@ pub fn build(site: &Site) -> Views {
         search: c.search,
         extra: &c.extra,
     });
-    let summaries: Vec<Value> = {
-        use rayon::prelude::*;
-        site.pages.par_iter().map(|p| summary(site, p)).collect()
+    let summaries: Vec<Value> = match reuse {
+        Some((old, _)) => old.summaries.clone(),
+        None => {
+            use rayon::prelude::*;
+            site.pages.par_iter().map(|p| summary(site, p)).collect()
+        }
+    };
+    // An unchanged list from the previous views, if there are any.
+    let reused = |list: &str| -> Option<Value> {
+        let (old, changed) = reuse?;
+        if changed.contains(list) {
+            return None;
+        }
+        let map = old.explainer.as_map()?;
+        map.iter()
+            .find(|(k, _)| k.as_str() == Some(list))
+            .map(|(_, v)| v.clone())
     };
     let lookup = SourceLookup::site_wide(site);
     let page_link = |i: usize| Some(summaries[i].clone());
@@ -428,17 +452,19 @@ pub fn build(site: &Site) -> Views {
     /// the time spent here, and it would otherwise run on one core.
     #[derive(Serialize)]
     struct Explainer {
-        topics: Vec<Value>,
-        timeline: Vec<Value>,
-        next: Vec<Value>,
-        glossary: Vec<Value>,
-        people: Vec<Value>,
-        sources: Vec<Value>,
-        tags: Vec<Value>,
+        topics: Value,
+        timeline: Value,
+        next: Value,
+        glossary: Value,
+        people: Value,
+        sources: Value,
+        tags: Value,
     }
-    fn values<T: Serialize + Sync>(items: &[T]) -> Vec<Value> {
-        use rayon::prelude::*;
-        items.par_iter().map(value).collect()
+    fn values<T: Serialize + Sync>(reused: Option<Value>, items: &[T]) -> Value {
+        reused.unwrap_or_else(|| {
+            use rayon::prelude::*;
+            value(&items.par_iter().map(value).collect::<Vec<Value>>())
+        })
     }
     let mut glossary: Vec<TermView> = site
         .registries
@@ -501,13 +527,13 @@ pub fn build(site: &Site) -> Views {
         })
         .collect();
     let explainer = value(&Explainer {
-        topics: pages_of(&topics),
-        timeline: values(&timeline),
-        next: values(&next),
-        glossary: values(&glossary),
-        people: values(&people),
-        sources: values(&sources),
-        tags: values(&tag_views),
+        topics: reused("topics").unwrap_or_else(|| value(&pages_of(&topics))),
+        timeline: values(reused("timeline"), &timeline),
+        next: values(reused("next"), &next),
+        glossary: values(reused("glossary"), &glossary),
+        people: values(reused("people"), &people),
+        sources: values(reused("sources"), &sources),
+        tags: values(reused("tags"), &tag_views),
     });
     Views {
         site: site_value,

@@ -678,17 +678,19 @@ impl Watcher {
             .collect();
         // The views hold page summaries and the site-wide lists: an edit that changes neither (a
         // body, a figure, a position) keeps them.
-        let new_views = deltas
-            .iter()
-            .any(|d| d.summary || d.changed_lists.as_ref().is_some_and(|l| !l.is_empty()))
-            .then(|| views::build(&state.site));
-        let views_now = new_views.as_ref().unwrap_or(&state.views);
-        // Only the templates that read a list that changed are rendered again.
+        // Only the lists that changed are converted again, and only the templates that read them
+        // are rendered again; `None`: a summary changed, which every list may show.
         let changed_lists: Option<HashSet<String>> =
             deltas.iter().try_fold(HashSet::new(), |mut all, d| {
                 all.extend(d.changed_lists.as_ref()?.iter().map(|l| l.to_string()));
                 Some(all)
             });
+        let new_views = match &changed_lists {
+            None => Some(views::build(&state.site)),
+            Some(c) if c.is_empty() => None,
+            Some(c) => Some(views::rebuild(&state.site, &state.views, c)),
+        };
+        let views_now = new_views.as_ref().unwrap_or(&state.views);
         let templates = new_templates.as_ref().unwrap_or(&state.templates);
         let all_jobs = state.site.jobs(views_now, templates);
         let jobs: Vec<Job> = if new_templates.is_some() {
