@@ -318,7 +318,7 @@ impl Templates {
     }
 
     /// Whether `template` reads any of the `changed` site-wide lists (`None`: any may have).
-    pub fn reads_lists(&self, template: &str, changed: Option<&HashSet<String>>) -> bool {
+    pub fn reads_lists(&self, template: &str, changed: Option<&HashSet<&str>>) -> bool {
         if changed.is_some_and(|c| c.is_empty()) {
             return false;
         }
@@ -326,7 +326,7 @@ impl Templates {
             ListsRead::All => true,
             ListsRead::Some(read) => match changed {
                 None => !read.is_empty(),
-                Some(c) => read.iter().any(|r| c.contains(r)),
+                Some(c) => read.iter().any(|r| c.contains(r.as_str())),
             },
         }
     }

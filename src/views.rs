@@ -5,6 +5,7 @@
 
 use crate::content::{Page, PageKind};
 use crate::frontmatter::{Caveat, Figure, NextItem};
+use crate::markdown::Rendered;
 use crate::registry::{Person, Source};
 use crate::site::Site;
 use crate::text::{slugify, Day, PartialDate};
@@ -318,13 +319,37 @@ pub fn build(site: &Site) -> Views {
     build_reusing(site, None)
 }
 
+/// The site-wide lists (fields of `explainer`, see [`build`]) that an edit of one page changes,
+/// other than through its summary, which every list holding the page shows.
+pub fn lists_changed_by(
+    old: &Page,
+    old_r: &Rendered,
+    new: &Page,
+    new_r: &Rendered,
+) -> Vec<&'static str> {
+    let (a, b) = (&old.meta, &new.meta);
+    [
+        ("timeline", a.timeline != b.timeline),
+        ("next", a.next != b.next),
+        ("people", a.quotes != b.quotes),
+        ("glossary", old_r.terms != new_r.terms),
+        (
+            "sources",
+            page_sources(old, &old_r.citations) != page_sources(new, &new_r.citations),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(list, changed)| changed.then_some(list))
+    .collect()
+}
+
 /// The views after an edit that changed no page summary, only the `changed` site-wide lists: the
 /// summaries and the other lists are taken from `old` instead of being converted again.
-pub fn rebuild(site: &Site, old: &Views, changed: &HashSet<String>) -> Views {
+pub fn rebuild(site: &Site, old: &Views, changed: &HashSet<&str>) -> Views {
     build_reusing(site, Some((old, changed)))
 }
 
-fn build_reusing(site: &Site, reuse: Option<(&Views, &HashSet<String>)>) -> Views {
+fn build_reusing(site: &Site, reuse: Option<(&Views, &HashSet<&str>)>) -> Views {
     let c = &site.config;
     let site_value = value(&SiteView {
         title: &c.title,

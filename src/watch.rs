@@ -680,9 +680,9 @@ impl Watcher {
         // body, a figure, a position) keeps them.
         // Only the lists that changed are converted again, and only the templates that read them
         // are rendered again; `None`: a summary changed, which every list may show.
-        let changed_lists: Option<HashSet<String>> =
+        let changed_lists: Option<HashSet<&str>> =
             deltas.iter().try_fold(HashSet::new(), |mut all, d| {
-                all.extend(d.changed_lists.as_ref()?.iter().map(|l| l.to_string()));
+                all.extend(d.changed_lists.as_ref()?);
                 Some(all)
             });
         let new_views = match &changed_lists {
@@ -780,8 +780,8 @@ struct Delta {
     /// Something the site-wide views read changed: any front matter but the fields only the page
     /// itself shows, its glossary terms, its citations.
     lists: bool,
-    /// Which site-wide lists (`explainer.<list>`, see `views::build`) the edit changes; `None`
-    /// when it changes the page's summary, which every list that holds the page shows.
+    /// Which site-wide lists the edit changes (`views::lists_changed_by`); `None` when it changes
+    /// the page's summary, which every list that holds the page shows.
     changed_lists: Option<Vec<&'static str>>,
     /// The opening words changed.
     opening: bool,
@@ -811,22 +811,7 @@ impl Delta {
             || listed(a) != listed(b)
             || old_r.terms != new_r.terms
             || old_r.citations != new_r.citations;
-        let changed_lists = (!summary).then(|| {
-            [
-                ("timeline", a.timeline != b.timeline),
-                ("next", a.next != b.next),
-                ("people", a.quotes != b.quotes),
-                ("glossary", old_r.terms != new_r.terms),
-                (
-                    "sources",
-                    views::page_sources(old, &old_r.citations)
-                        != views::page_sources(new, &new_r.citations),
-                ),
-            ]
-            .into_iter()
-            .filter_map(|(list, changed)| changed.then_some(list))
-            .collect()
-        });
+        let changed_lists = (!summary).then(|| views::lists_changed_by(old, old_r, new, new_r));
         let opening = old_r
             .text
             .split_whitespace()
@@ -857,7 +842,7 @@ fn select_jobs(
     views: &Views,
     edited: &[usize],
     deltas: &[Delta],
-    changed_lists: Option<&HashSet<String>>,
+    changed_lists: Option<&HashSet<&str>>,
     all: Vec<Job>,
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
