@@ -808,7 +808,7 @@ fn phases(site_root: &Path) {
     lap("load+markdown", &mut t0);
     let templates = site.templates().expect("templates");
     lap("templates", &mut t0);
-    let views = bilat::views::build(&site);
+    let views = bilat::views::build(&site, &templates);
     lap("views", &mut t0);
     let jobs = site.jobs(&views, &templates);
     let pages: Vec<bilat::site::Job> = jobs

@@ -163,7 +163,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
 fn drafts(root: &Path, diags: &mut Diagnostics) {
     // Parse problems are reported by `Site::load`; this pass only looks for drafts.
     let mut scratch = Diagnostics::default();
-    let content = content::load(root, true, &mut scratch);
+    let content = content::load(root, true, false, &mut scratch);
     for p in content.pages.iter().filter(|p| p.meta.draft) {
         diags.push(
             Diagnostic::warning(
@@ -615,6 +615,10 @@ impl<'a> Scan<'a> {
                 if !o.path.ends_with(".html") {
                     continue;
                 }
+                let job = match job {
+                    Job::Pager { first, .. } => first.as_ref(),
+                    job => job,
+                };
                 let origin = match job {
                     Job::Page(i) => Origin::Page(*i),
                     Job::Generated { template, .. } => Origin::Template(template.to_string()),

@@ -69,8 +69,16 @@ pub struct Config {
     pub minify: bool,
     #[serde(default)]
     pub broken_links: LinkPolicy,
+    /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
+    /// a list is paginated where its template reads `paginator`.
+    #[serde(default = "default_paginate_by")]
+    pub paginate_by: usize,
     #[serde(default)]
     pub extra: serde_yaml::Mapping,
+}
+
+fn default_paginate_by() -> usize {
+    100
 }
 
 fn default_language() -> String {
@@ -152,6 +160,12 @@ impl Config {
                     format!("party code `{}` must be letters, digits or dashes", p.code),
                 ));
             }
+        }
+        if self.paginate_by == 0 {
+            problems.push(
+                Diagnostic::error(CONFIG_FILE, line("paginate_by"), "`paginate_by` is 0")
+                    .with_help("give the number of items a list page shows, such as 100"),
+            );
         }
         if let Err(msg) = parse_base_url(&self.base_url) {
             problems.push(Diagnostic::error(CONFIG_FILE, line("base_url"), msg));

@@ -40,8 +40,11 @@ pub struct Page {
     /// The raw YAML block, to locate references in errors.
     pub yaml: String,
     pub yaml_line: usize,
+    /// Empty when the site was loaded for one build: the page's job reads the file again.
     pub body: String,
     pub body_line: usize,
+    /// Hash of the file's text, to notice a file that changed between loading and rendering.
+    pub digest: u64,
 }
 
 impl Page {
@@ -175,7 +178,14 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
 }
 
 /// Reads and parses every Markdown file in parallel.
-pub fn load(root: &Path, include_drafts: bool, diags: &mut Diagnostics) -> Content {
+/// `keep_bodies: false` drops each page's Markdown as soon as its front matter is parsed: a
+/// one-shot build reads it again when it renders the page, so a large site never holds every body.
+pub fn load(
+    root: &Path,
+    include_drafts: bool,
+    keep_bodies: bool,
+    diags: &mut Diagnostics,
+) -> Content {
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
         diags.push(
@@ -187,7 +197,13 @@ pub fn load(root: &Path, include_drafts: bool, diags: &mut Diagnostics) -> Conte
     let (md, static_files) = discover(&content, diags);
     let results: Vec<Result<Page, Diagnostic>> = md
         .par_iter()
-        .map(|path| load_page(root, &content, path))
+        .map(|path| {
+            let mut page = load_page(root, &content, path)?;
+            if !keep_bodies {
+                page.body = String::new();
+            }
+            Ok(page)
+        })
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     for r in results {
@@ -273,5 +289,32 @@ pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagn
         yaml_line: split.yaml_line,
         body: split.body.to_string(),
         body_line: split.body_line,
+        digest: digest(&text),
     })
+}
+
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// The text of a page's file as it was when the site was loaded; an error if it has changed
+/// since, because the checks and site-wide lists were made from the old text.
+pub fn reread(page: &Page) -> Result<String, Diagnostic> {
+    let changed = || {
+        Diagnostic::error(
+            &page.shown,
+            None,
+            "the file changed while the site was being built",
+        )
+        .with_help("build again")
+    };
+    let bytes = std::fs::read(&page.file).map_err(|_| changed())?;
+    let text = crate::text::decode_text(&page.shown, bytes).map_err(|_| changed())?;
+    if digest(&text) != page.digest {
+        return Err(changed());
+    }
+    Ok(text)
 }

@@ -43,47 +43,16 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = opts.output_dir();
     output::check_output_dir(&opts.root, &output)?;
-    let mut site = Site::load(opts)?;
-    site.shed_for_render();
+    let mut site = Site::load_with(opts, site::Retention::OneBuild)?;
     let (templates, views, mut jobs) = site.render_plan()?;
     // The site-wide pages are the longest jobs by far: started first, they run beside the topic
     // pages instead of alone at the end.
     jobs.sort_by_key(|j| matches!(j, site::Job::Page(_) | site::Job::Alias { .. }));
     let staging = output::Staging::new(&output)?;
-    // Render and write a slice of pages at a time: memory stays bounded on large sites, and the
-    // allocator reuses the same buffers instead of the kernel zeroing fresh pages for each file.
-    let mut pages = 0;
-    let mut failed: Option<Error> = None;
-    for chunk in jobs.chunks(RENDER_CHUNK) {
-        match site.render(&templates, &views, chunk) {
-            Ok(outputs) if failed.is_none() => {
-                pages += outputs.iter().filter(|o| o.path.ends_with(".html")).count();
-                staging.write(&outputs)?;
-            }
-            Ok(_) => {}
-            // Keep rendering: every problem of the build is reported, not only the first chunk's.
-            Err(Error::Build(d)) => match &mut failed {
-                Some(Error::Build(all)) => all.extend(d),
-                _ => failed = Some(Error::Build(d)),
-            },
-            Err(e) => return Err(e),
-        }
-    }
-    if let Some(Error::Build(mut all)) = failed {
-        // A template mistake fails pages in every chunk: report it once.
-        let base = |d: &Diagnostic| {
-            d.message
-                .split(" (while rendering")
-                .next()
-                .unwrap_or("")
-                .to_string()
-        };
-        all.sort_by(|a, b| {
-            (&a.file, a.line, a.col, base(a)).cmp(&(&b.file, b.line, b.col, base(b)))
-        });
-        all.dedup_by(|a, b| (&a.file, a.line, a.col, base(a)) == (&b.file, b.line, b.col, base(b)));
-        return Err(Error::Build(all));
-    }
+    // Each page is written as soon as it is rendered: memory holds the model and the pages being
+    // rendered, whatever the size of the site, and the allocator reuses the same buffers instead
+    // of the kernel zeroing fresh pages for each file.
+    let pages = site.render_each(&templates, &views, &jobs, |outputs| staging.write(outputs))?;
     let copies: Vec<&content::StaticFile> =
         site.static_files.iter().chain(site.assets.iter()).collect();
     let files = staging.finish(&copies)?;
@@ -99,6 +68,3 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         elapsed: start.elapsed(),
     })
 }
-
-/// How many rendering jobs `build` holds in memory at once.
-const RENDER_CHUNK: usize = 512;

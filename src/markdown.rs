@@ -116,8 +116,11 @@ pub struct PageInput<'a> {
     pub body_line: usize,
     /// Folder of the page inside content/ (`topics`).
     pub dir: &'a str,
-    /// Whether this page's folder is a bundle (its relative files sit under its own URL).
+    /// Whether the first mention of each glossary term becomes a link.
     pub link_glossary: bool,
+    /// Whether to write the HTML and table of contents; without them the render only checks the
+    /// page and collects what the site-wide lists need.
+    pub write_html: bool,
 }
 
 fn options() -> Options {
@@ -709,13 +712,15 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         }
     }
 
-    let mut html = String::with_capacity(input.body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    // Every page's HTML stays in memory until the page is rendered: drop the growth slack
-    // (a third of the buffer on average).
-    html.shrink_to_fit();
-    r.out.html = html;
-    r.out.toc = nest_toc(flat_toc);
+    if input.write_html {
+        let mut html = String::with_capacity(input.body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        // Every page's HTML stays in memory until the page is rendered: drop the growth slack
+        // (a third of the buffer on average).
+        html.shrink_to_fit();
+        r.out.html = html;
+        r.out.toc = nest_toc(flat_toc);
+    }
     r.out.word_count = r.out.text.split_whitespace().count();
     // Only the opening words are used (search index, feed summaries); a large site keeps no more.
     r.out.text = r
@@ -806,6 +811,7 @@ mod tests {
                 body_line: 5,
                 dir: "topics",
                 link_glossary: true,
+                write_html: true,
             },
         )
     }

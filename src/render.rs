@@ -14,6 +14,8 @@ pub struct Templates {
     /// Which of the site-wide `explainer` lists each template reads (directly or through a parent
     /// or include), so an incremental rebuild knows whether a list change reaches it.
     pub lists_read: HashMap<String, ListsRead>,
+    /// The templates that read `paginator` (directly or through a parent or include).
+    paginated: HashSet<String>,
     /// The text of each template, to put a line on errors that Tera reports without one.
     pub sources: HashMap<String, String>,
 }
@@ -305,16 +307,30 @@ impl Templates {
             .iter()
             .map(|(name, _)| (name.clone(), ListsRead::of(name, &tera, sources)))
             .collect();
+        let paginated = sources
+            .iter()
+            .filter(|(name, _)| {
+                tera.get_template_variables(name)
+                    .is_ok_and(|vars| vars.contains("paginator"))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         let sources = sources.iter().cloned().collect();
         Some(Templates {
             tera,
             lists_read,
+            paginated,
             sources,
         })
     }
 
     pub fn has(&self, name: &str) -> bool {
         self.tera.contains_template(name)
+    }
+
+    /// Whether pages rendered with `template` are split into pages of a list (it reads `paginator`).
+    pub fn paginates(&self, template: &str) -> bool {
+        self.paginated.contains(template)
     }
 
     /// Whether `template` reads any of the `changed` site-wide lists (`None`: any may have).

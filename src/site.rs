@@ -61,6 +61,8 @@ pub enum Job {
     Tag(usize),
     /// A redirect from an old URL to a page.
     Alias { from: String, page: usize },
+    /// Page `number` (2 and up) of a paginated list page: a generated list, a tag or a section.
+    Pager { first: Box<Job>, number: usize },
     /// `search.json`.
     SearchIndex,
     /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
@@ -68,10 +70,86 @@ pub enum Job {
     PagesFiles,
 }
 
+/// A page made from its own template rather than from a content file.
+pub struct Generated {
+    pub template: &'static str,
+    pub path: &'static str,
+    pub title: &'static str,
+    /// The site-wide list it shows, a page at a time if its template reads `paginator`. The
+    /// glossary is not paginated: Markdown links terms to `glossary/#id` before the templates
+    /// are known, and a glossary is a few hundred terms at most.
+    pub list: Option<&'static str>,
+}
+
+pub const GENERATED: [Generated; 7] = [
+    Generated {
+        template: "timeline.html",
+        path: "timeline/",
+        title: "Timeline",
+        list: Some("timeline"),
+    },
+    Generated {
+        template: "glossary.html",
+        path: "glossary/",
+        title: "Glossary",
+        list: None,
+    },
+    Generated {
+        template: "people.html",
+        path: "people/",
+        title: "People",
+        list: Some("people"),
+    },
+    Generated {
+        template: "sources.html",
+        path: "sources/",
+        title: "Sources",
+        list: Some("sources"),
+    },
+    Generated {
+        template: "taxonomy.html",
+        path: "tags/",
+        title: "Tags",
+        list: Some("tags"),
+    },
+    Generated {
+        template: "search.html",
+        path: "search/",
+        title: "Search",
+        list: None,
+    },
+    Generated {
+        template: "404.html",
+        path: "404.html",
+        title: "Page not found",
+        list: None,
+    },
+];
+
 /// A job that failed, and the content page it was rendering (for template errors).
 pub struct JobFailure {
     pub diagnostic: Diagnostic,
     pub page: Option<PathBuf>,
+}
+
+/// What a loaded site keeps of each page once it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Bodies, Markdown HTML and raw front matter: `watch` re-renders and re-checks from memory.
+    Everything,
+    /// Only what the checks, the site-wide lists and the templates read, for a build that renders
+    /// each page once: the page's job reads its file again and renders its Markdown. A site of
+    /// 100,000 topics would otherwise hold every body and all of its HTML at once.
+    OneBuild,
+}
+
+/// The site-wide tables that Markdown links and glossary terms are resolved against.
+pub(crate) struct LinkTables {
+    /// Content path → URL path.
+    pages: HashMap<String, String>,
+    /// Static files of content/ and assets/, by output path.
+    files: HashSet<String>,
+    glossary: Glossary,
 }
 
 /// The loaded, checked and Markdown-rendered site.
@@ -93,6 +171,9 @@ pub struct Site {
     pub by_id: HashMap<String, usize>,
     pub warnings: Vec<Diagnostic>,
     pub(crate) today: jiff::civil::Date,
+    pub retention: Retention,
+    /// Kept for the page jobs of a [`Retention::OneBuild`] site, which render Markdown.
+    links: Option<LinkTables>,
 }
 
 pub(crate) fn short_hash(bytes: &[u8]) -> String {
@@ -147,8 +228,13 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
 }
 
 impl Site {
-    /// Loads and checks everything; `Err` carries every problem found.
+    /// Loads and checks everything, keeping it all; `Err` carries every problem found.
     pub fn load(opts: &BuildOptions) -> Result<Site> {
+        Site::load_with(opts, Retention::Everything)
+    }
+
+    /// Loads and checks everything, keeping what `retention` says.
+    pub fn load_with(opts: &BuildOptions, retention: Retention) -> Result<Site> {
         let mut config = Config::load(&opts.root)?;
         if let Some(url) = &opts.base_url {
             crate::config::parse_base_url(url)
@@ -156,7 +242,8 @@ impl Site {
             config.base_url = url.clone();
         }
         let mut diags = Diagnostics::default();
-        let content = content::load(&opts.root, opts.drafts, &mut diags);
+        let keep_bodies = retention == Retention::Everything;
+        let content = content::load(&opts.root, opts.drafts, keep_bodies, &mut diags);
         let registries = Registries::load(
             &opts.root.join(content::CONTENT_DIR),
             Path::new(content::CONTENT_DIR),
@@ -182,11 +269,16 @@ impl Site {
             by_id: HashMap::new(),
             warnings: Vec::new(),
             today: jiff::ZonedDateTime::now().date(),
+            retention,
+            links: None,
         };
         site.index(&mut diags);
         site.check_references(&mut diags);
         site.render_markdown(&mut diags);
         site.warnings = diags.into_result()?;
+        if retention == Retention::OneBuild {
+            site.shed_after_checks();
+        }
         Ok(site)
     }
 
@@ -360,18 +452,21 @@ impl Site {
         }
     }
 
-    /// Frees what only loading, checking and incremental rebuilds read (page bodies, anchor
-    /// sets, Markdown problems), for a build that renders the model once and exits: on large
-    /// sites these are a quarter of the model.
-    pub fn shed_for_render(&mut self) {
+    /// Frees what only the checks read (anchor sets, Markdown problems, the raw front matter) once
+    /// they are done, for a build that renders the model once and exits.
+    fn shed_after_checks(&mut self) {
         for p in &mut self.pages {
-            p.body = String::new();
+            // The raw YAML only places errors; after the checks the one left is a missing layout.
+            if p.meta.layout.is_none() {
+                p.yaml = String::new();
+            }
         }
         for r in &mut self.rendered {
             r.anchors = Default::default();
             r.anchor_links = Vec::new();
             r.problems = Vec::new();
         }
+        self.links = Some(self.link_tables());
     }
 
     /// Renders every page's Markdown in parallel, then checks links to anchors across pages.
@@ -381,44 +476,93 @@ impl Site {
         self.check_rendered(diags);
     }
 
+    fn link_tables(&self) -> LinkTables {
+        LinkTables {
+            pages: self
+                .pages
+                .iter()
+                .map(|p| (p.content_path.clone(), p.path.clone()))
+                .collect(),
+            files: self
+                .static_files
+                .iter()
+                .chain(self.assets.iter())
+                .map(|f| f.rel.clone())
+                .collect(),
+            glossary: Glossary::new(&self.registries.glossary),
+        }
+    }
+
     /// Renders the Markdown of the given pages, in that order, against the current page and file
-    /// tables; `watch` calls it for the pages an edit touched.
+    /// tables; `watch` calls it for the pages an edit touched. A [`Retention::OneBuild`] site
+    /// keeps no HTML here: its page jobs render the Markdown again ([`Site::page_markdown`]).
     pub(crate) fn render_markdown_of(&self, which: &[usize]) -> Vec<Rendered> {
-        let pages: HashMap<String, String> = self
-            .pages
-            .iter()
-            .map(|p| (p.content_path.clone(), p.path.clone()))
-            .collect();
-        let files: HashSet<String> = self
-            .static_files
-            .iter()
-            .chain(self.assets.iter())
-            .map(|f| f.rel.clone())
-            .collect();
-        let glossary = Glossary::new(&self.registries.glossary);
-        let ctx = markdown::Context {
-            base_path: &self.base_path,
-            pages: &pages,
-            files: &files,
-            sources: &self.registries.sources,
-            terms: &self.registries.glossary,
-            glossary: &glossary,
-        };
+        let links = self.link_tables();
+        let write_html = self.retention == Retention::Everything;
         which
             .par_iter()
-            .map(|&i| {
-                let p = &self.pages[i];
-                markdown::render(
-                    &ctx,
-                    &markdown::PageInput {
-                        body: &p.body,
-                        body_line: p.body_line,
-                        dir: p.content_dir(),
-                        link_glossary: true,
-                    },
-                )
+            .map(|&i| match self.markdown_with(&links, i, write_html) {
+                Ok(r) => r,
+                Err(d) => Rendered {
+                    problems: vec![markdown::Problem {
+                        line: 1,
+                        message: d.message,
+                        help: d.help,
+                        broken_link: false,
+                    }],
+                    ..Rendered::default()
+                },
             })
             .collect()
+    }
+
+    /// A page's Markdown rendered for its page job; read again from its file unless the site
+    /// kept every body.
+    pub(crate) fn page_markdown(
+        &self,
+        i: usize,
+    ) -> Result<std::borrow::Cow<'_, Rendered>, Diagnostic> {
+        match &self.links {
+            Some(links) if self.retention == Retention::OneBuild => {
+                Ok(std::borrow::Cow::Owned(self.markdown_with(links, i, true)?))
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(&self.rendered[i])),
+        }
+    }
+
+    fn markdown_with(
+        &self,
+        links: &LinkTables,
+        i: usize,
+        write_html: bool,
+    ) -> Result<Rendered, Diagnostic> {
+        let p = &self.pages[i];
+        let text;
+        let body = match self.retention {
+            Retention::Everything => p.body.as_str(),
+            Retention::OneBuild => {
+                text = content::reread(p)?;
+                crate::frontmatter::split(&p.shown, &text)?.body
+            }
+        };
+        let ctx = markdown::Context {
+            base_path: &self.base_path,
+            pages: &links.pages,
+            files: &links.files,
+            sources: &self.registries.sources,
+            terms: &self.registries.glossary,
+            glossary: &links.glossary,
+        };
+        Ok(markdown::render(
+            &ctx,
+            &markdown::PageInput {
+                body,
+                body_line: p.body_line,
+                dir: p.content_dir(),
+                link_glossary: true,
+                write_html,
+            },
+        ))
     }
 
     /// Reports every page's Markdown problems and links to headings that do not exist.
@@ -543,7 +687,7 @@ impl Site {
     /// the template views and the list of jobs.
     pub fn render_plan(&self) -> Result<(Templates, Views, Vec<Job>)> {
         let templates = self.templates()?;
-        let views = views::build(self);
+        let views = views::build(self, &templates);
         let jobs = self.jobs(&views, &templates);
         Ok((templates, views, jobs))
     }
@@ -561,29 +705,34 @@ impl Site {
     /// Every rendering job of the site.
     pub fn jobs(&self, views: &Views, templates: &Templates) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.pages.len()).map(Job::Page).collect();
-        for (template, path, title) in [
-            ("timeline.html", "timeline/", "Timeline"),
-            ("glossary.html", "glossary/", "Glossary"),
-            ("people.html", "people/", "People"),
-            ("sources.html", "sources/", "Sources"),
-            ("taxonomy.html", "tags/", "Tags"),
-            ("search.html", "search/", "Search"),
-            ("404.html", "404.html", "Page not found"),
-        ] {
-            if template == "search.html" && !self.config.search {
+        for g in &GENERATED {
+            if g.template == "search.html" && !self.config.search {
                 continue;
             }
-            if templates.has(template) {
+            if templates.has(g.template) {
                 jobs.push(Job::Generated {
-                    template,
-                    path: path.to_string(),
-                    title: title.to_string(),
+                    template: g.template,
+                    path: g.path.to_string(),
+                    title: g.title.to_string(),
                 });
             }
         }
         if templates.has("taxonomy_term.html") {
             jobs.extend((0..views.tags.len()).map(Job::Tag));
         }
+        // Pages 2 and up of every list that is shown a page at a time.
+        let pagers: Vec<Job> = jobs
+            .iter()
+            .filter_map(|job| Some((job, self.paged_list(job, templates)?)))
+            .flat_map(|(job, list)| {
+                let pages = views.paging.pages(views.paged_len(self, list));
+                (2..=pages).map(|number| Job::Pager {
+                    first: Box::new(job.clone()),
+                    number,
+                })
+            })
+            .collect();
+        jobs.extend(pagers);
         for (i, p) in self.pages.iter().enumerate() {
             jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias {
                 from: a.clone(),
@@ -595,6 +744,51 @@ impl Site {
         }
         jobs.push(Job::PagesFiles);
         jobs
+    }
+
+    /// What a job's page lists a page at a time, if its template reads `paginator`.
+    pub fn paged_list(&self, job: &Job, templates: &Templates) -> Option<views::PagedList> {
+        match job {
+            Job::Page(i) if self.pages[*i].kind != PageKind::Page => templates
+                .paginates(self.layout_of(*i))
+                .then_some(views::PagedList::Children(*i)),
+            Job::Generated { template, .. } => GENERATED
+                .iter()
+                .find(|g| g.template == *template)
+                .and_then(|g| g.list)
+                .filter(|_| templates.paginates(template))
+                .map(views::PagedList::Named),
+            Job::Tag(t) => templates
+                .paginates("taxonomy_term.html")
+                .then_some(views::PagedList::Tag(*t)),
+            Job::Pager { first, .. } => self.paged_list(first, templates),
+            _ => None,
+        }
+    }
+
+    /// The site path of a page job, a generated page or a tag page (`topics/`, `tags/oil/`).
+    fn job_path(&self, views: &Views, job: &Job) -> Option<String> {
+        match job {
+            Job::Page(i) => Some(self.pages[*i].path.clone()),
+            Job::Generated { path, .. } => Some(path.clone()),
+            Job::Tag(t) => views
+                .tags
+                .get(*t)
+                .map(|(name, _)| format!("tags/{}/", crate::text::slugify(name))),
+            Job::Pager { first, .. } => self.job_path(views, first),
+            _ => None,
+        }
+    }
+
+    /// The output file of a paginated page job (`timeline/page/2/index.html`).
+    pub fn pager_file(&self, views: &Views, job: &Job) -> Option<String> {
+        match job {
+            Job::Pager { first, number } => Some(format!(
+                "{}index.html",
+                views::Paging::page_path(&self.job_path(views, first)?, *number)
+            )),
+            _ => None,
+        }
     }
 
     /// Renders the given jobs in parallel; every failure is reported.
@@ -610,39 +804,52 @@ impl Site {
             .map(|job| self.render_job(templates, views, job, minify))
             .collect();
         let mut outputs = Vec::with_capacity(jobs.len());
-        // One template mistake fails every page using it: report it once, with a count.
-        let mut failures: Vec<(Diagnostic, Vec<PathBuf>)> = Vec::new();
+        let mut failures = Vec::new();
         for r in results {
             match r {
                 Ok(o) => outputs.extend(o),
-                Err(f) => {
-                    let JobFailure { diagnostic, page } = *f;
-                    match failures.iter_mut().find(|(d, _)| *d == diagnostic) {
-                        Some((_, pages)) => pages.extend(page),
-                        None => failures.push((diagnostic, page.into_iter().collect())),
+                Err(f) => failures.push(*f),
+            }
+        }
+        report_failures(failures)?;
+        Ok(outputs)
+    }
+
+    /// Renders the given jobs in parallel and hands each job's files to `write` as soon as they
+    /// are made, so that a large site never holds more than the pages being rendered. Every
+    /// failure is reported; returns how many HTML pages were written.
+    pub fn render_each(
+        &self,
+        templates: &Templates,
+        views: &Views,
+        jobs: &[Job],
+        write: impl Fn(&[Output]) -> Result<()> + Sync,
+    ) -> Result<usize> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let minify = self.config.minify;
+        let pages = AtomicUsize::new(0);
+        let write_error = std::sync::Mutex::new(None);
+        let failures: Vec<JobFailure> = jobs
+            .par_iter()
+            .filter_map(|job| match self.render_job(templates, views, job, minify) {
+                Ok(outputs) => {
+                    let html = outputs.iter().filter(|o| o.path.ends_with(".html")).count();
+                    pages.fetch_add(html, Ordering::Relaxed);
+                    if let Err(e) = write(&outputs) {
+                        if let Ok(mut first) = write_error.lock() {
+                            first.get_or_insert(e);
+                        }
                     }
+                    None
                 }
-            }
+                Err(f) => Some(*f),
+            })
+            .collect();
+        if let Some(e) = write_error.into_inner().ok().flatten() {
+            return Err(e);
         }
-        if failures.is_empty() {
-            return Ok(outputs);
-        }
-        let mut diags = Diagnostics::default();
-        for (mut d, pages) in failures {
-            if let Some(first) = pages.first() {
-                d.message = match pages.len() {
-                    1 => format!("{} (while rendering {})", d.message, first.display()),
-                    n => format!(
-                        "{} (while rendering {} and {} other pages)",
-                        d.message,
-                        first.display(),
-                        n - 1
-                    ),
-                };
-            }
-            diags.push(d);
-        }
-        Err(Error::Build(diags.sorted()))
+        report_failures(failures)?;
+        Ok(pages.into_inner())
     }
 
     fn render_job(
@@ -652,11 +859,15 @@ impl Site {
         job: &Job,
         minify: bool,
     ) -> Result<Vec<Output>, Box<JobFailure>> {
+        let (job, number) = match job {
+            Job::Pager { first, number } => (first.as_ref(), *number),
+            job => (job, 1),
+        };
         let page_file = match job {
             Job::Page(i) => Some(self.pages[*i].shown.clone()),
             _ => None,
         };
-        self.render_job_inner(templates, views, job, minify)
+        self.render_job_inner(templates, views, job, number, minify)
             .map_err(|diagnostic| {
                 // A missing layout is the page's own mistake, already located in its file.
                 let page = if diagnostic.file.starts_with(crate::content::CONTENT_DIR) {
@@ -668,13 +879,27 @@ impl Site {
             })
     }
 
+    /// Renders page `number` (from 1) of a job; only paginated jobs have pages past the first.
     fn render_job_inner(
         &self,
         templates: &Templates,
         views: &Views,
         job: &Job,
+        number: usize,
         minify: bool,
     ) -> Result<Vec<Output>, Diagnostic> {
+        // A paginated page is written at `<path>page/<n>/` and told which slice it shows.
+        let paged = |mut ctx: tera::Context, path: &str| {
+            let mut file = views::Paging::page_path(path, number);
+            if let Some(list) = self.paged_list(job, templates) {
+                ctx.insert("current_url", &self.url(&file));
+                ctx.insert_value("paginator", views.paginator(self, list, path, number));
+            }
+            if file.is_empty() || file.ends_with('/') {
+                file.push_str("index.html");
+            }
+            (ctx, file)
+        };
         Ok(match job {
             Job::Page(i) => {
                 let layout = self.layout_of(*i);
@@ -694,31 +919,34 @@ impl Site {
                         },
                     ));
                 }
-                let ctx = views::page_context(self, views, *i);
+                let rendered = self.page_markdown(*i)?;
+                let (ctx, file) =
+                    paged(views::page_context(self, views, *i, &rendered), &page.path);
                 let out = templates.render(layout, &ctx)?;
-                vec![finish(out, minify, page.output_file())]
+                vec![finish(out, minify, file)]
             }
             Job::Generated {
                 template,
                 path,
                 title,
             } => {
-                let ctx = views::generated_context(self, views, title, path, None);
-                let file = if path.ends_with('/') {
-                    format!("{path}index.html")
-                } else {
-                    path.clone()
-                };
+                let (ctx, file) = paged(
+                    views::generated_context(self, views, title, path, None),
+                    path,
+                );
                 vec![finish(templates.render(template, &ctx)?, minify, file)]
             }
             Job::Tag(t) => {
                 let (name, _) = &views.tags[*t];
                 let path = format!("tags/{}/", crate::text::slugify(name));
-                let ctx = views::generated_context(self, views, name, &path, Some(*t));
+                let (ctx, file) = paged(
+                    views::generated_context(self, views, name, &path, Some(*t)),
+                    &path,
+                );
                 vec![finish(
                     templates.render("taxonomy_term.html", &ctx)?,
                     minify,
-                    format!("{path}index.html"),
+                    file,
                 )]
             }
             Job::Alias { from, page } => {
@@ -735,6 +963,10 @@ impl Site {
             }],
             // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
             Job::PagesFiles => crate::publish::files(self, views, templates),
+            // Unwrapped by `render_job`.
+            Job::Pager { first, .. } => {
+                return self.render_job_inner(templates, views, first, number, minify)
+            }
         })
     }
 
@@ -745,7 +977,7 @@ impl Site {
             url: String,
             summary: &'a str,
             tags: &'a [String],
-            text: String,
+            text: &'a str,
         }
         let entries: Vec<Entry> = self
             .pages
@@ -757,17 +989,45 @@ impl Site {
                 url: self.url(&p.path),
                 summary: p.meta.summary.as_deref().unwrap_or(""),
                 tags: &p.meta.tags,
-                // The first 120 words: enough to match on, small enough for slow links.
-                text: r
-                    .text
-                    .split_whitespace()
-                    .take(markdown::OPENING_WORDS)
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                // The opening words only (`markdown::OPENING_WORDS`): enough to match on, small
+                // enough for slow links.
+                text: &r.text,
             })
             .collect();
         serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
     }
+}
+
+/// One template mistake fails every page using it: it is reported once, with a count.
+fn report_failures(all: Vec<JobFailure>) -> Result<()> {
+    if all.is_empty() {
+        return Ok(());
+    }
+    let mut failures: Vec<(Diagnostic, Vec<PathBuf>)> = Vec::new();
+    for JobFailure { diagnostic, page } in all {
+        match failures.iter_mut().find(|(d, _)| *d == diagnostic) {
+            Some((_, pages)) => pages.extend(page),
+            None => failures.push((diagnostic, page.into_iter().collect())),
+        }
+    }
+    let mut diags = Diagnostics::default();
+    for (mut d, mut pages) in failures {
+        // Pages render in parallel: name the same one whatever the order they failed in.
+        pages.sort();
+        if let Some(first) = pages.first() {
+            d.message = match pages.len() {
+                1 => format!("{} (while rendering {})", d.message, first.display()),
+                n => format!(
+                    "{} (while rendering {} and {} other pages)",
+                    d.message,
+                    first.display(),
+                    n - 1
+                ),
+            };
+        }
+        diags.push(d);
+    }
+    Err(Error::Build(diags.sorted()))
 }
 
 fn finish(html: String, minify: bool, path: String) -> Output {

@@ -7,6 +7,7 @@ use crate::content::{Page, PageKind};
 use crate::frontmatter::{Caveat, Figure, NextItem};
 use crate::markdown::Rendered;
 use crate::registry::{Person, Source};
+use crate::render::{ListsRead, Templates};
 use crate::site::Site;
 use crate::text::{slugify, Day, PartialDate};
 use serde::Serialize;
@@ -42,7 +43,8 @@ struct Summary<'a> {
     extra: &'a serde_yaml::Mapping,
 }
 
-/// A source as cited somewhere: `n` is its number in the list it belongs to, `href` where that list is.
+/// A source as cited somewhere: `n` is its number in the list it belongs to, `href` where that
+/// list is, `bib` its entry in the site bibliography (on whichever page of it shows the entry).
 #[derive(Serialize, Clone)]
 pub struct SourceRef<'a> {
     #[serde(flatten)]
@@ -50,6 +52,7 @@ pub struct SourceRef<'a> {
     pub n: usize,
     pub anchor: String,
     pub href: String,
+    pub bib: String,
 }
 
 #[derive(Serialize)]
@@ -127,46 +130,57 @@ struct NextView<'a> {
 /// Resolves source ids to views: numbered per page on topic pages, by registry order elsewhere.
 struct SourceLookup<'s> {
     site: &'s Site,
+    paging: &'s Paging,
     /// id → number on this page; `None` means the site-wide bibliography.
     numbers: Option<HashMap<&'s str, usize>>,
-    /// Site-wide views, converted once: the timeline and people lists cite the same sources
-    /// thousands of times on a large site, and each citation shares one value.
-    shared: HashMap<&'s str, Value>,
+    /// Each source converted once, shared by every citation of it.
+    shared: std::borrow::Cow<'s, HashMap<String, Value>>,
 }
 
 impl<'s> SourceLookup<'s> {
     /// For one page's numbered source list. Each source the page cites is converted once: its
     /// figures, quotes and timeline cite the same few sources again and again.
-    fn numbered(site: &'s Site, numbers: HashMap<&'s str, usize>) -> Self {
+    fn numbered(site: &'s Site, paging: &'s Paging, numbers: HashMap<&'s str, usize>) -> Self {
         let mut lookup = SourceLookup {
             site,
+            paging,
             numbers: Some(numbers),
-            shared: HashMap::new(),
+            shared: Default::default(),
         };
-        lookup.shared = lookup
+        let shared = lookup
             .numbers
             .iter()
             .flat_map(|n| n.keys())
-            .filter_map(|id| Some((*id, value(&lookup.get_ref(id)?))))
+            .filter_map(|id| Some((id.to_string(), value(&lookup.get_ref(id)?))))
             .collect();
+        lookup.shared = std::borrow::Cow::Owned(shared);
         lookup
     }
 
-    /// For the site-wide lists, which link into the bibliography.
-    fn site_wide(site: &'s Site) -> Self {
-        let mut lookup = SourceLookup {
+    /// Every source as the site-wide lists cite it: linked to its bibliography entry.
+    fn site_wide_values(site: &Site, paging: &Paging) -> HashMap<String, Value> {
+        let lookup = SourceLookup {
             site,
+            paging,
             numbers: None,
-            shared: HashMap::new(),
+            shared: Default::default(),
         };
-        lookup.shared = site
-            .registries
+        site.registries
             .sources
             .items
             .iter()
-            .filter_map(|s| Some((s.id.as_str(), value(&lookup.get_ref(&s.id)?))))
-            .collect();
-        lookup
+            .filter_map(|s| Some((s.id.clone(), value(&lookup.get_ref(&s.id)?))))
+            .collect()
+    }
+
+    /// For the site-wide lists, which link into the bibliography.
+    fn site_wide(site: &'s Site, views: &'s Views) -> Self {
+        SourceLookup {
+            site,
+            paging: &views.paging,
+            numbers: None,
+            shared: std::borrow::Cow::Borrowed(&views.sources),
+        }
     }
 
     fn get(&self, id: &str) -> Option<Value> {
@@ -179,18 +193,22 @@ impl<'s> SourceLookup<'s> {
     fn get_ref(&self, id: &str) -> Option<SourceRef<'s>> {
         let regs = &self.site.registries.sources;
         let source = regs.get(id)?;
+        let position = regs.position(id).unwrap_or(0);
+        let bib = self.paging.entry_url(self.site, "sources", position, id);
         Some(match &self.numbers {
             Some(nums) => SourceRef {
                 source,
                 n: nums.get(id).copied().unwrap_or(0),
                 anchor: format!("src-{id}"),
                 href: format!("#src-{id}"),
+                bib,
             },
             None => SourceRef {
                 source,
-                n: regs.position(id).map_or(0, |i| i + 1),
+                n: position + 1,
                 anchor: id.to_string(),
-                href: format!("{}sources/#{id}", self.site.base_path),
+                href: bib.clone(),
+                bib,
             },
         })
     }
@@ -244,9 +262,101 @@ pub fn page_sources<'p>(page: &'p Page, cited: &'p [String]) -> Vec<&'p str> {
 pub struct Views {
     pub site: Value,
     pub summaries: Vec<Value>,
+    /// The site-wide lists that some template reads whole (`explainer.topics` …); lists read only
+    /// page by page through `paginator` are converted a page at a time instead.
     pub explainer: Value,
     /// Tag name → pages carrying it, sorted by name.
     pub tags: Vec<(String, Vec<usize>)>,
+    /// Every site-wide list, in order, as indices into the model.
+    pub lists: Lists,
+    pub paging: Paging,
+    /// Each source as the site-wide lists cite it, converted once: the timeline and people lists
+    /// cite the same sources thousands of times on a large site.
+    sources: HashMap<String, Value>,
+}
+
+/// The site-wide lists as indices into the model: cheap to hold whole on any size of site, and
+/// converted to template values only for the items a page shows.
+#[derive(Debug, Default)]
+pub struct Lists {
+    /// Pages of the `topics` section in display order.
+    pub topics: Vec<usize>,
+    /// (page, index in its `timeline`), oldest first.
+    pub timeline: Vec<(usize, usize)>,
+    /// (page, index in its `next`), soonest first.
+    pub next: Vec<(usize, usize)>,
+    /// (term, pages that use it), alphabetical.
+    pub glossary: Vec<(usize, Vec<usize>)>,
+    /// In people.yaml order.
+    pub people: Vec<PersonEntry>,
+    /// (source, pages citing it), in sources.yaml order.
+    pub sources: Vec<(usize, Vec<usize>)>,
+    /// The direct children of each section and of the home, in display order.
+    pub children: HashMap<usize, Vec<usize>>,
+}
+
+/// A person of the people list: their index in people.yaml, their quotes as (page, index in its
+/// `quotes`), the pages quoting them.
+#[derive(Debug)]
+pub struct PersonEntry {
+    pub person: usize,
+    pub quotes: Vec<(usize, usize)>,
+    pub pages: Vec<usize>,
+}
+
+/// The names templates read the lists by: `explainer.<name>`.
+pub const LIST_NAMES: [&str; 8] = [
+    "topics", "timeline", "latest", "next", "glossary", "people", "sources", "tags",
+];
+
+/// How many timeline entries `explainer.latest` holds, newest first.
+const LATEST: usize = 5;
+
+/// How long lists are split into pages of `per_page` items: `timeline/`, `timeline/page/2/` ….
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub per_page: usize,
+    /// The generated lists whose template reads `paginator` (`timeline`, `sources` …).
+    pub paged: HashSet<&'static str>,
+}
+
+impl Paging {
+    fn of(site: &Site, templates: &Templates) -> Paging {
+        Paging {
+            per_page: site.config.paginate_by.max(1),
+            paged: crate::site::GENERATED
+                .iter()
+                .filter_map(|g| g.list.filter(|_| templates.paginates(g.template)))
+                .collect(),
+        }
+    }
+
+    /// How many pages a list of `items` fills (one, even when empty).
+    pub fn pages(&self, items: usize) -> usize {
+        items.div_ceil(self.per_page.max(1)).max(1)
+    }
+
+    /// The site path of page `number` (from 1) of the list page at `path`.
+    pub fn page_path(path: &str, number: usize) -> String {
+        if number <= 1 {
+            path.to_string()
+        } else {
+            format!("{path}page/{number}/")
+        }
+    }
+
+    /// The URL of the entry at `position` of a generated list, on whichever page shows it.
+    fn entry_url(&self, site: &Site, list: &str, position: usize, anchor: &str) -> String {
+        let number = if self.paged.contains(list) {
+            position / self.per_page.max(1) + 1
+        } else {
+            1
+        };
+        format!(
+            "{}#{anchor}",
+            site.url(&Paging::page_path(&format!("{list}/"), number))
+        )
+    }
 }
 
 fn tag_ref<'a>(site: &Site, name: &'a str) -> TagRef<'a> {
@@ -315,8 +425,8 @@ pub fn ordered(site: &Site, mut idx: Vec<usize>) -> Vec<usize> {
     idx
 }
 
-pub fn build(site: &Site) -> Views {
-    build_reusing(site, None)
+pub fn build(site: &Site, templates: &Templates) -> Views {
+    build_reusing(site, templates, None)
 }
 
 /// The site-wide lists (fields of `explainer`, see [`build`]) that an edit of one page changes,
@@ -330,6 +440,7 @@ pub fn lists_changed_by(
     let (a, b) = (&old.meta, &new.meta);
     [
         ("timeline", a.timeline != b.timeline),
+        ("latest", a.timeline != b.timeline),
         ("next", a.next != b.next),
         ("people", a.quotes != b.quotes),
         ("glossary", old_r.terms != new_r.terms),
@@ -345,11 +456,103 @@ pub fn lists_changed_by(
 
 /// The views after an edit that changed no page summary, only the `changed` site-wide lists: the
 /// summaries and the other lists are taken from `old` instead of being converted again.
-pub fn rebuild(site: &Site, old: &Views, changed: &HashSet<&str>) -> Views {
-    build_reusing(site, Some((old, changed)))
+pub fn rebuild(site: &Site, templates: &Templates, old: &Views, changed: &HashSet<&str>) -> Views {
+    build_reusing(site, templates, Some((old, changed)))
 }
 
-fn build_reusing(site: &Site, reuse: Option<(&Views, &HashSet<&str>)>) -> Views {
+/// Puts every site-wide list in order, as indices.
+fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
+    let mut lists = Lists {
+        topics: ordered(
+            site,
+            (0..site.pages.len())
+                .filter(|&i| {
+                    site.pages[i].kind == PageKind::Page && site.pages[i].section == "topics"
+                })
+                .collect(),
+        ),
+        ..Lists::default()
+    };
+    let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut term_pages: Vec<Vec<usize>> = vec![Vec::new(); site.registries.glossary.items.len()];
+    let mut person_pages: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut person_quotes: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut source_pages: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        let m = &page.meta;
+        lists.timeline.extend((0..m.timeline.len()).map(|j| (i, j)));
+        lists.next.extend((0..m.next.len()).map(|j| (i, j)));
+        for t in &m.tags {
+            tags.entry(t.clone()).or_default().push(i);
+        }
+        for &t in &site.rendered[i].terms {
+            term_pages[t].push(i);
+        }
+        for (j, q) in m.quotes.iter().enumerate() {
+            let pages = person_pages.entry(q.speaker.as_str()).or_default();
+            if !pages.contains(&i) {
+                pages.push(i);
+            }
+            person_quotes
+                .entry(q.speaker.as_str())
+                .or_default()
+                .push((i, j));
+        }
+        for id in page_sources(page, &site.rendered[i].citations) {
+            source_pages.entry(id).or_default().push(i);
+        }
+        if page.kind != PageKind::Page {
+            lists.children.insert(i, site.children(i));
+        }
+    }
+    let meta = |i: usize| &site.pages[i].meta;
+    lists
+        .timeline
+        .sort_by_key(|&(i, j)| (meta(i).timeline[j].date.sort_key(), i));
+    lists
+        .next
+        .sort_by_key(|&(i, j)| meta(i).next[j].expected.sort_key());
+    let terms = &site.registries.glossary.items;
+    lists.glossary = term_pages
+        .into_iter()
+        .enumerate()
+        .map(|(t, pages)| (t, ordered(site, pages)))
+        .collect();
+    lists
+        .glossary
+        .sort_by_key(|(t, _)| terms[*t].term.to_lowercase());
+    lists.people = site
+        .registries
+        .people
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, p)| PersonEntry {
+            person: n,
+            quotes: person_quotes.remove(p.id.as_str()).unwrap_or_default(),
+            pages: person_pages.remove(p.id.as_str()).unwrap_or_default(),
+        })
+        .collect();
+    lists.sources = site
+        .registries
+        .sources
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, s)| (n, source_pages.remove(s.id.as_str()).unwrap_or_default()))
+        .collect();
+    let tags = tags
+        .into_iter()
+        .map(|(k, v)| (k, ordered(site, v)))
+        .collect();
+    (lists, tags)
+}
+
+fn build_reusing(
+    site: &Site,
+    templates: &Templates,
+    reuse: Option<(&Views, &HashSet<&str>)>,
+) -> Views {
     let c = &site.config;
     let site_value = value(&SiteView {
         title: &c.title,
@@ -379,192 +582,272 @@ fn build_reusing(site: &Site, reuse: Option<(&Views, &HashSet<&str>)>) -> Views 
             site.pages.par_iter().map(|p| summary(site, p)).collect()
         }
     };
-    // An unchanged list from the previous views, if there are any.
-    let reused = |list: &str| -> Option<Value> {
-        let (old, changed) = reuse?;
-        if changed.contains(list) {
-            return None;
-        }
-        let map = old.explainer.as_map()?;
-        map.iter()
-            .find(|(k, _)| k.as_str() == Some(list))
-            .map(|(_, v)| v.clone())
-    };
-    let lookup = SourceLookup::site_wide(site);
-    let page_link = |i: usize| Some(summaries[i].clone());
-
-    let topics = ordered(
-        site,
-        (0..site.pages.len())
-            .filter(|&i| site.pages[i].kind == PageKind::Page && site.pages[i].section == "topics")
-            .collect(),
-    );
-
-    let mut timeline: Vec<(usize, &crate::frontmatter::TimelineEntry)> = Vec::new();
-    let mut next = Vec::new();
-    let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut term_pages: Vec<Vec<usize>> = vec![Vec::new(); site.registries.glossary.items.len()];
-    let mut person_pages: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut person_quotes: HashMap<&str, Vec<QuoteView>> = HashMap::new();
-    let mut source_pages: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, page) in site.pages.iter().enumerate() {
-        let m = &page.meta;
-        timeline.extend(m.timeline.iter().map(|t| (i, t)));
-        next.extend(m.next.iter().map(|n| lookup.next(n, page_link(i))));
-        for t in &m.tags {
-            tags.entry(t.clone()).or_default().push(i);
-        }
-        for &t in &site.rendered[i].terms {
-            term_pages[t].push(i);
-        }
-        for q in &m.quotes {
-            let pages = person_pages.entry(q.speaker.as_str()).or_default();
-            if !pages.contains(&i) {
-                pages.push(i);
-            }
-            person_quotes
-                .entry(q.speaker.as_str())
-                .or_default()
-                .push(QuoteView {
-                    speaker: None,
-                    text: &q.text,
-                    date: q.date.as_ref(),
-                    source: lookup.get(&q.source),
-                    context: q.context.as_deref(),
-                    caveat: lookup.caveat(&q.caveat),
-                    page: page_link(i),
-                });
-        }
-        for id in page_sources(page, &site.rendered[i].citations) {
-            source_pages.entry(id).or_default().push(i);
-        }
-    }
-    timeline.sort_by_key(|(i, t)| (t.date.sort_key(), *i));
-    next.sort_by_key(|n| n.expected.sort_key());
-    let pages_of =
-        |list: &[usize]| -> Vec<Value> { list.iter().map(|&i| summaries[i].clone()).collect() };
-
-    #[derive(Serialize)]
-    struct TermView<'a> {
-        #[serde(flatten)]
-        term: &'a crate::registry::Term,
-        url: String,
-        source: Option<Value>,
-        pages: Vec<Value>,
-    }
-    #[derive(Serialize)]
-    struct PersonView<'a> {
-        #[serde(flatten)]
-        person: &'a Person,
-        url: String,
-        quotes: Vec<QuoteView<'a>>,
-        pages: Vec<Value>,
-        source: Option<Value>,
-    }
-    #[derive(Serialize)]
-    struct BibView<'a> {
-        #[serde(flatten)]
-        source: SourceRef<'a>,
-        pages: Vec<Value>,
-    }
-    #[derive(Serialize)]
-    struct TagView<'a> {
-        #[serde(flatten)]
-        tag: TagRef<'a>,
-        pages: Vec<Value>,
-    }
-    /// Each list converted item by item in parallel: on a large site the conversion is most of
-    /// the time spent here, and it would otherwise run on one core.
-    #[derive(Serialize)]
-    struct Explainer {
-        topics: Value,
-        timeline: Value,
-        next: Value,
-        glossary: Value,
-        people: Value,
-        sources: Value,
-        tags: Value,
-    }
-    fn values<T: Serialize + Sync>(reused: Option<Value>, items: &[T]) -> Value {
-        reused.unwrap_or_else(|| {
-            use rayon::prelude::*;
-            value(&items.par_iter().map(value).collect::<Vec<Value>>())
-        })
-    }
-    let mut glossary: Vec<TermView> = site
-        .registries
-        .glossary
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, t)| TermView {
-            term: t,
-            url: format!("{}glossary/#{}", site.base_path, t.id),
-            source: t.source.as_deref().and_then(|s| lookup.get(s)),
-            pages: pages_of(&ordered(site, term_pages[i].clone())),
-        })
-        .collect();
-    glossary.sort_by_key(|t| t.term.term.to_lowercase());
-    let people: Vec<PersonView> = site
-        .registries
-        .people
-        .items
-        .iter()
-        .map(|p| PersonView {
-            person: p,
-            url: format!("{}people/#{}", site.base_path, p.id),
-            quotes: person_quotes.remove(p.id.as_str()).unwrap_or_default(),
-            pages: pages_of(person_pages.get(p.id.as_str()).map_or(&[][..], |v| v)),
-            source: p.source.as_deref().and_then(|s| lookup.get(s)),
-        })
-        .collect();
-    let sources: Vec<BibView> = site
-        .registries
-        .sources
-        .items
-        .iter()
-        .filter_map(|s| {
-            Some(BibView {
-                source: lookup.get_ref(&s.id)?,
-                pages: pages_of(source_pages.get(s.id.as_str()).map_or(&[][..], |v| v)),
-            })
-        })
-        .collect();
-    let tag_list: Vec<(String, Vec<usize>)> = tags
-        .into_iter()
-        .map(|(k, v)| (k, ordered(site, v)))
-        .collect();
-    let timeline: Vec<TimelineView> = timeline
-        .iter()
-        .map(|(i, t)| TimelineView {
-            date: &t.date,
-            event: &t.event,
-            source: lookup.get(&t.source),
-            caveat: lookup.caveat(&t.caveat),
-            page: page_link(*i),
-        })
-        .collect();
-    let tag_views: Vec<TagView> = tag_list
-        .iter()
-        .map(|(name, pages)| TagView {
-            tag: tag_ref(site, name),
-            pages: pages_of(pages),
-        })
-        .collect();
-    let explainer = value(&Explainer {
-        topics: reused("topics").unwrap_or_else(|| value(&pages_of(&topics))),
-        timeline: values(reused("timeline"), &timeline),
-        next: values(reused("next"), &next),
-        glossary: values(reused("glossary"), &glossary),
-        people: values(reused("people"), &people),
-        sources: values(reused("sources"), &sources),
-        tags: values(reused("tags"), &tag_views),
-    });
-    Views {
+    let (lists, tags) = collect_lists(site);
+    let paging = Paging::of(site, templates);
+    let sources = SourceLookup::site_wide_values(site, &paging);
+    let mut views = Views {
         site: site_value,
         summaries,
-        explainer,
-        tags: tag_list,
+        explainer: Value::none(),
+        tags,
+        lists,
+        paging,
+        sources,
+    };
+    // Only the lists some template reads whole; the others may be far larger than the model.
+    let mut read: HashSet<&str> = HashSet::new();
+    for r in templates.lists_read.values() {
+        match r {
+            ListsRead::All => read.extend(LIST_NAMES),
+            ListsRead::Some(names) => {
+                read.extend(LIST_NAMES.iter().copied().filter(|n| names.contains(*n)))
+            }
+        }
+    }
+    let items = Items::new(site, &views);
+    let mut explainer = tera::Map::new();
+    for name in LIST_NAMES.iter().filter(|n| read.contains(*n)) {
+        let old = reuse.and_then(|(old, changed)| {
+            if changed.contains(name) {
+                return None;
+            }
+            old.explainer.get_from_path(name).cloned()
+        });
+        let v = old.unwrap_or_else(|| Value::from(items.of(name, 0..items.len(name))));
+        explainer.insert((*name).into(), v);
+    }
+    views.explainer = Value::from(explainer);
+    views
+}
+
+#[derive(Serialize)]
+struct TermView<'a> {
+    #[serde(flatten)]
+    term: &'a crate::registry::Term,
+    url: String,
+    source: Option<Value>,
+    pages: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct PersonView<'a> {
+    #[serde(flatten)]
+    person: &'a Person,
+    url: String,
+    quotes: Vec<QuoteView<'a>>,
+    pages: Vec<Value>,
+    source: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct BibView<'a> {
+    #[serde(flatten)]
+    source: SourceRef<'a>,
+    pages: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct TagView<'a> {
+    #[serde(flatten)]
+    tag: TagRef<'a>,
+    pages: Vec<Value>,
+}
+
+/// Converts the items of the site-wide lists to template values, a range at a time.
+struct Items<'a> {
+    site: &'a Site,
+    views: &'a Views,
+    lookup: SourceLookup<'a>,
+}
+
+impl<'a> Items<'a> {
+    fn new(site: &'a Site, views: &'a Views) -> Self {
+        Items {
+            site,
+            views,
+            lookup: SourceLookup::site_wide(site, views),
+        }
+    }
+
+    fn len(&self, name: &str) -> usize {
+        let l = &self.views.lists;
+        match name {
+            "topics" => l.topics.len(),
+            "timeline" => l.timeline.len(),
+            "latest" => l.timeline.len().min(LATEST),
+            "next" => l.next.len(),
+            "glossary" => l.glossary.len(),
+            "people" => l.people.len(),
+            "sources" => l.sources.len(),
+            "tags" => self.views.tags.len(),
+            _ => 0,
+        }
+    }
+
+    fn pages(&self, list: &[usize]) -> Vec<Value> {
+        list.iter()
+            .map(|&i| self.views.summaries[i].clone())
+            .collect()
+    }
+
+    fn timeline(&self, (i, j): (usize, usize)) -> Value {
+        let t = &self.site.pages[i].meta.timeline[j];
+        value(&TimelineView {
+            date: &t.date,
+            event: &t.event,
+            source: self.lookup.get(&t.source),
+            caveat: self.lookup.caveat(&t.caveat),
+            page: Some(self.views.summaries[i].clone()),
+        })
+    }
+
+    /// Items `range` of list `name`, converted on all cores: on a large site the conversion
+    /// would otherwise run on one.
+    fn of(&self, name: &str, range: std::ops::Range<usize>) -> Vec<Value> {
+        use rayon::prelude::*;
+        let (site, views, l) = (self.site, self.views, &self.views.lists);
+        let range = range.start.min(self.len(name))..range.end.min(self.len(name));
+        range
+            .into_par_iter()
+            .map(|n| match name {
+                "topics" => views.summaries[l.topics[n]].clone(),
+                "timeline" => self.timeline(l.timeline[n]),
+                "latest" => self.timeline(l.timeline[l.timeline.len() - 1 - n]),
+                "next" => {
+                    let (i, j) = l.next[n];
+                    let item = &site.pages[i].meta.next[j];
+                    value(&self.lookup.next(item, Some(views.summaries[i].clone())))
+                }
+                "glossary" => {
+                    let (t, pages) = &l.glossary[n];
+                    let term = &site.registries.glossary.items[*t];
+                    value(&TermView {
+                        term,
+                        url: format!("{}glossary/#{}", site.base_path, term.id),
+                        source: term.source.as_deref().and_then(|s| self.lookup.get(s)),
+                        pages: self.pages(pages),
+                    })
+                }
+                "people" => {
+                    let PersonEntry {
+                        person: p,
+                        quotes,
+                        pages,
+                    } = &l.people[n];
+                    let person = &site.registries.people.items[*p];
+                    value(&PersonView {
+                        person,
+                        url: views.paging.entry_url(site, "people", *p, &person.id),
+                        quotes: quotes
+                            .iter()
+                            .map(|&(i, j)| {
+                                let q = &site.pages[i].meta.quotes[j];
+                                QuoteView {
+                                    speaker: None,
+                                    text: &q.text,
+                                    date: q.date.as_ref(),
+                                    source: self.lookup.get(&q.source),
+                                    context: q.context.as_deref(),
+                                    caveat: self.lookup.caveat(&q.caveat),
+                                    page: Some(views.summaries[i].clone()),
+                                }
+                            })
+                            .collect(),
+                        pages: self.pages(pages),
+                        source: person.source.as_deref().and_then(|s| self.lookup.get(s)),
+                    })
+                }
+                "sources" => {
+                    let (s, pages) = &l.sources[n];
+                    let id = &site.registries.sources.items[*s].id;
+                    match self.lookup.get_ref(id) {
+                        Some(source) => value(&BibView {
+                            source,
+                            pages: self.pages(pages),
+                        }),
+                        None => Value::none(),
+                    }
+                }
+                "tags" => self.tag(n),
+                _ => Value::none(),
+            })
+            .collect()
+    }
+
+    fn tag(&self, t: usize) -> Value {
+        match self.views.tags.get(t) {
+            Some((name, pages)) => value(&TagView {
+                tag: tag_ref(self.site, name),
+                pages: self.pages(pages),
+            }),
+            None => Value::none(),
+        }
+    }
+}
+
+/// What a paginated page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PagedList {
+    /// A generated list: `timeline`, `sources` ….
+    Named(&'static str),
+    /// The pages of a tag, by index into [`Views::tags`].
+    Tag(usize),
+    /// The pages of a section or of the home, by page index.
+    Children(usize),
+}
+
+impl Views {
+    /// How many items a paginated list has.
+    pub fn paged_len(&self, site: &Site, list: PagedList) -> usize {
+        match list {
+            PagedList::Named(name) => Items::new(site, self).len(name),
+            PagedList::Tag(t) => self.tags.get(t).map_or(0, |(_, p)| p.len()),
+            PagedList::Children(i) => self.lists.children.get(&i).map_or(0, Vec::len),
+        }
+    }
+
+    /// The `paginator` of page `number` (from 1) of `list`, shown at site path `path`.
+    pub fn paginator(&self, site: &Site, list: PagedList, path: &str, number: usize) -> Value {
+        #[derive(Serialize)]
+        struct Paginator {
+            items: Vec<Value>,
+            per_page: usize,
+            total_items: usize,
+            number_pagers: usize,
+            current_index: usize,
+            first: String,
+            last: String,
+            previous: Option<String>,
+            next: Option<String>,
+        }
+        let per_page = self.paging.per_page.max(1);
+        let total_items = self.paged_len(site, list);
+        let pagers = self.paging.pages(total_items);
+        let start = (number - 1) * per_page;
+        let range = start..(start + per_page).min(total_items);
+        let items = Items::new(site, self);
+        let pages = |all: &[usize]| items.pages(all.get(range.clone()).unwrap_or(&[]));
+        let url = |n: usize| site.url(&Paging::page_path(path, n));
+        value(&Paginator {
+            items: match list {
+                PagedList::Named(name) => items.of(name, range.clone()),
+                PagedList::Tag(t) => self.tags.get(t).map(|(_, p)| pages(p)).unwrap_or_default(),
+                PagedList::Children(i) => self
+                    .lists
+                    .children
+                    .get(&i)
+                    .map(|c| pages(c))
+                    .unwrap_or_default(),
+            },
+            per_page,
+            total_items,
+            number_pagers: pagers,
+            current_index: number,
+            first: url(1),
+            last: url(pagers),
+            previous: (number > 1).then(|| url(number - 1)),
+            next: (number < pagers).then(|| url(number + 1)),
+        })
     }
 }
 
@@ -596,21 +879,24 @@ fn base_context(views: &Views, current_url: &str) -> Context {
 }
 
 /// The context of one content page (home, section or page).
-pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
+/// `rendered` is the page's Markdown with its HTML ([`Site::page_markdown`]).
+pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -> Context {
     let page = &site.pages[i];
-    let rendered = &site.rendered[i];
     let m = &page.meta;
     let ids = page_sources(page, &rendered.citations);
     let numbers: HashMap<&str, usize> =
         ids.iter().enumerate().map(|(n, id)| (*id, n + 1)).collect();
-    let lookup = SourceLookup::numbered(site, numbers);
+    let lookup = SourceLookup::numbered(site, &views.paging, numbers);
     let people = &site.registries.people;
     let children: Vec<Value> = match page.kind {
         PageKind::Page => Vec::new(),
-        _ => site
-            .children(i)
-            .into_iter()
-            .map(|c| views.summaries[c].clone())
+        _ => views
+            .lists
+            .children
+            .get(&i)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&c| views.summaries[c].clone())
             .collect(),
     };
     let view = PageView {
@@ -625,7 +911,12 @@ pub fn page_context(site: &Site, views: &Views, i: usize) -> Context {
             .map(|q| QuoteView {
                 speaker: people.get(&q.speaker).map(|p| PersonRef {
                     person: p,
-                    url: format!("{}people/#{}", site.base_path, p.id),
+                    url: views.paging.entry_url(
+                        site,
+                        "people",
+                        people.position(&p.id).unwrap_or(0),
+                        &p.id,
+                    ),
                 }),
                 text: &q.text,
                 date: q.date.as_ref(),
@@ -710,11 +1001,7 @@ pub fn generated_context(
         },
     );
     if let Some(t) = term {
-        if let Some(tags) = views.explainer.get_from_path("tags") {
-            if let Some(v) = tags.as_array().and_then(|a| a.get(t)) {
-                ctx.insert_value("term", v.clone());
-            }
-        }
+        ctx.insert_value("term", Items::new(site, views).tag(t));
     }
     ctx
 }

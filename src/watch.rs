@@ -685,13 +685,13 @@ impl Watcher {
                 all.extend(d.changed_lists.as_ref()?);
                 Some(all)
             });
+        let templates = new_templates.as_ref().unwrap_or(&state.templates);
         let new_views = match &changed_lists {
-            None => Some(views::build(&state.site)),
+            None => Some(views::build(&state.site, templates)),
             Some(c) if c.is_empty() => None,
-            Some(c) => Some(views::rebuild(&state.site, &state.views, c)),
+            Some(c) => Some(views::rebuild(&state.site, templates, &state.views, c)),
         };
         let views_now = new_views.as_ref().unwrap_or(&state.views);
-        let templates = new_templates.as_ref().unwrap_or(&state.templates);
         let all_jobs = state.site.jobs(views_now, templates);
         let jobs: Vec<Job> = if new_templates.is_some() {
             all_jobs
@@ -742,6 +742,20 @@ impl Watcher {
                     stale.push(format!("tags/{}/index.html", crate::text::slugify(name)));
                 }
             }
+            // A list that got shorter fills fewer pages.
+            let pager_files = |views: &Views| -> HashSet<String> {
+                let site = &state.site;
+                site.jobs(views, templates)
+                    .iter()
+                    .filter_map(|j| site.pager_file(views, j))
+                    .collect()
+            };
+            let kept = pager_files(new_views);
+            stale.extend(
+                pager_files(&state.views)
+                    .into_iter()
+                    .filter(|f| !kept.contains(f)),
+            );
         }
         if let Some(v) = new_views {
             state.views = v;
@@ -859,8 +873,21 @@ fn select_jobs(
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
     let reads_changed = |template: &str| lists && templates.reads_lists(template, changed_lists);
+    // A list shown a page at a time is read through `paginator`, not `explainer`.
+    let pages_changed = |job: &Job| match site.paged_list(job, templates) {
+        Some(views::PagedList::Named(list)) => {
+            lists && changed_lists.is_none_or(|c| c.contains(list))
+        }
+        _ => false,
+    };
     all.into_iter()
-        .filter(|job| match job {
+        .filter(|job| {
+            // Pages past the first of a list go with the first.
+            let job = match job {
+                Job::Pager { first, .. } => first.as_ref(),
+                job => job,
+            };
+            pages_changed(job) || match job {
             Job::Page(i) => {
                 let page = &site.pages[*i];
                 edited.contains(i)
@@ -880,7 +907,8 @@ fn select_jobs(
             // The sitemap lists every page and tag page; the feed titles, dates, summaries (or the
             // opening words of a topic without one; `publish::feed`) and timeline events.
             Job::PagesFiles => lists || feed_opening,
-        })
+            Job::Pager { .. } => false,
+        }})
         .collect()
 }
 

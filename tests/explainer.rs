@@ -398,3 +398,74 @@ fn two_builds_of_the_repository_site_are_byte_identical() {
     let (_b, out_b) = built(&[]);
     assert_eq!(snapshot(&out_a), snapshot(&out_b));
 }
+
+#[test]
+fn long_lists_are_split_into_pages_that_together_hold_the_whole_list() {
+    let (_whole_tmp, whole) = built(&[]);
+    // The repository site with three items per page: copied, so the fixture is a real site.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    for part in ["content", "layouts", "assets"] {
+        copy_dir(&repo().join(part), &root.join(part));
+    }
+    let yaml = std::fs::read_to_string(repo().join("site.yaml")).expect("site.yaml");
+    std::fs::write(root.join("site.yaml"), format!("{yaml}paginate_by: 3\n")).expect("write");
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Each list, read page after page by following rel=next, holds what the whole list holds.
+    let follow = |first: &str, items: &str| -> (Vec<String>, usize) {
+        let (mut seen, mut pages, mut rel) = (Vec::new(), 0, first.to_string());
+        loop {
+            let doc = page(&out, &rel);
+            pages += 1;
+            let here: Vec<String> = doc.select(&sel(items)).map(|e| e.html()).collect();
+            assert!(here.len() <= 3, "{rel} shows {} items", here.len());
+            seen.extend(here);
+            let next = doc
+                .select(&sel("nav.pager a[rel=next]"))
+                .next()
+                .and_then(|a| a.value().attr("href").map(str::to_string));
+            match next {
+                Some(href) => {
+                    let path = href.trim_start_matches("/bilat/");
+                    rel = format!("{path}index.html");
+                }
+                None => return (seen, pages),
+            }
+        }
+    };
+    for (first, items) in [
+        ("timeline/index.html", "ol.timeline > li"),
+        ("sources/index.html", "ol.bibliography > li"),
+        ("people/index.html", "section.person"),
+        ("topics/index.html", "ul.cards > li"),
+        ("tags/index.html", "ul.tag-index > li"),
+    ] {
+        let whole_list: Vec<String> = page(&whole, first)
+            .select(&sel(items))
+            .map(|e| e.html())
+            .collect();
+        let (paged, pages) = follow(first, items);
+        assert!(whole_list.len() > 3, "{first}: too short to paginate");
+        assert_eq!(pages, whole_list.len().div_ceil(3), "{first}");
+        // Entries link the same places (the bibliography may now be on another page).
+        let strip = |s: &String| s.replace(char::is_numeric, "").replace("page//", "");
+        assert_eq!(
+            paged.iter().map(strip).collect::<Vec<_>>(),
+            whole_list.iter().map(strip).collect::<Vec<_>>(),
+            "{first}: the pages together differ from the whole list"
+        );
+    }
+    // Every link, including those into the bibliography's and the people list's later pages,
+    // reaches an existing page and anchor.
+    let o = bilat(&["check", "--root", root.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains(" 0 errors"), "{}", stderr(&o));
+    let sources_2 = read(&out, "sources/page/2/index.html");
+    assert!(
+        sources_2.contains("start=4"),
+        "numbering continues: {sources_2}"
+    );
+}

@@ -235,6 +235,7 @@ fn render(body: &str) -> markdown::Rendered {
             body_line: 4,
             dir: "topics",
             link_glossary: true,
+            write_html: true,
         },
     )
 }

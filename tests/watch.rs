@@ -36,7 +36,13 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with(|_| {})
+    }
+
+    /// The fixture after `setup` has changed its sources, before the first build.
+    fn with(setup: impl FnOnce(&Path)) -> Fixture {
         let (tmp, root) = site_copy("serve-basic");
+        setup(&root);
         let out = tmp.path().join("out");
         let opts = BuildOptions {
             root: root.clone(),
@@ -172,6 +178,63 @@ fn a_list_edit_re_renders_only_the_templates_that_read_that_list() {
     // The edited page (its layout shows no timeline), the timeline page and the publishing files
     // (sitemap, feed, robots.txt, .nojekyll): not the home page, the section or the other topics.
     assert_eq!(r.rendered, 6, "{}", r.summary());
+}
+
+#[test]
+fn a_paginated_list_gains_and_loses_pages_as_it_grows_and_shrinks() {
+    // One event per page: adding a second event adds `timeline/page/2/`, removing it deletes it.
+    let mut f = Fixture::with(|root| {
+        let yaml = root.join("site.yaml");
+        let text = std::fs::read_to_string(&yaml).expect("read site.yaml");
+        write(&yaml, &format!("{text}paginate_by: 1\n"));
+        write(
+            &root.join("layouts/timeline.html"),
+            "<ol>{% for t in paginator.items %}<li>{{ t.event }}</li>{% endfor %}</ol>\
+             <p>{{ paginator.current_index }}/{{ paginator.number_pagers }}</p>\
+             {% if paginator.next %}<a rel=next href=\"{{ paginator.next }}\">next</a>{% endif %}",
+        );
+    });
+    let pages = |f: &Fixture| {
+        let mut p: Vec<String> = snapshot(&f.out)
+            .into_keys()
+            .filter(|k| k.starts_with("timeline/"))
+            .collect();
+        p.sort();
+        p
+    };
+    assert_eq!(pages(&f), ["timeline/index.html"], "one event, one page");
+    let trade = f.path("content/topics/trade.md");
+    edit(
+        &trade,
+        "    source: s1\nrelated",
+        "    source: s1\n  - date: 2024-01-05\n    event: \"Talks resume\"\n    source: s1\nrelated",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental);
+    assert_eq!(pages(&f).len(), 2, "{}", r.summary());
+    let last = std::fs::read_to_string(f.out.join("timeline/page/2/index.html")).expect("page 2");
+    assert!(
+        last.contains("Talks resume") && last.contains("2/2"),
+        "{last}"
+    );
+    let first = std::fs::read_to_string(f.out.join("timeline/index.html")).expect("page 1");
+    assert!(
+        first.contains("timeline/page/2/"),
+        "links to page 2: {first}"
+    );
+    edit(
+        &trade,
+        "  - date: 2024-01-05\n    event: \"Talks resume\"\n    source: s1\n",
+        "",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(
+        r.deleted,
+        vec!["timeline/page/2/index.html"],
+        "{}",
+        r.summary()
+    );
+    assert_eq!(pages(&f).len(), 1);
 }
 
 #[test]
