@@ -163,7 +163,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
 fn drafts(root: &Path, diags: &mut Diagnostics) {
     // Parse problems are reported by `Site::load`; this pass only looks for drafts.
     let mut scratch = Diagnostics::default();
-    let content = content::load(root, true, false, &mut scratch);
+    let content = content::load(root, true, 0, &mut scratch);
     for p in content.pages.iter().filter(|p| p.meta.draft) {
         diags.push(
             Diagnostic::warning(

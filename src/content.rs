@@ -92,6 +92,8 @@ pub struct StaticFile {
 pub struct Content {
     pub pages: Vec<Page>,
     pub static_files: Vec<StaticFile>,
+    /// Whether the pages hold their Markdown bodies (see [`load`]).
+    pub bodies_kept: bool,
 }
 
 /// Files that editors write next to the real ones and that must never become pages:
@@ -178,12 +180,13 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
 }
 
 /// Reads and parses every Markdown file in parallel.
-/// `keep_bodies: false` drops each page's Markdown as soon as its front matter is parsed: a
-/// one-shot build reads it again when it renders the page, so a large site never holds every body.
+/// Pages keep their Markdown bodies if all the Markdown files together are smaller than
+/// `keep_bodies_under` bytes; otherwise each body is dropped as soon as its front matter is parsed
+/// (a one-shot build reads it again when it renders the page), so a large site never holds them all.
 pub fn load(
     root: &Path,
     include_drafts: bool,
-    keep_bodies: bool,
+    keep_bodies_under: u64,
     diags: &mut Diagnostics,
 ) -> Content {
     let content = root.join(CONTENT_DIR);
@@ -195,6 +198,12 @@ pub fn load(
         return Content::default();
     }
     let (md, static_files) = discover(&content, diags);
+    let keep_bodies = keep_bodies_under == u64::MAX
+        || md
+            .par_iter()
+            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .sum::<u64>()
+            < keep_bodies_under;
     let results: Vec<Result<Page, Diagnostic>> = md
         .par_iter()
         .map(|path| {
@@ -216,6 +225,7 @@ pub fn load(
     Content {
         pages,
         static_files,
+        bodies_kept: keep_bodies,
     }
 }
 

@@ -400,6 +400,23 @@ fn two_builds_of_the_repository_site_are_byte_identical() {
 }
 
 #[test]
+fn a_build_that_reads_each_page_again_writes_the_same_site() {
+    // Large sites keep no Markdown in memory: each page's job reads its file again and renders it.
+    // Forced here on the small repository site, the output must not change by a byte.
+    let (_a, kept) = built(&[]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("public");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bilat"))
+        .args(["build", "--root", repo().to_str().expect("utf8")])
+        .args(["--output", out.to_str().expect("utf8")])
+        .env("BILAT_KEEP_HTML_UNDER", "0")
+        .output()
+        .expect("run bilat");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(snapshot(&kept), snapshot(&out));
+}
+
+#[test]
 fn long_lists_are_split_into_pages_that_together_hold_the_whole_list() {
     let (_whole_tmp, whole) = built(&[]);
     // The repository site with three items per page: copied, so the fixture is a real site.
