@@ -179,7 +179,7 @@ pub struct Site {
     pub(crate) today: jiff::civil::Date,
     /// Pages keep no Markdown: each page's job reads its file again and renders it.
     reread: bool,
-    /// Kept for the page jobs of a site that keeps no Markdown.
+    /// Set exactly when `reread` is: the tables the page jobs render Markdown against.
     links: Option<LinkTables>,
 }
 
@@ -483,16 +483,18 @@ impl Site {
             r.anchor_links = Vec::new();
             r.problems = Vec::new();
         }
-        if self.reread {
-            self.links = Some(self.link_tables());
-        }
     }
 
     /// Renders every page's Markdown in parallel, then checks links to anchors across pages.
     pub(crate) fn render_markdown(&mut self, diags: &mut Diagnostics) {
         let all: Vec<usize> = (0..self.pages.len()).collect();
-        self.rendered = self.render_markdown_of(&all);
+        let links = self.link_tables();
+        self.rendered = self.render_markdown_with(&links, &all);
         self.check_rendered(diags);
+        // A site that keeps no Markdown renders it again in each page's job, against these tables.
+        if self.reread {
+            self.links = Some(links);
+        }
     }
 
     fn link_tables(&self) -> LinkTables {
@@ -513,14 +515,17 @@ impl Site {
     }
 
     /// Renders the Markdown of the given pages, in that order, against the current page and file
-    /// tables; `watch` calls it for the pages an edit touched. A [`Retention::OneBuild`] site
-    /// keeps no HTML here: its page jobs render the Markdown again ([`Site::page_markdown`]).
+    /// tables; `watch` calls it for the pages an edit touched. A site that keeps no Markdown keeps
+    /// no HTML here either: its page jobs render the Markdown again ([`Site::page_markdown`]).
     pub(crate) fn render_markdown_of(&self, which: &[usize]) -> Vec<Rendered> {
-        let links = self.link_tables();
+        self.render_markdown_with(&self.link_tables(), which)
+    }
+
+    fn render_markdown_with(&self, links: &LinkTables, which: &[usize]) -> Vec<Rendered> {
         let write_html = !self.reread;
         which
             .par_iter()
-            .map(|&i| match self.markdown_with(&links, i, write_html) {
+            .map(|&i| match self.markdown_with(links, i, write_html) {
                 Ok(r) => r,
                 Err(d) => Rendered {
                     problems: vec![markdown::Problem {
@@ -542,10 +547,8 @@ impl Site {
         i: usize,
     ) -> Result<std::borrow::Cow<'_, Rendered>, Diagnostic> {
         match &self.links {
-            Some(links) if self.reread => {
-                Ok(std::borrow::Cow::Owned(self.markdown_with(links, i, true)?))
-            }
-            _ => Ok(std::borrow::Cow::Borrowed(&self.rendered[i])),
+            Some(links) => Ok(std::borrow::Cow::Owned(self.markdown_with(links, i, true)?)),
+            None => Ok(std::borrow::Cow::Borrowed(&self.rendered[i])),
         }
     }
 

@@ -313,7 +313,7 @@ pub const LIST_NAMES: [&str; 8] = [
 const LATEST: usize = 5;
 
 /// How long lists are split into pages of `per_page` items: `timeline/`, `timeline/page/2/` ….
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Paging {
     pub per_page: usize,
     /// The generated lists whose template reads `paginator` (`timeline`, `sources` …).
@@ -323,6 +323,7 @@ pub struct Paging {
 impl Paging {
     fn of(site: &Site, templates: &Templates) -> Paging {
         Paging {
+            // site.yaml refuses 0; a page of at least one item keeps the arithmetic below safe.
             per_page: site.config.paginate_by.max(1),
             paged: crate::site::GENERATED
                 .iter()
@@ -333,7 +334,7 @@ impl Paging {
 
     /// How many pages a list of `items` fills (one, even when empty).
     pub fn pages(&self, items: usize) -> usize {
-        items.div_ceil(self.per_page.max(1)).max(1)
+        items.div_ceil(self.per_page).max(1)
     }
 
     /// The site path of page `number` (from 1) of the list page at `path`.
@@ -348,7 +349,7 @@ impl Paging {
     /// The URL of the entry at `position` of a generated list, on whichever page shows it.
     fn entry_url(&self, site: &Site, list: &str, position: usize, anchor: &str) -> String {
         let number = if self.paged.contains(list) {
-            position / self.per_page.max(1) + 1
+            position / self.per_page + 1
         } else {
             1
         };
@@ -820,7 +821,7 @@ impl Views {
             previous: Option<String>,
             next: Option<String>,
         }
-        let per_page = self.paging.per_page.max(1);
+        let per_page = self.paging.per_page;
         let total_items = self.paged_len(site, list);
         let pagers = self.paging.pages(total_items);
         let start = (number - 1) * per_page;
