@@ -10,32 +10,33 @@ use memchr::{memchr, memchr2, memchr3, memmem};
 /// Minifies a rendered HTML page. Never fails: a page neither minifier can take (nested past
 /// [`MAX_MINIFY_DEPTH`]) is written as it is.
 ///
+/// Onepass rewrites `html` in place and leaves it half-done when it refuses a page, so for those
+/// rare pages `again` makes the page once more for the full minifier: copying every page first, in
+/// case, cost a memory copy of each page and, on a large site, the size of its largest page.
+///
 /// Both minifiers recurse once per open element, so raw HTML nested thousands deep would
 /// overflow the stack: deep pages are minified on a thread with a stack to match.
-pub fn minify(html: &str) -> Vec<u8> {
-    let depth = nesting_depth(html, MAX_MINIFY_DEPTH + 1);
+pub fn minify(html: String, again: &(dyn Fn() -> String + Sync)) -> Vec<u8> {
+    let depth = nesting_depth(&html, MAX_MINIFY_DEPTH + 1);
     if depth > MAX_MINIFY_DEPTH {
-        return html.as_bytes().to_vec();
+        return html.into_bytes();
     }
     if depth <= 48 {
-        return minify_any(html);
+        return minify_any(html.into_bytes(), again);
     }
     let stack = (1 << 20) + depth * (64 << 10);
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("minify".into())
             .stack_size(stack)
-            .spawn_scoped(s, || minify_any(html))
+            .spawn_scoped(s, move || minify_any(html.into_bytes(), again))
             .ok()
             .and_then(|h| h.join().ok())
     })
-    .unwrap_or_else(|| html.as_bytes().to_vec())
+    .unwrap_or_else(|| again().into_bytes())
 }
 
-fn minify_any(html: &str) -> Vec<u8> {
-    // Onepass rewrites its buffer in place and leaves it half-done when it gives up, so it works
-    // on a copy and the fallback reads the original.
-    let mut code = html.as_bytes().to_vec();
+fn minify_any(mut code: Vec<u8>, again: &(dyn Fn() -> String + Sync)) -> Vec<u8> {
     let fast = minify_html_onepass::Cfg {
         // JavaScript minification has broken scripts elsewhere; the scripts here are tiny.
         minify_js: false,
@@ -45,13 +46,14 @@ fn minify_any(html: &str) -> Vec<u8> {
     match minify_html_onepass::in_place(&mut code, &fast) {
         Ok(len) => restore_conformance(&code[..len]),
         Err(_) => {
+            drop(code);
             let mut cfg = minify_html::Cfg::new();
             cfg.keep_closing_tags = true;
             cfg.keep_html_and_head_opening_tags = true;
             cfg.minify_css = false;
             cfg.minify_js = false;
             cfg.keep_comments = false;
-            minify_html::minify(html.as_bytes(), &cfg)
+            minify_html::minify(again().as_bytes(), &cfg)
         }
     }
 }
@@ -292,7 +294,7 @@ mod tests {
     use super::*;
 
     fn min(html: &str) -> String {
-        String::from_utf8(minify(html)).expect("utf8")
+        String::from_utf8(minify(html.to_string(), &|| html.to_string())).expect("utf8")
     }
 
     #[test]

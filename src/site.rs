@@ -943,8 +943,7 @@ impl Site {
                 let rendered = self.page_markdown(*i)?;
                 let (ctx, file) =
                     paged(views::page_context(self, views, *i, &rendered), &page.path);
-                let out = templates.render(layout, &ctx)?;
-                vec![finish(out, minify, file)]
+                vec![page_file(templates, layout, &ctx, minify, file)?]
             }
             Job::Generated {
                 template,
@@ -955,7 +954,7 @@ impl Site {
                     views::generated_context(self, views, title, path, None),
                     path,
                 );
-                vec![finish(templates.render(template, &ctx)?, minify, file)]
+                vec![page_file(templates, template, &ctx, minify, file)?]
             }
             Job::Tag(t) => {
                 let (name, _) = &views.tags[*t];
@@ -964,11 +963,13 @@ impl Site {
                     views::generated_context(self, views, name, &path, Some(*t)),
                     &path,
                 );
-                vec![finish(
-                    templates.render("taxonomy_term.html", &ctx)?,
+                vec![page_file(
+                    templates,
+                    "taxonomy_term.html",
+                    &ctx,
                     minify,
                     file,
-                )]
+                )?]
             }
             Job::Alias { from, page } => {
                 let to = self.url(&self.pages[*page].path);
@@ -1051,13 +1052,23 @@ fn report_failures(all: Vec<JobFailure>) -> Result<()> {
     Err(Error::Build(diags.sorted()))
 }
 
-fn finish(html: String, minify: bool, path: String) -> Output {
+/// Renders `template` into the output file `path`, minified if asked.
+fn page_file(
+    templates: &Templates,
+    template: &str,
+    ctx: &tera::Context,
+    minify: bool,
+    path: String,
+) -> Result<Output, Diagnostic> {
+    let html = templates.render(template, ctx)?;
     let bytes = if minify {
-        crate::minify::minify(&html)
+        // For the rare page onepass refuses: it rendered once, so it renders the same again.
+        let again = || templates.render(template, ctx).unwrap_or_default();
+        crate::minify::minify(html, &again)
     } else {
         html.into_bytes()
     };
-    Output { path, bytes }
+    Ok(Output { path, bytes })
 }
 
 /// A page at an old URL that sends readers and crawlers to the new one.
