@@ -455,6 +455,50 @@ pub fn lists_changed_by(
     .collect()
 }
 
+/// The lists whose entries stay where they are whatever an edit does: their order is the
+/// registry's (sources.yaml, people.yaml), so a paginated page of them changes only if one of its
+/// own entries does.
+pub const FIXED_LISTS: [&str; 2] = ["sources", "people"];
+
+/// For each of [`FIXED_LISTS`], the positions of the entries an edit of one page changes: the
+/// sources it stopped or started citing, the people whose quotes on it changed.
+pub fn entries_changed_by(
+    site: &Site,
+    old: &Page,
+    old_r: &Rendered,
+    new: &Page,
+    new_r: &Rendered,
+) -> HashMap<&'static str, HashSet<usize>> {
+    let regs = &site.registries;
+    let (a, b) = (
+        page_sources(old, &old_r.citations),
+        page_sources(new, &new_r.citations),
+    );
+    let sources = a
+        .iter()
+        .filter(|id| !b.contains(id))
+        .chain(b.iter().filter(|id| !a.contains(id)))
+        .filter_map(|id| regs.sources.position(id))
+        .collect();
+    fn quotes_of<'p>(p: &'p Page, speaker: &str) -> Vec<&'p crate::frontmatter::Quote> {
+        p.meta
+            .quotes
+            .iter()
+            .filter(|q| q.speaker == speaker)
+            .collect()
+    }
+    let people = old
+        .meta
+        .quotes
+        .iter()
+        .chain(&new.meta.quotes)
+        .map(|q| q.speaker.as_str())
+        .filter(|speaker| quotes_of(old, speaker) != quotes_of(new, speaker))
+        .filter_map(|speaker| regs.people.position(speaker))
+        .collect();
+    HashMap::from([("sources", sources), ("people", people)])
+}
+
 /// The views after an edit that changed no page summary, only the `changed` site-wide lists: the
 /// summaries and the other lists are taken from `old` instead of being converted again.
 pub fn rebuild(site: &Site, templates: &Templates, old: &Views, changed: &HashSet<&str>) -> Views {

@@ -669,6 +669,7 @@ impl Watcher {
             .iter()
             .map(|(i, old_p, old_r)| {
                 Delta::new(
+                    &state.site,
                     old_p,
                     old_r,
                     &state.site.pages[*i],
@@ -797,6 +798,8 @@ struct Delta {
     /// Which site-wide lists the edit changes (`views::lists_changed_by`); `None` when it changes
     /// the page's summary, which every list that holds the page shows.
     changed_lists: Option<Vec<&'static str>>,
+    /// Entries of `views::FIXED_LISTS` the edit changes, by position.
+    entries: HashMap<&'static str, HashSet<usize>>,
     /// The opening words changed.
     opening: bool,
     /// The opening words changed where the feed quotes them: a topic without a summary.
@@ -806,7 +809,7 @@ struct Delta {
 }
 
 impl Delta {
-    fn new(old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> Delta {
+    fn new(site: &Site, old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> Delta {
         let (a, b) = (&old.meta, &new.meta);
         let summary = a.title != b.title
             || a.summary != b.summary
@@ -842,6 +845,7 @@ impl Delta {
             summary,
             lists,
             changed_lists,
+            entries: views::entries_changed_by(site, old, old_r, new, new_r),
             opening,
             feed_opening,
             tags,
@@ -873,21 +877,31 @@ fn select_jobs(
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
     let reads_changed = |template: &str| lists && templates.reads_lists(template, changed_lists);
-    // A list shown a page at a time is read through `paginator`, not `explainer`.
-    let pages_changed = |job: &Job| match site.paged_list(job, templates) {
-        Some(views::PagedList::Named(list)) => {
-            lists && changed_lists.is_none_or(|c| c.contains(list))
-        }
+    // A list shown a page at a time is read through `paginator`, not `explainer`. Where entries
+    // keep their places (`views::FIXED_LISTS`), only the pages holding changed entries change.
+    let per_page = views.paging.per_page;
+    let pages_changed = |job: &Job, number: usize| match site.paged_list(job, templates) {
+        Some(views::PagedList::Named(list)) => match changed_lists {
+            _ if !lists => false,
+            None => true,
+            Some(c) if !c.contains(list) => false,
+            Some(_) if views::FIXED_LISTS.contains(&list) => deltas.iter().any(|d| {
+                d.entries
+                    .get(list)
+                    .is_some_and(|at| at.iter().any(|p| p / per_page + 1 == number))
+            }),
+            Some(_) => true,
+        },
         _ => false,
     };
     all.into_iter()
         .filter(|job| {
             // Pages past the first of a list go with the first.
-            let job = match job {
-                Job::Pager { first, .. } => first.as_ref(),
-                job => job,
+            let (job, number) = match job {
+                Job::Pager { first, number } => (first.as_ref(), *number),
+                job => (job, 1),
             };
-            pages_changed(job) || match job {
+            pages_changed(job, number) || match job {
             Job::Page(i) => {
                 let page = &site.pages[*i];
                 edited.contains(i)
@@ -904,9 +918,12 @@ fn select_jobs(
                 reads_changed("taxonomy_term.html") || (lists && views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
             }
             Job::SearchIndex => opening,
-            // The sitemap lists every page and tag page; the feed titles, dates, summaries (or the
-            // opening words of a topic without one; `publish::feed`) and timeline events.
-            Job::PagesFiles => lists || feed_opening,
+            // The sitemap lists every page and tag page with its date; the feed titles, dates,
+            // summaries (or the opening words of a topic without one; `publish::feed`) and
+            // timeline events. All are summary fields but the events and the opening words.
+            Job::PagesFiles => {
+                feed_opening || (lists && changed_lists.is_none_or(|c| c.contains("timeline")))
+            }
             Job::Pager { .. } => false,
         }})
         .collect()

@@ -238,6 +238,44 @@ fn a_paginated_list_gains_and_loses_pages_as_it_grows_and_shrinks() {
 }
 
 #[test]
+fn a_new_citation_re_renders_only_the_bibliography_page_holding_that_source() {
+    // One source per page: s1 on sources/, s2 on sources/page/2/. Sources keep their places
+    // (sources.yaml order), so citing s2 from one more page changes page 2 alone.
+    let mut f = Fixture::with(|root| {
+        let yaml = root.join("site.yaml");
+        let text = std::fs::read_to_string(&yaml).expect("read site.yaml");
+        write(&yaml, &format!("{text}paginate_by: 1\n"));
+        write(
+            &root.join("layouts/sources.html"),
+            "<ol>{% for s in paginator.items %}<li id=\"{{ s.id }}\">{{ s.publisher }}: \
+             {% for p in s.pages %}{{ p.title }} {% endfor %}</li>{% endfor %}</ol>",
+        );
+    });
+    edit(
+        &f.path("content/topics/energy.md"),
+        "Oil flows [@s1].",
+        "Oil flows [@s1], and trade with it [@s2].",
+    );
+    let r = f.apply(&["content/topics/energy.md"]);
+    let mut written = r.written.clone();
+    written.sort();
+    assert_eq!(
+        written,
+        // The search index holds the page's opening words, which the edit changed.
+        [
+            "search.json",
+            "sources/page/2/index.html",
+            "topics/energy/index.html"
+        ],
+        "{}",
+        r.summary()
+    );
+    assert_eq!(r.rendered, 3, "not sources/ nor the feed: {}", r.summary());
+    let page_2 = std::fs::read_to_string(f.out.join("sources/page/2/index.html")).expect("read");
+    assert!(page_2.contains("Energy"), "{page_2}");
+}
+
+#[test]
 fn page_only_fields_and_long_bodies() {
     let mut f = Fixture::new();
     let trade = f.path("content/topics/trade.md");
