@@ -136,7 +136,7 @@ impl Config {
                     ),
                 )
                 .with_help(
-                    "list the two countries as `- { name: India, code: in, colour: \"#b45309\" }`",
+                    "list the two countries as `- { name: Country A, code: aa, colour: \"#b45309\" }`",
                 ),
             );
         }

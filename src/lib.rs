@@ -8,7 +8,6 @@
 pub mod check;
 pub mod config;
 pub mod content;
-pub mod corpus;
 pub mod error;
 pub mod frontmatter;
 pub mod markdown;

@@ -104,7 +104,7 @@ enum Command {
     Init {
         /// The folder to create the site in
         dir: PathBuf,
-        /// A party as Name:code, given twice (e.g. --party "Japan:jp" --party "Australia:au")
+        /// A party as Name:code, given twice (e.g. --party "Country A:aa" --party "Country B:bb")
         #[arg(long = "party", required = true, value_parser = bilat::scaffold::parse_party)]
         parties: Vec<(String, String)>,
     },

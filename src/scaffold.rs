@@ -84,7 +84,7 @@ supports, like this: [@source-id].
 pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
     let (name, code) = arg
         .rsplit_once(':')
-        .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. Japan:jp"))?;
+        .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. \"Country A:aa\""))?;
     let (name, code) = (name.trim(), code.trim().to_lowercase());
     if name.is_empty()
         || code.is_empty()

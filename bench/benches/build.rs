@@ -1,8 +1,9 @@
-//! `cargo bench --bench build -- [--sizes 1000,10000] [--runs 1] [--edits 15] [--no-hugo]
+//! `cargo bench -p bilat-bench --bench build -- [--sizes 1000,10000] [--runs 1] [--edits 15] [--no-hugo]
 //! [--no-incremental] [--scale 100000] [--work DIR]`
 //!
-//! Generates deterministic corpora (`bilat::corpus`), then for each size:
-//! - full clean builds with the release `bilat` binary as a child process (minification on), and,
+//! Generates deterministic corpora (the `corpus` library of this crate), then for each size:
+//! - full clean builds with the release `bilat` binary (built first; `$BILAT_BIN` names another)
+//!   as a child process (minification on), and,
 //!   when `hugo` is on PATH (or `$HUGO` names it), `hugo --minify` on the same content with an
 //!   equivalent minimal layout; wall time, CPU time (user + sys) and peak RSS of each child are
 //!   measured the same way, with `/usr/bin/time`;
@@ -45,7 +46,7 @@ fn parse_args() -> Args {
         hugo: true,
         incremental: true,
         scale: None,
-        work: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-corpus"),
+        work: repo_root().join("target/bench-corpus"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -175,7 +176,7 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
     let site = dir.join("bilat");
     let hugo = dir.join("hugo");
     let marker = dir.join("corpus.ok");
-    let corpus_src = include_str!("../src/corpus.rs");
+    let corpus_src = include_str!("../src/lib.rs");
     let hash = bilat::output::hash(corpus_src.as_bytes());
     let stamp = format!("{n} {hash} {with_hugo}");
     let found = std::fs::read_to_string(&marker).unwrap_or_default();
@@ -183,10 +184,7 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
     if found == stamp || (!with_hugo && found == format!("{n} {hash} true")) {
         // Layouts may have changed since: refresh them.
         discard(&site.join("layouts"));
-        copy_tree(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("layouts"),
-            &site.join("layouts"),
-        );
+        copy_tree(&repo_root().join("layouts"), &site.join("layouts"));
         return (site, hugo);
     }
     // `generate` deletes what it replaces; move it away instead.
@@ -195,10 +193,10 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
         discard(&hugo);
     }
     let start = Instant::now();
-    let report = bilat::corpus::generate(&bilat::corpus::CorpusOptions {
+    let report = corpus::generate(&corpus::CorpusOptions {
         topics: n,
         out: site.clone(),
-        layouts_from: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        layouts_from: repo_root(),
         hugo_out: with_hugo.then(|| hugo.clone()),
     })
     .expect("generate the corpus");
@@ -298,6 +296,37 @@ fn sync_disks() {
     }
 }
 
+/// The repository: the site whose layouts the corpus uses, and the workspace root.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench crate sits in the repository")
+        .to_path_buf()
+}
+
+/// The release `bilat` binary the bench runs: `$BILAT_BIN` if set (to measure another build of
+/// it), otherwise the workspace's, built here first (a bench crate cannot depend on another
+/// package's binary).
+fn bilat_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("BILAT_BIN") {
+            return PathBuf::from(bin);
+        }
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "-p", "bilat", "--bin", "bilat"])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build --release -p bilat failed");
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("target"))
+            .join("release/bilat")
+    })
+}
+
 /// Where `/usr/bin/time` writes its figures; reused by every run.
 fn stats_file() -> PathBuf {
     std::env::temp_dir().join(format!("bilat-bench-time-{}", std::process::id()))
@@ -306,7 +335,7 @@ fn stats_file() -> PathBuf {
 fn build_bilat(site: &Path) -> Run {
     let out = site.join("public");
     discard(&out);
-    let bin = Path::new(env!("CARGO_BIN_EXE_bilat"));
+    let bin = bilat_bin();
     measure(
         bin,
         &["build", "--root", site.to_str().expect("utf-8 path")],
@@ -667,7 +696,7 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
         .port();
     let file = edited_topic(site, n);
     let original = std::fs::read_to_string(&file).expect("read the topic");
-    let bin = Path::new(env!("CARGO_BIN_EXE_bilat"));
+    let bin = bilat_bin();
     sync_disks();
     let started = Instant::now();
     let mut child = Command::new(bin)

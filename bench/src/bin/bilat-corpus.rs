@@ -18,19 +18,19 @@ struct Cli {
     #[arg(long)]
     hugo: Option<PathBuf>,
     /// Repository root to copy layouts/ and assets/ from
-    #[arg(long, default_value = env!("CARGO_MANIFEST_DIR"))]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/.."))]
     layouts_from: PathBuf,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let opts = bilat::corpus::CorpusOptions {
+    let opts = corpus::CorpusOptions {
         topics: cli.topics,
         out: cli.out,
         layouts_from: cli.layouts_from,
         hugo_out: cli.hugo,
     };
-    match bilat::corpus::generate(&opts) {
+    match corpus::generate(&opts) {
         Ok(r) => {
             println!(
                 "generated {} topics ({} words, {}–{} per topic, {} sources, {} people, {} terms, {} tags) in {}",
