@@ -40,8 +40,7 @@ pub struct BuildReport {
 /// Builds the site into the output dir. On any error the previous output is left as it was.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
-    let output = opts.output_dir();
-    output::check_output_dir(&opts.root, &output)?;
+    let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
     let mut site = Site::load_with(opts, site::Retention::OneBuild)?;
     let (templates, views, mut jobs) = site.render_plan()?;
     // The site-wide pages are the longest jobs by far: started first, they run beside the topic

@@ -1,74 +1,167 @@
 //! Writing the built site: into a staging directory beside the output, swapped in only when the
 //! whole build succeeded, so a failed or killed build never leaves a half-written `public/`.
-//! Also the incremental writer used by `watch`, which rewrites only files whose bytes changed.
+//! Also the incremental writer used by `watch`, which rewrites only files whose bytes changed,
+//! and the guard that decides, before anything is written, which output dir a build may replace.
 
 use crate::content::StaticFile;
 use crate::error::{Error, Result};
 use crate::site::Output;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Entries of an existing output dir that belong to the user, not to bilat, and survive a rebuild.
 const KEEP: &[&str] = &[".git", "CNAME"];
 
-fn canonical_or_self(p: &Path) -> PathBuf {
-    // The output dir may not exist yet: canonicalize its nearest existing ancestor.
-    let mut existing = p.to_path_buf();
-    let mut tail = Vec::new();
-    while !existing.exists() {
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                tail.push(name);
-                existing = parent.to_path_buf();
+/// `p` made absolute against the working directory, with `.` dropped and each `..` taking off
+/// the name before it, without asking the file system (`nope/../content` is `content`).
+fn lexical(p: &Path) -> Result<PathBuf> {
+    let abs = std::path::absolute(p).map_err(|e| Error::io(p, e))?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c.as_os_str()),
+            Component::CurDir => {}
+            // At the file system root `..` stays there, as the OS does.
+            Component::ParentDir => {
+                out.pop();
             }
-            _ => break,
+            Component::Normal(name) => out.push(name),
         }
     }
-    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
-    for name in tail.into_iter().rev() {
-        out.push(name);
-    }
-    out
+    Ok(out)
 }
 
-/// Refuses output dirs that would destroy the site's own files, before anything is touched.
-pub fn check_output_dir(root: &Path, output: &Path) -> Result<()> {
-    let root = canonical_or_self(root);
-    let out = canonical_or_self(output);
+/// Where the OS would really write `p`: each symlink on the way replaced by what it points at,
+/// then `..` applied to that (as `realpath -m` does); names that do not exist yet are kept, as
+/// the folders a build would create. A broken link on the way is an error.
+fn physical(p: &Path) -> Result<PathBuf> {
+    let abs = std::path::absolute(p).map_err(|e| Error::io(p, e))?;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => out.push(c.as_os_str()),
+            Component::CurDir => {}
+            // `out` is already resolved, so taking off its last name is what the OS does.
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => {
+                let next = out.join(name);
+                out = match std::fs::symlink_metadata(&next) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        std::fs::canonicalize(&next).map_err(|e| Error::io(&next, e))?
+                    }
+                    _ => next,
+                };
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Both spellings of a path that exists: as written (lexically) and resolved.
+fn spellings(p: &Path) -> Result<Vec<PathBuf>> {
+    let mut all = vec![lexical(p)?, physical(p)?];
+    all.dedup();
+    Ok(all)
+}
+
+/// Why `out` may not be the output dir of the site at `root`, if it may not. Every path here is
+/// absolute and normalised; a build replaces the output dir whole, so the dir itself, anything it
+/// contains and anything it lies inside must be safe to replace.
+fn refusal(out: &Path, root: &Path) -> Option<String> {
+    if out == root {
+        return Some("it is the site root, and a build replaces the whole output dir".into());
+    }
+    if root.starts_with(out) {
+        return Some("it contains the site root, and a build replaces the whole output dir".into());
+    }
+    let Ok(rel) = out.strip_prefix(root) else {
+        return None;
+    };
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if SOURCES.contains(&first.as_str()) {
+        return Some(if rel.components().count() == 1 {
+            format!("it is the site's {first}")
+        } else {
+            format!("it is inside the site's {first}")
+        });
+    }
+    // .git, .github, .bilat-cache: the folders tools keep beside the site.
+    if first.starts_with('.') {
+        return Some(format!(
+            "it is inside `{first}`, a hidden folder of the site root that tools keep their files in"
+        ));
+    }
+    None
+}
+
+/// What bilat reads at the site root: an output dir may not be, hold or lie inside any of them.
+const SOURCES: &[&str] = &[
+    crate::content::CONTENT_DIR,
+    crate::render::LAYOUTS_DIR,
+    crate::site::ASSETS_DIR,
+    crate::config::CONFIG_FILE,
+];
+
+/// Refuses output dirs that would destroy the site's own files, before anything is touched, and
+/// returns the output dir resolved (absolute, no `..`, symlinks followed) for every later step to
+/// use, so that nothing is resolved differently between the check and the writes.
+///
+/// The output is checked as written and as the file system resolves it, against the root and its
+/// sources both as written and resolved: `nope/../content`, `public -> content` and a `content/`
+/// that is itself a link are all caught.
+pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf> {
     let refuse = |why: &str| {
         Err(Error::Refused(format!(
             "refusing to use {} as the output dir: {why}",
             output.display()
         )))
     };
-    if out == root {
-        return refuse("it is the site root, and a build replaces the whole output dir");
-    }
-    if root.starts_with(&out) {
-        return refuse("it contains the site root");
-    }
-    for dir in [
-        crate::content::CONTENT_DIR,
-        crate::render::LAYOUTS_DIR,
-        crate::site::ASSETS_DIR,
-    ] {
-        let d = root.join(dir);
-        if out == d || out.starts_with(&d) {
-            return refuse(&format!("it is inside the site's {dir}/ folder"));
+    let outs = match spellings(output) {
+        Ok(o) => o,
+        Err(e) => return refuse(&format!("it cannot be resolved ({e})")),
+    };
+    let roots = spellings(root)?;
+    for out in &outs {
+        for r in &roots {
+            if let Some(why) = refusal(out, r) {
+                return refuse(&why);
+            }
+            // A source that is a link elsewhere (content -> /srv/texts) is guarded where it leads.
+            for name in SOURCES {
+                let Ok(src) = std::fs::canonicalize(r.join(name)) else {
+                    continue;
+                };
+                if out == &src || out.starts_with(&src) {
+                    return refuse(&format!(
+                        "it is inside the site's {name}, which lies at {}",
+                        src.display()
+                    ));
+                }
+                if src.starts_with(out) {
+                    return refuse(&format!(
+                        "it contains the site's {name}, which lies at {}",
+                        src.display()
+                    ));
+                }
+            }
         }
     }
-    if out.parent().is_none() {
+    let resolved = outs.last().cloned().unwrap_or_else(|| output.to_path_buf());
+    if resolved.parent().is_none() {
         return refuse("it is a file system root");
     }
     // A build replaces the output dir whole: never swap a directory in for the user's file.
-    if std::fs::symlink_metadata(output).is_ok_and(|m| !m.is_dir()) {
+    if std::fs::symlink_metadata(&resolved).is_ok_and(|m| !m.is_dir()) {
         return refuse("it is a file, not a folder");
     }
-    Ok(())
+    Ok(resolved)
 }
 
 /// Whether `rel` names a place inside the output dir: relative, no `..`, `.` or empty segments.

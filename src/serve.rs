@@ -491,14 +491,14 @@ pub fn run(opts: ServeOptions) -> Result<()> {
         output: Some(output.clone()),
         ..opts.build.clone()
     };
-    let result = serve(&opts, build, &output);
+    let result = serve(&opts, build);
     if temp {
         let _ = std::fs::remove_dir_all(&output);
     }
     result
 }
 
-fn serve(opts: &ServeOptions, build: BuildOptions, output: &Path) -> Result<()> {
+fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
     if !opts.bind.is_loopback() {
         eprintln!(
             "warning: serving on {}, which other machines can reach; the preview server is meant for this machine only",
@@ -508,7 +508,9 @@ fn serve(opts: &ServeOptions, build: BuildOptions, output: &Path) -> Result<()> 
     // Watch before the first build, so an edit made while it runs is not missed.
     let events = EventLoop::start(&build.root, opts.poll)?;
     let mut watcher = Watcher::new(build.clone())?;
-    std::fs::create_dir_all(output).map_err(|e| Error::io(output, e))?;
+    // The output as the guard resolved it: the path given may hold `..` or links.
+    let output = watcher.output_dir().to_path_buf();
+    std::fs::create_dir_all(&output).map_err(|e| Error::io(&output, e))?;
     let mut seen = HashSet::new();
     let mut first_errors = None;
     match watcher.build_all() {
@@ -534,7 +536,7 @@ fn serve(opts: &ServeOptions, build: BuildOptions, output: &Path) -> Result<()> 
                 .unwrap_or_else(|_| "/".into()),
         },
     };
-    let root = std::fs::canonicalize(output).map_err(|e| Error::io(output, e))?;
+    let root = std::fs::canonicalize(&output).map_err(|e| Error::io(&output, e))?;
     let (events_tx, _) = broadcast::channel(64);
     let (stop_tx, stop_rx) = tokio_watch::channel(false);
     let shared = Arc::new(Shared {

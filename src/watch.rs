@@ -235,8 +235,7 @@ struct Plan {
 impl Watcher {
     /// Prepares to build `opts` into its output dir. Refuses output dirs inside the sources.
     pub fn new(opts: BuildOptions) -> Result<Watcher> {
-        let output = opts.output_dir();
-        crate::output::check_output_dir(&opts.root, &output)?;
+        let output = crate::output::check_output_dir(&opts.root, &opts.output_dir())?;
         let root = opts.root.clone();
         let root_abs = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
         Ok(Watcher {
