@@ -185,11 +185,115 @@ fn every_required_caveat_is_rendered() {
         "August 2025",
         "Make in India",
         "coking coal",
+        "more balanced",
     ] {
         assert!(
             caveats.contains(needle),
             "a caveat mentions {needle:?}:\n{caveats}"
         );
+    }
+}
+
+/// The visible text of every HTML page of a built site, by relative path.
+fn page_texts(out: &Path) -> Vec<(String, String)> {
+    snapshot(out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, bytes)| {
+            let doc = Html::parse_document(&String::from_utf8_lossy(&bytes));
+            let text = doc
+                .select(&sel("body"))
+                .flat_map(|b| b.text())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (p, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_repository_site_passes_the_strict_check() {
+    // Every `next` item has an outcome or lies ahead, every source resolves: the site is publishable.
+    let o = bilat(&[
+        "check",
+        "--strict",
+        "--root",
+        repo().to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(" 0 errors, 0 warnings"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_footer_states_the_period_the_site_covers() {
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&read(&repo(), "site.yaml")).expect("site.yaml");
+    let as_of = config["extra"]["as_of"]
+        .as_str()
+        .expect("site.yaml sets extra.as_of");
+    let (_tmp, out) = built(&[]);
+    let mut pages = 0;
+    for (path, bytes) in snapshot(&out)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+    {
+        let doc = Html::parse_document(&String::from_utf8_lossy(&bytes));
+        let footer = text_of(&doc, "footer.site-footer").join(" ");
+        assert!(
+            footer.contains(&format!("Information as of {as_of}.")),
+            "{path}: {footer}"
+        );
+        // A page's own date is the event it reports, not how current it is: only a revision shows.
+        assert!(!footer.contains("current as of"), "{path}: {footer}");
+        pages += 1;
+    }
+    assert!(pages > 20, "{pages} pages");
+    // The home page was revised after publication (`updated:`), the timeline is generated.
+    let home = text_of(&page(&out, "index.html"), "footer.site-footer").join(" ");
+    assert!(home.contains("This page was last revised on"), "{home}");
+    let timeline = text_of(&page(&out, "timeline/index.html"), "footer.site-footer").join(" ");
+    assert!(!timeline.contains("revised"), "{timeline}");
+    // The home and about pages say the same in their text.
+    for rel in ["index.html", "about/index.html"] {
+        let text = page(&out, rel).root_element().text().collect::<String>();
+        assert!(
+            text.contains(&format!("covers events up to {as_of}")),
+            "{rel} states the period it covers"
+        );
+    }
+}
+
+#[test]
+fn reader_facing_text_calls_the_original_report_by_its_name() {
+    // "The seed" is the newsroom's word for the report the site starts from; readers see its name.
+    let (_tmp, out) = built(&[]);
+    for (path, text) in page_texts(&out) {
+        let seed = text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w.eq_ignore_ascii_case("seed"));
+        assert!(!seed, "{path} calls a source \"the seed\"");
+    }
+}
+
+#[test]
+fn an_uncertain_translation_is_flagged_wherever_it_is_quoted() {
+    let (_tmp, out) = built(&[]);
+    let mut quoted = Vec::new();
+    for (path, text) in page_texts(&out) {
+        if text.contains("not subject to any political frameworks") {
+            assert!(
+                text.to_lowercase().contains("translation uncertain"),
+                "{path} quotes the phrase without its caveat"
+            );
+            quoted.push(path);
+        }
+    }
+    for rel in ["about/index.html", "visit/moscow-talks-2023/index.html"] {
+        assert!(quoted.iter().any(|p| p == rel), "{rel}: {quoted:?}");
     }
 }
 
