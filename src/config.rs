@@ -89,6 +89,10 @@ impl Config {
     /// Reads and validates `site.yaml` under `root`.
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(CONFIG_FILE);
+        // A site.yaml that is a link out of the site is never read.
+        if let Some(d) = crate::bounds::Bounds::new(root).check_diag(&path) {
+            return Err(Error::Build(vec![d]));
+        }
         // A FIFO or a device would block or never end: read a regular file only.
         if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
             return Err(Error::Build(vec![Diagnostic::error(

@@ -5,6 +5,7 @@
 //! [`site`] (model and checks) → [`markdown`] → [`views`] + [`render`] (templates) → [`output`].
 //! [`build`] runs them once; `watch` and `serve` keep the model in memory and re-run parts of it.
 
+pub mod bounds;
 pub mod check;
 pub mod config;
 pub mod content;

@@ -122,6 +122,12 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         items: Vec::new(),
         index: HashMap::new(),
     };
+    // A link (or a linked `_data/`) that leads out of the site is never read.
+    let bounds = crate::bounds::Bounds::new(content.parent().unwrap_or(content));
+    if let Some(d) = bounds.check_diag(&path) {
+        diags.push(d);
+        return reg;
+    }
     // A FIFO or a device (a link to /dev/zero) would block or never end: read regular files only.
     match std::fs::metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return reg,

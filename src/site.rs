@@ -195,10 +195,23 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
     if !dir.is_dir() {
         return (files, HashMap::new());
     }
-    for entry in walkdir::WalkDir::new(&dir)
+    let bounds = crate::bounds::Bounds::new(root);
+    // Links are followed only inside the site; the walk does not enter one that leads out.
+    let mut escapes = Vec::new();
+    let walker = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
-    {
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || e.path_is_symlink() {
+                if let Some(d) = bounds.check_diag(e.path()) {
+                    escapes.push(d);
+                    return false;
+                }
+            }
+            true
+        });
+    for entry in walker {
         match entry {
             Ok(e)
                 if e.file_type().is_file()
@@ -223,6 +236,7 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
             )),
         }
     }
+    diags.extend(escapes);
     let hashes = files
         .par_iter()
         .filter_map(|f| {

@@ -7,6 +7,7 @@
 //! watches the sources (never the output dir), drops editor temp files, coalesces bursts into one
 //! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
 
+use crate::bounds::Bounds;
 use crate::content::{self, Page, PageKind, CONTENT_DIR};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::frontmatter::FrontMatter;
@@ -200,18 +201,38 @@ fn is_source(rel: &Path) -> bool {
     watched && !is_ignored(rel)
 }
 
+/// [`hash_file`] for a path an event named, which nothing has checked yet.
+fn hash_changed(bounds: &Bounds, path: &Path) -> Option<u64> {
+    // A link out of the site is never read (it may be /proc/self/environ or /dev/zero): what it
+    // points at stands for its content, so a new or changed link still starts a rebuild, whose
+    // loaders report it.
+    if let Err(e) = bounds.check(path) {
+        let marker = format!("link out of the site: {}", e.target.display());
+        return Some(crate::output::hash(marker.as_bytes()));
+    }
+    hash_file(path)
+}
+
+/// The content hash of a source file that [`walk_sources`] listed (so inside the site).
 fn hash_file(path: &Path) -> Option<u64> {
-    // A directory or a missing file has no content; both read as "absent".
+    // A directory, a missing file and a FIFO or device (reading one would block or never end)
+    // have no content; all read as "absent".
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     std::fs::read(path).ok().map(|b| crate::output::hash(&b))
 }
 
-/// Every source file under `dir` (relative to the root), as the loaders see them.
+/// Every source file under `dir` (relative to the root), as the loaders see them: links out
+/// of the site are not entered (the loaders report them).
 fn walk_sources(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let bounds = Bounds::new(root);
     walkdir::WalkDir::new(dir)
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0 || !content::is_ignored_name(&e.file_name().to_string_lossy())
+            (e.depth() == 0 || !content::is_ignored_name(&e.file_name().to_string_lossy()))
+                && !((e.depth() == 0 || e.path_is_symlink()) && bounds.check(e.path()).is_err())
         })
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
@@ -302,10 +323,11 @@ impl Watcher {
             }
         }
         let files = self.expand(candidates);
+        let bounds = Bounds::new(&self.root);
         let changed: Vec<(PathBuf, Option<u64>)> = files
             .into_par_iter()
             .filter_map(|rel| {
-                let now = hash_file(&self.root.join(&rel));
+                let now = hash_changed(&bounds, &self.root.join(&rel));
                 (self.inputs.get(&rel).copied() != now).then_some((rel, now))
             })
             .collect();
@@ -421,7 +443,14 @@ impl Watcher {
             return plan;
         };
         let site = &state.site;
+        let bounds = Bounds::new(&self.root);
         for (rel, now) in changed {
+            // A file that became a link out of the site: the full rebuild's loaders refuse it
+            // with a message, where a copy or a page re-read here would follow it.
+            if bounds.check(&self.root.join(rel)).is_err() {
+                plan.full = true;
+                continue;
+            }
             let comps: Vec<String> = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -513,15 +542,20 @@ impl Watcher {
 
     /// Content hashes of every source file.
     fn scan_inputs(&self) -> HashMap<PathBuf, u64> {
-        let mut files: Vec<PathBuf> = WATCHED_DIRS
+        let files: Vec<PathBuf> = WATCHED_DIRS
             .iter()
             .flat_map(|d| walk_sources(&self.root, &self.root.join(d)))
             .collect();
-        files.push(PathBuf::from(crate::config::CONFIG_FILE));
-        files
+        let mut hashes: HashMap<PathBuf, u64> = files
             .into_par_iter()
             .filter_map(|rel| hash_file(&self.root.join(&rel)).map(|h| (rel, h)))
-            .collect()
+            .collect();
+        // site.yaml is not walked: it may be a link out of the site like any named path.
+        let config = PathBuf::from(crate::config::CONFIG_FILE);
+        if let Some(h) = hash_changed(&Bounds::new(&self.root), &self.root.join(&config)) {
+            hashes.insert(config, h);
+        }
+        hashes
     }
 }
 

@@ -282,3 +282,214 @@ fn an_output_through_a_broken_link_is_refused() {
     assert!(err.contains("cannot be resolved"), "{err}");
     assert_eq!(before, tree(tmp.path()));
 }
+
+/// A secret put in the build's environment, to look for in what it wrote.
+const SECRET: &str = "BILAT_TEST_SECRET_7f3a9c";
+
+/// Builds `root` into a fresh `out` holding an earlier build; returns exit code and stderr, and
+/// checks the output is as it was and no file in it holds the secret.
+fn build_refused(tmp: &Path, root: &Path) -> String {
+    let out = tmp.join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("index.html"), "the last good build").expect("write");
+    let before = tree(&out);
+    let o = Command::new(env!("CARGO_BIN_EXE_bilat"))
+        .args(["build", "--root"])
+        .arg(root)
+        .arg("--output")
+        .arg(&out)
+        .env(SECRET, SECRET)
+        .output()
+        .expect("run bilat");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "exit 1\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(before, tree(&out), "the output is untouched");
+    let _ = std::fs::remove_dir_all(&out);
+    err
+}
+
+/// Links out of the site, each made in a fresh `bilat init` site: (link, target, what the
+/// message must name).
+fn escaping_links(outside: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("assets/env.txt", PathBuf::from("/proc/self/environ")),
+        ("assets/passwd", PathBuf::from("/etc/passwd")),
+        ("assets/css/theme.css", outside.join("secret.txt")),
+        ("assets/vendor", outside.to_path_buf()),
+        ("content/topics/outside.md", outside.join("page.md")),
+        ("content/topics/notes", outside.to_path_buf()),
+        ("content/env.txt", PathBuf::from("/proc/self/environ")),
+        ("layouts/partials", outside.to_path_buf()),
+        ("layouts/extra.html", PathBuf::from("/etc/passwd")),
+        ("content/_data/glossary.yaml", outside.join("glossary.yaml")),
+    ]
+}
+
+fn outside_dir(tmp: &Path) -> PathBuf {
+    let outside = tmp.join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    std::fs::write(outside.join("secret.txt"), SECRET).expect("write");
+    std::fs::write(
+        outside.join("page.md"),
+        format!("---\ntitle: \"Outside\"\nsummary: \"{SECRET}\"\n---\n{SECRET}\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        outside.join("glossary.yaml"),
+        format!("- term: {SECRET}\n  definition: x\n"),
+    )
+    .expect("write");
+    std::fs::write(outside.join("x.html"), SECRET).expect("write");
+    outside
+}
+
+#[test]
+fn links_out_of_the_site_are_errors_naming_link_and_target() {
+    for i in 0..escaping_links(Path::new("/")).len() {
+        let (tmp, root) = init_site();
+        let outside = outside_dir(tmp.path());
+        let (link, target) = escaping_links(&outside).swap_remove(i);
+        let path = root.join(link);
+        if path.exists() {
+            std::fs::remove_file(&path).expect("rm");
+        }
+        symlink(&target, &path);
+        let err = build_refused(tmp.path(), &root);
+        assert!(
+            err.contains(link) && err.contains(&target.display().to_string()),
+            "{link} -> {}: the message names both\n{err}",
+            target.display()
+        );
+        assert!(err.contains("is not followed"), "{err}");
+    }
+}
+
+#[test]
+fn a_linked_site_yaml_content_or_data_folder_out_of_the_site_is_refused() {
+    for (name, make) in [
+        ("site.yaml", true),
+        ("content", false),
+        ("content/_data", false),
+        ("assets", false),
+        ("layouts", false),
+    ] {
+        let (tmp, root) = init_site();
+        let moved = tmp.path().join("moved");
+        std::fs::rename(root.join(name), &moved).expect("move");
+        symlink(&moved, root.join(name));
+        let err = build_refused(tmp.path(), &root);
+        assert!(
+            err.contains(name) && err.contains(&moved.display().to_string()),
+            "{name} (file: {make}): names link and target\n{err}"
+        );
+    }
+}
+
+#[test]
+fn links_into_the_sites_hidden_folders_are_refused() {
+    let (tmp, root) = init_site();
+    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    std::fs::write(
+        root.join(".git/config"),
+        format!("[http]\n\textraheader = AUTHORIZATION: basic {SECRET}\n"),
+    )
+    .expect("write");
+    symlink("../.git/config", root.join("assets/config.txt"));
+    let err = build_refused(tmp.path(), &root);
+    assert!(err.contains("assets/config.txt"), "{err}");
+    assert!(err.contains("hidden"), "{err}");
+}
+
+#[test]
+fn links_that_stay_inside_the_site_are_followed() {
+    let (tmp, root) = init_site();
+    // A file and a folder kept beside the sources, linked into them.
+    std::fs::create_dir_all(root.join("shared/img")).expect("mkdir");
+    std::fs::write(root.join("shared/img/logo.svg"), "<svg/>").expect("write");
+    std::fs::write(
+        root.join("shared/trade.md"),
+        "---\ntitle: \"Shared\"\nsummary: \"A page kept outside content/.\"\n---\nSHARED-BODY\n",
+    )
+    .expect("write");
+    symlink(
+        "../../shared/trade.md",
+        root.join("content/topics/trade.md"),
+    );
+    symlink("../shared/img", root.join("assets/img"));
+    symlink("css/site.css", root.join("assets/copy.css"));
+    // Special files are skipped, not read.
+    let fifo = root.join("assets/pipe");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf8")).expect("cstr");
+    // SAFETY: c is a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = tmp.path().join("out");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(out.join("topics/trade/index.html"))
+        .expect("linked page")
+        .contains("SHARED-BODY"));
+    assert_eq!(
+        std::fs::read(out.join("img/logo.svg")).expect("linked folder"),
+        b"<svg/>"
+    );
+    assert!(out.join("copy.css").is_file());
+    assert!(!out.join("pipe").exists(), "a FIFO is skipped");
+}
+
+#[test]
+fn watch_refuses_a_link_out_of_the_site_made_while_it_runs() {
+    use bilat::watch::Watcher;
+    let (tmp, root) = init_site();
+    let out = tmp.path().join("out");
+    let mut watcher = Watcher::new(bilat::BuildOptions {
+        root: root.clone(),
+        output: Some(out.clone()),
+        ..Default::default()
+    })
+    .expect("watcher");
+    watcher.build_all().expect("first build");
+    std::env::set_var(SECRET, SECRET);
+
+    // A new link, and a known asset and a known page replaced by links.
+    for (rel, target) in [
+        ("assets/env.txt", PathBuf::from("/proc/self/environ")),
+        ("assets/css/site.css", PathBuf::from("/etc/passwd")),
+        (
+            "content/topics/example.md",
+            PathBuf::from("/proc/self/environ"),
+        ),
+        (
+            "content/_data/people.yaml",
+            PathBuf::from("/proc/self/environ"),
+        ),
+        ("layouts/page.html", PathBuf::from("/etc/passwd")),
+        ("site.yaml", PathBuf::from("/proc/self/environ")),
+    ] {
+        let path = root.join(rel);
+        let saved = std::fs::read(&path).ok();
+        let before = tree(&out);
+        let _ = std::fs::remove_file(&path);
+        symlink(&target, &path);
+        let err = watcher
+            .apply_changes(std::slice::from_ref(&path))
+            .expect_err("a link out of the site fails the rebuild");
+        let text = err.to_string();
+        assert!(
+            text.contains(rel) && text.contains("is not followed"),
+            "{rel}: {text}"
+        );
+        assert_eq!(
+            before,
+            tree(&out),
+            "{rel}: the output keeps the last good build"
+        );
+        std::fs::remove_file(&path).expect("rm link");
+        if let Some(bytes) = saved {
+            std::fs::write(&path, bytes).expect("restore");
+        }
+        watcher
+            .apply_changes(std::slice::from_ref(&path))
+            .expect("the fix rebuilds");
+    }
+}
