@@ -260,6 +260,65 @@ pub struct Figure {
     pub source: String,
     #[serde(default)]
     pub caveat: Option<Caveat>,
+    /// How `series` is drawn; a series without it is drawn as bars.
+    #[serde(default)]
+    pub chart: Option<crate::chart::ChartKind>,
+    /// Values over time, oldest first, in `unit`; drawn as a chart (see [`crate::chart`]).
+    #[serde(default)]
+    pub series: Vec<SeriesPoint>,
+    /// The party code (site.yaml) whose series this is: drawn in that party's colour.
+    #[serde(default)]
+    pub party: Option<String>,
+    /// The most decimals the chart and its table show (values are shown as written up to this).
+    #[serde(default)]
+    pub decimals: Option<u8>,
+}
+
+/// One point of a figure's series. `source` is the point's own source (one id or a list);
+/// without it the point stands on the figure's `source`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesPoint {
+    pub period: String,
+    pub value: f64,
+    #[serde(default, deserialize_with = "one_or_more")]
+    pub source: Vec<String>,
+}
+
+/// A source id or a list of them.
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a source id or a list of source ids")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut a: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = a.next_element::<String>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+impl Figure {
+    /// The sources a series point stands on: its own, or the figure's.
+    pub fn point_sources<'a>(&'a self, p: &'a SeriesPoint) -> Vec<&'a str> {
+        if p.source.is_empty() {
+            vec![self.source.as_str()]
+        } else {
+            p.source.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -367,6 +426,9 @@ impl FrontMatter {
         for f in &self.figures {
             out.push((&f.source, "a figure"));
             caveat(&mut out, &f.caveat);
+            for p in &f.series {
+                out.extend(p.source.iter().map(|s| (s.as_str(), "a series point")));
+            }
         }
         for q in &self.quotes {
             out.push((&q.source, "a quote"));

@@ -6,6 +6,7 @@
 //! [`build`] runs them once; `watch` and `serve` keep the model in memory and re-run parts of it.
 
 pub mod bounds;
+pub mod chart;
 pub mod check;
 pub mod config;
 pub mod content;

@@ -434,6 +434,51 @@ impl Site {
                     );
                 }
             }
+            for f in &m.figures {
+                let points: Vec<(&str, f64)> = f
+                    .series
+                    .iter()
+                    .map(|p| (p.period.as_str(), p.value))
+                    .collect();
+                // A key such as `series:` is found in this figure's lines, not in the first figure.
+                let in_figure = |needle: &str| -> Option<usize> {
+                    let from = page.line_of(&f.label)?;
+                    let key = format!("{needle}:");
+                    page.yaml
+                        .lines()
+                        .enumerate()
+                        .skip(from.saturating_sub(page.yaml_line))
+                        .find(|(_, l)| {
+                            l.trim_start().trim_start_matches("- ").starts_with(&key)
+                                || crate::text::find_word_line(l, needle).is_some()
+                        })
+                        .map(|(i, _)| i + page.yaml_line)
+                };
+                for (message, needle) in crate::chart::check(f.chart, &points, f.decimals) {
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            in_figure(&needle).or_else(|| page.line_of(&f.label)),
+                            format!("figure `{}`: {message}", f.label),
+                        )
+                        .with_help("see `series:` under Front matter in docs/FORMAT.md"),
+                    );
+                }
+                if let Some(code) = f.party.as_deref().filter(|c| !codes.contains(c)) {
+                    diags.push(
+                        Diagnostic::error(
+                            &page.shown,
+                            page.line_of_pair("party", code),
+                            format!(
+                                "figure `{}` names party `{code}`, but site.yaml's parties are {}",
+                                f.label,
+                                codes.join(" and ")
+                            ),
+                        )
+                        .with_help("`party:` takes a party code from site.yaml"),
+                    );
+                }
+            }
             for r in &m.related {
                 if !self.by_id.contains_key(r) {
                     let help = crate::text::did_you_mean(r, self.by_id.keys().map(String::as_str))

@@ -3,6 +3,7 @@
 //! Page summaries and the site-wide `explainer` lists are converted to Tera values once per build
 //! and shared by reference count, so no page's context holds a copy of the whole site.
 
+use crate::chart::NumberFormat;
 use crate::content::{Page, PageKind};
 use crate::frontmatter::{Caveat, Figure, NextItem};
 use crate::markdown::Rendered;
@@ -70,6 +71,27 @@ struct FigureView<'a> {
     as_of: Option<&'a str>,
     source: Option<Value>,
     caveat: Option<CaveatView<'a>>,
+    /// The drawn series, or none: `{kind, svg, desc}`.
+    chart: Option<ChartView>,
+    series: Vec<PointView<'a>>,
+    /// The party whose series this is (`{name, code, colour}`), or none.
+    party: Option<&'a crate::config::Party>,
+}
+
+#[derive(Serialize)]
+struct ChartView {
+    kind: crate::chart::ChartKind,
+    svg: Value,
+    desc: String,
+}
+
+#[derive(Serialize)]
+struct PointView<'a> {
+    period: &'a str,
+    value: f64,
+    /// The value in the site's number format, as the chart writes it.
+    display: String,
+    sources: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -220,7 +242,34 @@ impl<'s> SourceLookup<'s> {
         })
     }
 
-    fn figure(&self, f: &'s Figure) -> FigureView<'s> {
+    /// Figure `n` (from 1) of a page; a figure with a series gets its chart drawn here.
+    fn figure(&self, f: &'s Figure, n: usize, numbers: &NumberFormat) -> FigureView<'s> {
+        use crate::chart;
+        let decimals = f.decimals.unwrap_or(chart::DEFAULT_DECIMALS);
+        let chart = (!f.series.is_empty()).then(|| {
+            let id = format!("chart-{n}");
+            let kind = f.chart.unwrap_or_default();
+            let drawn = chart::draw(
+                &chart::Spec {
+                    id: &id,
+                    title: &f.label,
+                    unit: f.unit.as_deref(),
+                    kind,
+                    points: f
+                        .series
+                        .iter()
+                        .map(|p| (p.period.as_str(), p.value))
+                        .collect(),
+                    decimals,
+                },
+                numbers,
+            );
+            ChartView {
+                kind,
+                svg: Value::safe_string(&drawn.svg),
+                desc: drawn.desc,
+            }
+        });
         FigureView {
             label: &f.label,
             value: &f.value,
@@ -229,6 +278,25 @@ impl<'s> SourceLookup<'s> {
             as_of: f.as_of.as_deref(),
             source: self.get(&f.source),
             caveat: self.caveat(&f.caveat),
+            chart,
+            series: f
+                .series
+                .iter()
+                .map(|p| PointView {
+                    period: &p.period,
+                    value: p.value,
+                    display: numbers.format(p.value, decimals),
+                    sources: f
+                        .point_sources(p)
+                        .into_iter()
+                        .filter_map(|id| self.get(id))
+                        .collect(),
+                })
+                .collect(),
+            party: f
+                .party
+                .as_deref()
+                .and_then(|c| self.site.config.parties.iter().find(|p| p.code == c)),
         }
     }
 
@@ -273,6 +341,8 @@ pub struct Views {
     /// Each source as the site-wide lists cite it, converted once: the timeline and people lists
     /// cite the same sources thousands of times on a large site.
     sources: HashMap<String, Value>,
+    /// Numbers (chart values) in the format of site.yaml's `language`.
+    pub numbers: NumberFormat,
 }
 
 /// The site-wide lists as indices into the model: cheap to hold whole on any size of site, and
@@ -638,6 +708,7 @@ fn build_reusing(
         lists,
         paging,
         sources,
+        numbers: NumberFormat::for_language(&c.language),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
     let mut read: HashSet<&str> = HashSet::new();
@@ -949,7 +1020,12 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
         content: Value::safe_string(&rendered.html),
         toc: &rendered.toc,
         in_brief: &m.in_brief,
-        figures: m.figures.iter().map(|f| lookup.figure(f)).collect(),
+        figures: m
+            .figures
+            .iter()
+            .enumerate()
+            .map(|(n, f)| lookup.figure(f, n + 1, &views.numbers))
+            .collect(),
         quotes: m
             .quotes
             .iter()
