@@ -164,6 +164,73 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<PathBuf> {
     Ok(resolved)
 }
 
+/// Names Windows keeps for devices, whatever the extension (`con.txt` is `con`): a checkout of the
+/// output on Windows cannot hold a file or folder by any of them.
+const WINDOWS_DEVICES: &[&str] = &[
+    "con", "prn", "aux", "nul", "conin$", "conout$", "com0", "com1", "com2", "com3", "com4",
+    "com5", "com6", "com7", "com8", "com9", "com¹", "com²", "com³", "lpt0", "lpt1", "lpt2", "lpt3",
+    "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9", "lpt¹", "lpt²", "lpt³",
+];
+
+/// Why no URL or no checkout can hold an output file at `rel` (`/`-separated), if so: `?` and `#`
+/// end a URL's path, and the output must also check out on Windows (no `<>:"|*\` or control
+/// characters, no device names such as `con` or `lpt1.txt`, no trailing dot or space).
+pub fn unfit_name(rel: &str) -> Option<String> {
+    for seg in rel.split('/').filter(|s| !s.is_empty()) {
+        if let Some(c) = seg.chars().find(|c| matches!(c, '?' | '#')) {
+            return Some(format!(
+                "`{seg}` holds `{c}`, where a URL's path ends, so no link reaches it by its name"
+            ));
+        }
+        if let Some(c) = seg
+            .chars()
+            .find(|c| c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '*' | '\\'))
+        {
+            return Some(format!(
+                "`{}` holds {c:?}, which Windows does not allow in file names",
+                seg.escape_debug()
+            ));
+        }
+        if seg.ends_with('.') || seg.ends_with(' ') {
+            return Some(format!(
+                "`{seg}` ends in a dot or a space, which Windows drops from file names"
+            ));
+        }
+        let stem = seg.split('.').next().unwrap_or(seg).trim_end_matches(' ');
+        if WINDOWS_DEVICES.contains(&stem.to_lowercase().as_str()) {
+            return Some(format!(
+                "`{seg}` is the device name `{stem}` on Windows, so no Windows checkout can hold it"
+            ));
+        }
+    }
+    None
+}
+
+/// The user's entry in the output dir (`.git`, `CNAME`) that writing `rel` would replace, if any.
+/// Compared without case: on macOS and Windows `cname/` and `CNAME` are one name.
+pub fn replaces_kept(rel: &str) -> Option<&'static str> {
+    let first = rel.split('/').next().unwrap_or(rel);
+    KEEP.iter().copied().find(|k| first.eq_ignore_ascii_case(k))
+}
+
+/// The one output that may be named like a kept entry: the `CNAME` site.yaml's `cname` writes.
+const GENERATED_CNAME: &str = "CNAME";
+
+/// [`unfit_name`] and [`replaces_kept`] on generated paths, for writers that skip [`check_paths`].
+fn check_names(generated: &[&str]) -> Result<()> {
+    for rel in generated {
+        if let Some(k) = replaces_kept(rel).filter(|_| *rel != GENERATED_CNAME) {
+            return Err(Error::Refused(format!(
+                "refusing to write `{rel}`: it would replace the `{k}` kept in the output dir"
+            )));
+        }
+        if let Some(why) = unfit_name(rel) {
+            return Err(Error::Refused(format!("refusing to write `{rel}`: {why}")));
+        }
+    }
+    Ok(())
+}
+
 /// Whether `rel` names a place inside the output dir: relative, no `..`, `.` or empty segments.
 fn is_inside(rel: &str) -> bool {
     !rel.is_empty()
@@ -196,12 +263,30 @@ fn check_path_list(generated: &[&str], copies: &[&StaticFile]) -> Result<()> {
                 .iter()
                 .map(|c| (c.rel.as_str(), format!("the copy of {}", c.file.display()))),
         );
-    for (rel, what) in described {
+    let generated_count = generated.len();
+    for (i, (rel, what)) in described.enumerate() {
+        // The site model refuses these with the page or file that asks for them; this catches
+        // whatever else would write one (a tag's page, a template's output).
+        let kept = replaces_kept(rel).filter(|_| !(i < generated_count && rel == GENERATED_CNAME));
         if !is_inside(rel) {
             problems.push(Diagnostic::error(
                 rel,
                 None,
                 format!("refusing to write {what} outside the output dir"),
+            ));
+        } else if let Some(k) = kept {
+            problems.push(Diagnostic::error(
+                rel,
+                None,
+                format!(
+                    "refusing to write {what}: it would replace the `{k}` kept in the output dir"
+                ),
+            ));
+        } else if let Some(why) = unfit_name(rel) {
+            problems.push(Diagnostic::error(
+                rel,
+                None,
+                format!("refusing to write {what}: {why}"),
             ));
         } else if let Some(first) = files.insert(rel, what.clone()) {
             problems.push(Diagnostic::error(
@@ -416,6 +501,8 @@ pub fn write_changed(
             bad.path
         )));
     }
+    let paths: Vec<&str> = changed.iter().map(|o| o.path.as_str()).collect();
+    check_names(&paths)?;
     changed.par_iter().try_for_each(|o| {
         let path = output.join(&o.path);
         if let Some(parent) = path.parent() {
@@ -442,4 +529,59 @@ pub fn hash(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_no_url_or_windows_checkout_holds_are_unfit() {
+        for bad in [
+            "a?b/index.html",
+            "topics/a#b.svg",
+            "con",
+            "CON.txt",
+            "x/aux.tar.gz",
+            "nul/index.html",
+            "Com1.js",
+            "lpt9",
+            "lpt\u{b9}.txt",
+            "conout$",
+            "dots./index.html",
+            "space /index.html",
+            "a:b",
+            "a|b",
+            "a*b",
+            "a\"b",
+            "a<b",
+            "a\u{1b}[31m",
+            "tab\there",
+        ] {
+            assert!(unfit_name(bad).is_some(), "{bad:?} is unfit");
+        }
+        for good in [
+            "index.html",
+            "console/index.html",
+            "auxiliary.css",
+            "com10.js",
+            "lpt.txt",
+            "topics/chart (final) 100%.svg",
+            "topics/ünïcødé/index.html",
+            ".nojekyll",
+            "a.b.c",
+        ] {
+            assert_eq!(unfit_name(good), None, "{good:?} is fine");
+        }
+    }
+
+    #[test]
+    fn kept_entries_match_without_case() {
+        assert_eq!(replaces_kept(".git/index.html"), Some(".git"));
+        assert_eq!(replaces_kept(".GIT"), Some(".git"));
+        assert_eq!(replaces_kept("CNAME"), Some("CNAME"));
+        assert_eq!(replaces_kept("cname/index.html"), Some("CNAME"));
+        assert_eq!(replaces_kept("cnames/index.html"), None);
+        assert_eq!(replaces_kept("topics/.git"), None);
+    }
 }

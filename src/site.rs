@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use unicode_normalization::UnicodeNormalization;
 
 pub const ASSETS_DIR: &str = "assets";
 
@@ -183,6 +184,20 @@ pub struct Site {
     links: Option<LinkTables>,
 }
 
+/// `name` with every non-ASCII character written as its code point (`cafe\u{301}`), to show
+/// two names that look the same apart.
+fn code_points(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
@@ -302,6 +317,7 @@ impl Site {
             links: None,
         };
         site.index(&mut diags);
+        site.check_names(&mut diags);
         site.check_references(&mut diags);
         site.render_markdown(&mut diags);
         site.warnings = diags.into_result()?;
@@ -381,6 +397,132 @@ impl Site {
                     ));
                 }
             }
+        }
+    }
+
+    /// Every output path a source asks for must be writable and reachable: none may replace the
+    /// user's `.git` or `CNAME` in the output dir or be a name no URL or Windows checkout can hold
+    /// (see [`crate::output::unfit_name`]); and no two source files may be one name after Unicode
+    /// normalisation (`café.md` typed on Linux and saved on macOS), which macOS merges and the
+    /// output would hold twice. Each error names the file, and the line where one is known.
+    pub(crate) fn check_names(&self, diags: &mut Diagnostics) {
+        use crate::output::{replaces_kept, unfit_name};
+        let why_not = |rel: &str| {
+            replaces_kept(rel)
+                .map(|k| format!("it would replace the `{k}` the output dir keeps for you"))
+                .or_else(|| unfit_name(rel))
+        };
+        for p in &self.pages {
+            if let Some(why) = why_not(&p.path) {
+                diags.push(
+                    Diagnostic::error(
+                        &p.shown,
+                        None,
+                        format!(
+                            "this page's URL `{}` cannot be written: {why}",
+                            self.url(&p.path)
+                        ),
+                    )
+                    .with_help("rename the file or folder"),
+                );
+            }
+            for alias in &p.meta.aliases {
+                let rel = alias.trim_matches('/');
+                if let Some(why) = why_not(rel) {
+                    diags.push(
+                        Diagnostic::error(
+                            &p.shown,
+                            p.line_of(alias),
+                            format!("alias `{alias}` cannot be written: {why}"),
+                        )
+                        .with_help("write an old URL path such as \"/old/trade/\""),
+                    );
+                }
+            }
+            for tag in &p.meta.tags {
+                let rel = format!("tags/{}/", crate::text::slugify(tag));
+                if let Some(why) = why_not(&rel) {
+                    diags.push(
+                        Diagnostic::error(
+                            &p.shown,
+                            p.line_of(tag),
+                            format!("tag `{tag}` cannot have a page: {why}"),
+                        )
+                        .with_help("choose another tag name"),
+                    );
+                }
+            }
+        }
+        let files = self
+            .static_files
+            .iter()
+            .map(|f| (content::CONTENT_DIR, f))
+            .chain(self.assets.iter().map(|f| (ASSETS_DIR, f)));
+        for (dir, f) in files.clone() {
+            if let Some(why) = why_not(&f.rel) {
+                diags.push(
+                    Diagnostic::error(
+                        Path::new(dir).join(&f.rel),
+                        None,
+                        format!("cannot be copied to the output: {why}"),
+                    )
+                    .with_help(if replaces_kept(&f.rel) == Some("CNAME") {
+                        "set `cname:` in site.yaml to publish a custom domain"
+                    } else {
+                        "rename the file or folder"
+                    }),
+                );
+            }
+        }
+        // Every source name and every folder above it, by its NFC form.
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut clashes: Vec<(String, String)> = Vec::new();
+        let sources = self
+            .pages
+            .iter()
+            .map(|p| format!("{}/{}", content::CONTENT_DIR, p.content_path))
+            .chain(files.map(|(dir, f)| format!("{dir}/{}", f.rel)));
+        for name in sources {
+            let mut end = 0;
+            for (i, seg) in name.split('/').enumerate() {
+                end += seg.len() + usize::from(i > 0);
+                let prefix = &name[..end];
+                // ASCII is its own NFC (only the key is normalised: a Kelvin sign becomes `K`).
+                let nfc: std::borrow::Cow<str> = if prefix.is_ascii() {
+                    prefix.into()
+                } else {
+                    prefix.nfc().collect::<String>().into()
+                };
+                match seen.get(nfc.as_ref()) {
+                    Some(first) if first != prefix => {
+                        let pair = (first.clone(), prefix.to_string());
+                        if !clashes.contains(&pair) {
+                            clashes.push(pair);
+                        }
+                        // Everything below two clashing folders clashes too: one error is enough.
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(nfc.into_owned(), prefix.to_string());
+                    }
+                }
+            }
+        }
+        for (first, second) in clashes {
+            diags.push(
+                Diagnostic::error(
+                    &second,
+                    None,
+                    format!(
+                        "`{second}` and `{first}` are one name once Unicode-normalised (the same \
+                         letters, composed differently: `{}` and `{}`); macOS merges them",
+                        code_points(&second),
+                        code_points(&first)
+                    ),
+                )
+                .with_help("rename one of them, or save both with the same composed letters"),
+            );
         }
     }
 

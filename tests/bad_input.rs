@@ -124,6 +124,41 @@ fn setup(name: &str, root: &Path) -> Setup {
             std::os::unix::fs::symlink("nowhere.md", topics.join("gone.md")).expect("symlink")
         }
         "fifo-registry" => mkfifo(&root.join("content/_data/people.yaml")),
+        "asset-replaces-kept" => {
+            std::fs::create_dir_all(root.join("assets/.git")).expect("mkdir");
+            std::fs::write(root.join("assets/.git/config"), "[core]\n").expect("write");
+        }
+        "unreachable-output-names" => {
+            let page = "---\ntitle: Lpt\n---\nBody.\n";
+            for (rel, text) in [
+                ("content/topics/con.txt", "x"),
+                ("content/topics/lpt1.md", page),
+                ("content/topics/chart #1.svg", "<svg/>"),
+                ("content/topics/what?.svg", "<svg/>"),
+                ("assets/AUX.css", "x"),
+                ("assets/a:b.txt", "x"),
+                ("assets/trailing.", "x"),
+                ("assets/space ", "x"),
+            ] {
+                std::fs::write(root.join(rel), text).expect("write");
+            }
+        }
+        "unicode-normalisation-clash" => {
+            let page = |t: &str| format!("---\ntitle: {t}\n---\nBody.\n");
+            // Composed (NFC) and decomposed (NFD) spellings of the same names.
+            for (rel, text) in [
+                ("content/topics/caf\u{e9}.md", page("NFC")),
+                ("content/topics/cafe\u{301}.md", page("NFD")),
+                ("content/r\u{e9}sum\u{e9}/x.md", page("X")),
+                ("content/re\u{301}sume\u{301}/y.md", page("Y")),
+                ("assets/na\u{ef}ve.css", "a{}".into()),
+                ("assets/nai\u{308}ve.css", "b{}".into()),
+            ] {
+                let path = root.join(rel);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, text).expect("write");
+            }
+        }
         "unreadable-file" => {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(
@@ -335,6 +370,10 @@ cases! {
     impossible_date_registry => "impossible-date-registry",
     link_outside_content => "link-outside-content",
     alias_escapes_output => "alias-escapes-output",
+    alias_replaces_kept => "alias-replaces-kept",
+    asset_replaces_kept => "asset-replaces-kept",
+    unreachable_output_names => "unreachable-output-names",
+    unicode_normalisation_clash => "unicode-normalisation-clash",
     static_file_page_collision => "static-file-page-collision",
     site_yaml_bom => "site-yaml-bom",
     site_yaml_non_utf8 => "site-yaml-non-utf8",

@@ -1,6 +1,10 @@
 //! The file-system boundary, end to end through the real binary: output dirs that would replace
 //! the site's own files, however the path is spelled (`..`, `.`, links, a root given through a
-//! link), for build, watch and serve.
+//! link), for build, watch and serve; symlinks that lead out of the site (made at run time, to
+//! /proc/self/environ, /etc/passwd and folders outside) in every place a build or watch reads;
+//! and sources that would replace the user's `.git` and `CNAME` in the output dir.
+//! (Output names no URL or Windows checkout holds, and names equal after Unicode normalisation,
+//! are fixture sites in tests/bad-input/.)
 //!
 //! Every refusal is checked twice: the exit status and message, and that nothing on disk changed
 //! (the whole temp dir, site and output alike, byte for byte, and no folder created).
@@ -492,4 +496,77 @@ fn watch_refuses_a_link_out_of_the_site_made_while_it_runs() {
             .apply_changes(std::slice::from_ref(&path))
             .expect("the fix rebuilds");
     }
+}
+
+#[test]
+fn the_users_git_and_cname_in_the_output_survive_sources_that_would_replace_them() {
+    let (tmp, root) = init_site();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join(".git")).expect("mkdir");
+    std::fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").expect("write");
+    std::fs::write(out.join("CNAME"), "example.org\n").expect("write");
+    let before = tree(&out);
+    let page = root.join("content/topics/example.md");
+    let original = std::fs::read_to_string(&page).expect("read");
+    for (what, make, undo) in [
+        (
+            "alias /.git/",
+            Box::new(|| {
+                let text = original.replacen("---\n", "---\naliases: [\"/.git/\"]\n", 1);
+                std::fs::write(&page, text).expect("write");
+            }) as Box<dyn Fn()>,
+            Box::new(|| std::fs::write(&page, &original).expect("restore")) as Box<dyn Fn()>,
+        ),
+        (
+            "asset CNAME",
+            Box::new(|| std::fs::write(root.join("assets/CNAME"), "evil.example\n").expect("w")),
+            Box::new(|| std::fs::remove_file(root.join("assets/CNAME")).expect("rm")),
+        ),
+        (
+            "asset .git/HEAD",
+            Box::new(|| {
+                std::fs::create_dir_all(root.join("assets/.git")).expect("mkdir");
+                std::fs::write(root.join("assets/.git/HEAD"), "evil").expect("w");
+            }),
+            Box::new(|| std::fs::remove_dir_all(root.join("assets/.git")).expect("rm")),
+        ),
+        (
+            "static content/cname",
+            Box::new(|| std::fs::write(root.join("content/cname"), "x").expect("w")),
+            Box::new(|| std::fs::remove_file(root.join("content/cname")).expect("rm")),
+        ),
+    ] {
+        make();
+        let o = build(&root, &out, &[]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("the output dir keeps"),
+            "{what}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            before,
+            tree(&out),
+            "{what}: the output, .git and CNAME untouched"
+        );
+        undo();
+    }
+    // The CNAME that site.yaml's `cname` writes is the one name allowed, and the build succeeds
+    // keeping the user's .git.
+    let yaml = std::fs::read_to_string(root.join("site.yaml")).expect("read");
+    std::fs::write(
+        root.join("site.yaml"),
+        format!("{yaml}\ncname: docs.example.org\n"),
+    )
+    .expect("write");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("CNAME")).expect("CNAME"),
+        "docs.example.org\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(".git/HEAD")).expect(".git kept"),
+        "ref: refs/heads/gh-pages\n"
+    );
 }
