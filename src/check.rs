@@ -7,6 +7,7 @@
 //! Problems found in the rendered HTML are traced back to where they were written: the Markdown
 //! line and column when the link is in a page's body, otherwise the page plus the template line.
 
+mod archives;
 pub mod external;
 
 use crate::content;
@@ -27,6 +28,8 @@ pub struct CheckOptions {
     /// Also check http(s) links on their servers.
     pub external: bool,
     pub external_options: external::ExternalOptions,
+    /// With `external`: write the archived copies found for dead sources into sources.yaml.
+    pub fix_archives: bool,
 }
 
 impl CheckOptions {
@@ -39,6 +42,7 @@ impl CheckOptions {
             base_url: None,
             strict: false,
             external: false,
+            fix_archives: false,
         }
     }
 }
@@ -54,6 +58,12 @@ pub struct CheckReport {
     pub links: usize,
     /// Distinct external URLs checked (with `--external`).
     pub external: usize,
+    /// Quotes checked against their sources' texts (none counted when the site did not load).
+    pub quotes: crate::sources::QuoteTally,
+    /// With `--external`: whether each source's URL answered, and archived copies for dead ones.
+    pub sources: Vec<crate::sources::archive::SourceCheck>,
+    /// Sources whose archived copy `--fix-archives` wrote into sources.yaml.
+    pub archives_written: Vec<String>,
 }
 
 impl CheckReport {
@@ -104,11 +114,26 @@ impl CheckReport {
         if self.external > 0 {
             s.push_str(&format!(" and {}", plural(self.external, "external link")));
         }
+        if !self.archives_written.is_empty() {
+            s.push_str(&format!(
+                "; wrote the archived {} of {} into sources.yaml",
+                if self.archives_written.len() == 1 {
+                    "copy"
+                } else {
+                    "copies"
+                },
+                self.archives_written.join(", ")
+            ));
+        }
         s.push_str(&format!(
             ": {}, {}",
             plural(self.errors(), "error"),
             plural(self.warnings(), "warning")
         ));
+        if self.quotes.total > 0 {
+            s.push_str("; ");
+            s.push_str(&self.quotes.summary());
+        }
         s
     }
 }
@@ -128,6 +153,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     };
     match Site::load(&build) {
         Ok(mut site) => {
+            report.quotes = site.quotes;
             diags.extend(std::mem::take(&mut site.warnings));
             duplicate_titles(&site, &mut diags);
             // Links are read from the HTML before minification: the same links, easier to read.
@@ -136,10 +162,15 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
                 Ok(rendered) => {
                     let layouts = Layouts::read(&opts.root);
                     let scan = Scan::new(&site, &rendered, &layouts);
-                    let externals = scan.internal(&mut diags, &mut report);
+                    let mut externals = scan.internal(&mut diags, &mut report);
                     if opts.external {
-                        report.external = externals.len();
+                        // Sources' own URLs are asked by the source check, which tells a dead
+                        // page from a failing one and looks for an archived copy.
+                        let regs = &site.registries.sources;
+                        externals.retain(|url, _| !regs.items.iter().any(|s| &s.url == url));
+                        report.external = externals.len() + regs.items.len();
                         scan.external(externals, &opts.external_options, &mut diags);
+                        archives::check_sources(&site, opts, &mut report, &mut diags);
                     }
                 }
                 Err(Error::Build(d)) => diags.extend(d),

@@ -69,6 +69,10 @@ pub struct Config {
     pub minify: bool,
     #[serde(default)]
     pub broken_links: LinkPolicy,
+    /// A Wayback-compatible availability API, asked by `check --external` for archived copies of
+    /// dead sources (default: the Wayback Machine's).
+    #[serde(default)]
+    pub archive_api: Option<String>,
     /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
     /// a list is paginated where its template reads `paginator`.
     #[serde(default = "default_paginate_by")]

@@ -21,6 +21,7 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod site;
+pub mod sources;
 pub mod text;
 pub mod views;
 pub mod watch;

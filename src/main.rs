@@ -49,9 +49,13 @@ enum Command {
         /// Treat warnings (drafts, overdue `next` items) as errors
         #[arg(long)]
         strict: bool,
-        /// Also check http(s) links on their servers (cached in .bilat-cache/)
+        /// Also check http(s) links on their servers (cached in .bilat-cache/), and look up
+        /// archived copies of dead sources
         #[arg(long)]
         external: bool,
+        /// With --external: write the archived copies found for dead sources into sources.yaml
+        #[arg(long, requires = "external")]
+        fix_archives: bool,
     },
     /// Build, then rebuild on every change to content/, layouts/, assets/ and site.yaml
     Watch {
@@ -95,6 +99,11 @@ enum Command {
         #[arg(long)]
         poll: bool,
     },
+    /// Work with the texts of the sources (kept in .bilat-cache/sources/, outside git)
+    Sources {
+        #[command(subcommand)]
+        what: SourcesKind,
+    },
     /// Create new content
     New {
         #[command(subcommand)]
@@ -107,6 +116,22 @@ enum Command {
         /// A party as Name:code, given twice (e.g. --party "Country A:aa" --party "Country B:bb")
         #[arg(long = "party", required = true, value_parser = bilat::scaffold::parse_party)]
         parties: Vec<(String, String)>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesKind {
+    /// Download each source's page and keep its article text, against which quotes are checked
+    Fetch {
+        /// The site's root folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Only these source ids (repeat, or separate with commas)
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Fetch again sources that already have a text
+        #[arg(long)]
+        refetch: bool,
     },
 }
 
@@ -138,6 +163,39 @@ fn progress() -> indicatif::ProgressBar {
         });
     }
     bar
+}
+
+/// `bilat sources fetch`: one line per source, then a count; exits 1 if any fetch failed.
+fn fetch_sources(root: &std::path::Path, only: &[String], refetch: bool) -> bilat::Result<()> {
+    use bilat::sources::fetch::{fetch_all, FetchOptions, FetchOutcome};
+    let sources = bilat::sources::load_sources(root)?;
+    let targets = bilat::sources::fetch_targets(&sources, only)?;
+    let opts = FetchOptions {
+        refetch,
+        ..FetchOptions::default()
+    };
+    let outcomes = fetch_all(root, &targets, &opts);
+    let (mut saved, mut kept, mut failed) = (0, 0, 0);
+    for (t, o) in targets.iter().zip(&outcomes) {
+        match o {
+            FetchOutcome::Saved { path, chars } => {
+                saved += 1;
+                println!("{}: saved {chars} characters to {}", t.id, path.display());
+            }
+            FetchOutcome::Kept(_) => kept += 1,
+            FetchOutcome::Failed(why) => {
+                failed += 1;
+                eprintln!("{}: {} — {why}", t.id, t.url);
+            }
+        }
+    }
+    eprintln!("{saved} fetched, {kept} kept (use --refetch to fetch them again), {failed} failed");
+    if failed > 0 {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -176,11 +234,13 @@ fn main() -> ExitCode {
             base_url,
             strict,
             external,
+            fix_archives,
         } => {
             let opts = bilat::check::CheckOptions {
                 base_url,
                 strict,
                 external,
+                fix_archives,
                 ..bilat::check::CheckOptions::new(root)
             };
             bilat::check::check(&opts).map(|report| {
@@ -235,6 +295,14 @@ fn main() -> ExitCode {
                 poll,
             })
         }
+        Command::Sources {
+            what:
+                SourcesKind::Fetch {
+                    root,
+                    only,
+                    refetch,
+                },
+        } => fetch_sources(&root, &only, refetch),
         Command::New {
             what: NewKind::Topic { slug, root },
         } => bilat::scaffold::new_topic(&root, &slug).map(|path| {

@@ -18,10 +18,48 @@ pub struct Source {
     #[serde(default)]
     pub date: Option<PartialDate>,
     pub url: String,
+    /// The day the source was read (Wikipedia's `access-date`).
+    #[serde(default)]
+    pub accessed: Option<PartialDate>,
+    /// An archived copy (the Wayback Machine's, say) and the day it was taken.
     #[serde(default)]
     pub archive_url: Option<String>,
     #[serde(default)]
+    pub archive_date: Option<PartialDate>,
+    /// Whether the original URL still serves the source; unset means live.
+    #[serde(default)]
+    pub status: Option<SourceStatus>,
+    /// The source's language as a BCP 47 tag (`ru`, `pt-BR`), when not the site's.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The title in the site's language, for a source in another.
+    #[serde(default)]
+    pub translated_title: Option<String>,
+    #[serde(default)]
     pub note: Option<String>,
+    /// Derived on load ([`crate::sources::fields`]): the URL a reader is sent to first — the
+    /// archived copy of a dead or unfit source, otherwise the original.
+    #[serde(skip_deserializing)]
+    pub link: String,
+    /// Derived on load: the language's English name ("Russian"), set only when the source is in
+    /// a language other than the site's.
+    #[serde(skip_deserializing)]
+    pub language_name: Option<String>,
+}
+
+/// What became of a source's original URL (Wikipedia's `url-status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// The original still serves the source.
+    Live,
+    /// The original is gone: readers go to the archived copy first.
+    Dead,
+    /// The original is behind a paywall.
+    Paywalled,
+    /// The original now serves something unsuitable (a hijacked domain, spam): only the archived
+    /// copy is linked.
+    Unfit,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

@@ -177,6 +177,8 @@ pub struct Site {
     pub by_content_path: HashMap<String, usize>,
     pub by_id: HashMap<String, usize>,
     pub warnings: Vec<Diagnostic>,
+    /// How many quotes were checked against their sources' texts.
+    pub quotes: crate::sources::QuoteTally,
     pub(crate) today: jiff::civil::Date,
     /// Pages keep no Markdown: each page's job reads its file again and renders it.
     reread: bool,
@@ -288,11 +290,12 @@ impl Site {
         };
         let content = content::load(&opts.root, opts.drafts, keep_bodies_under, &mut diags);
         let reread = !content.bodies_kept;
-        let registries = Registries::load(
+        let mut registries = Registries::load(
             &opts.root.join(content::CONTENT_DIR),
             Path::new(content::CONTENT_DIR),
             &mut diags,
         );
+        crate::sources::fields::complete(&mut registries.sources, &config.language, &mut diags);
         let (assets, asset_hashes) = load_assets(&opts.root, &mut diags);
         let base_path = match &opts.base_path {
             Some(p) => crate::config::normalize_base_path(p),
@@ -312,6 +315,7 @@ impl Site {
             by_content_path: HashMap::new(),
             by_id: HashMap::new(),
             warnings: Vec::new(),
+            quotes: Default::default(),
             today: jiff::ZonedDateTime::now().date(),
             reread,
             links: None,
@@ -319,6 +323,7 @@ impl Site {
         site.index(&mut diags);
         site.check_names(&mut diags);
         site.check_references(&mut diags);
+        site.quotes = crate::sources::verify::check_pages(&site.root, &site.pages, &mut diags);
         site.render_markdown(&mut diags);
         site.warnings = diags.into_result()?;
         if retention == Retention::OneBuild {

@@ -688,6 +688,11 @@ impl Watcher {
         };
         let mut diags = Diagnostics::default();
         state.site.check_references(&mut diags);
+        crate::sources::verify::check_pages(
+            &state.site.root,
+            edited.iter().map(|&i| &state.site.pages[i]),
+            &mut diags,
+        );
         state.site.check_rendered(&mut diags);
         let warnings = match diags.into_result() {
             Ok(w) => w,
