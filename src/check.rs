@@ -7,7 +7,7 @@
 //! Problems found in the rendered HTML are traced back to where they were written: the Markdown
 //! line and column when the link is in a page's body, otherwise the page plus the template line.
 
-mod archives;
+pub mod archives;
 pub mod external;
 
 use crate::content;
@@ -61,7 +61,7 @@ pub struct CheckReport {
     /// Quotes checked against their sources' texts (none counted when the site did not load).
     pub quotes: crate::sources::QuoteTally,
     /// With `--external`: whether each source's URL answered, and archived copies for dead ones.
-    pub sources: Vec<crate::sources::archive::SourceCheck>,
+    pub sources: Vec<archives::SourceCheck>,
     /// Sources whose archived copy `--fix-archives` wrote into sources.yaml.
     pub archives_written: Vec<String>,
 }
@@ -164,13 +164,21 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
                     let scan = Scan::new(&site, &rendered, &layouts);
                     let mut externals = scan.internal(&mut diags, &mut report);
                     if opts.external {
-                        // Sources' own URLs are asked by the source check, which tells a dead
-                        // page from a failing one and looks for an archived copy.
-                        let regs = &site.registries.sources;
-                        externals.retain(|url, _| !regs.items.iter().any(|s| &s.url == url));
-                        report.external = externals.len() + regs.items.len();
-                        scan.external(externals, &opts.external_options, &mut diags);
-                        archives::check_sources(&site, opts, &mut report, &mut diags);
+                        archives::add_sources(&site, &mut externals);
+                        report.external = externals.len();
+                        let urls: Vec<String> = externals.keys().cloned().collect();
+                        let outcomes = external::check_urls(&urls, &opts.external_options);
+                        // Dead sources are looked up in the archive; what it has goes with the
+                        // link's own report.
+                        let advice = archives::advise(
+                            &site,
+                            opts,
+                            &urls,
+                            &outcomes,
+                            &mut report,
+                            &mut diags,
+                        );
+                        scan.external(externals, outcomes, &advice, &mut diags);
                     }
                 }
                 Err(Error::Build(d)) => diags.extend(d),
@@ -921,17 +929,16 @@ impl<'a> Scan<'a> {
     fn external(
         &self,
         externals: Externals,
-        opts: &external::ExternalOptions,
+        outcomes: Vec<external::Outcome>,
+        advice: &HashMap<String, archives::Advice>,
         diags: &mut Diagnostics,
     ) {
-        let urls: Vec<String> = externals.keys().cloned().collect();
-        let outcomes = external::check_urls(&urls, opts);
         let data_files = self.data_files();
         for ((url, seen), outcome) in externals.into_iter().zip(outcomes) {
-            let (severity, why) = match outcome {
+            let (mut severity, why) = match outcome {
                 external::Outcome::Ok(_) => continue,
                 external::Outcome::Unverified(w) => (Severity::Warning, w),
-                external::Outcome::Broken(w) => (Severity::Error, w),
+                external::Outcome::Broken(w) | external::Outcome::Gone(w) => (Severity::Error, w),
             };
             let mut pages: Vec<String> = seen
                 .iter()
@@ -939,10 +946,11 @@ impl<'a> Scan<'a> {
                 .collect();
             pages.dedup();
             let on = match pages.len() {
-                1 => format!("on {}", pages[0]),
-                n => format!("on {} and {} other pages", pages[0], n - 1),
+                0 => " (a source no page cites)".to_string(),
+                1 => format!(" (on {})", pages[0]),
+                n => format!(" (on {} and {} other pages)", pages[0], n - 1),
             };
-            let message = format!("external link `{url}` failed: {why} ({on})");
+            let message = format!("external link `{url}` failed: {why}{on}");
             // A source's URL is best fixed in sources.yaml; otherwise where the first page wrote it.
             let needles = [Needle::new("", &url)];
             let mut d = match data_files
@@ -952,11 +960,17 @@ impl<'a> Scan<'a> {
                 Some((shown, line, col)) => {
                     Diagnostic::error(shown, Some(line), message).with_col(Some(col))
                 }
-                None => {
-                    let (pi, link) = &seen[0];
-                    self.locate(&self.pages[*pi], link, message, None)
-                }
+                None => match seen.first() {
+                    Some((pi, link)) => self.locate(&self.pages[*pi], link, message, None),
+                    None => Diagnostic::error(PathBuf::new(), None, message),
+                },
             };
+            if let Some(a) = advice.get(&url) {
+                d = d.with_help(a.help.clone());
+                if a.fixed {
+                    severity = Severity::Warning;
+                }
+            }
             d.severity = severity;
             diags.push(d);
         }

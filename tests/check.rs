@@ -309,7 +309,11 @@ fn answer(
 
 fn external_site(port: u16) -> (tempfile::TempDir, PathBuf) {
     let (tmp, root) = site("check-external");
-    for file in ["content/_data/sources.yaml", "content/topics/trade.md"] {
+    for file in [
+        "content/_data/sources.yaml",
+        "content/topics/trade.md",
+        "site.yaml",
+    ] {
         let p = root.join(file);
         let text = std::fs::read_to_string(&p)
             .expect("read")

@@ -623,7 +623,7 @@ fn dead_sources_meet_their_archive_and_fix_archives_writes_it() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(
-        out.contains("content/_data/sources.yaml:13: error: source `s2`'s URL is dead (HTTP 404)"),
+        out.contains(&format!("content/_data/sources.yaml:13:9: error: external link `{base}/gone` failed: HTTP 404 (on /repo/topics/trade/)\n  help: source `s2`: the archive's closest copy; paste into its entry")),
         "{out}"
     );
     assert!(
@@ -633,16 +633,18 @@ fn dead_sources_meet_their_archive_and_fix_archives_writes_it() {
         "{out}"
     );
     assert!(
-        out.contains("source `s3`'s URL is dead (redirects to the site's home page"),
+        out.contains(&format!(
+            "external link `{base}/removed` failed: redirects to the site's home page {base}/"
+        )),
         "{out}"
     );
     assert!(out.contains("archive_date: 2025-03-01"), "{out}");
     assert!(
-        out.contains("sources.yaml:23: error: source `s4`'s URL is dead (HTTP 404)")
-            && out.contains("the archive has no copy"),
+        out.contains("sources.yaml:23:9: error: external link")
+            && out.contains("help: source `s4`: the archive (http://127.0.0.1:"),
         "{out}"
     );
-    assert!(!out.contains("`s1`"), "a live source is fine: {out}");
+    assert!(!out.contains("/article`"), "a live source is fine: {out}");
     // The archive was asked near the day each source was cited (its date, or when it was read).
     let log = asked.lock().expect("log").clone();
     assert!(
@@ -691,6 +693,10 @@ fn dead_sources_meet_their_archive_and_fix_archives_writes_it() {
     // Now only s4 fails, and the site builds with readers sent to the archived copies.
     let o = run(&["check", "--external"], &root);
     let out = stdout(&o);
-    assert!(!out.contains("`s2`") && !out.contains("`s3`"), "{out}");
-    assert!(out.contains("`s4`"), "{out}");
+    assert!(
+        !out.contains("/gone`") && !out.contains("/removed`"),
+        "{out}"
+    );
+    assert!(out.contains("/never`"), "{out}");
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -51,8 +51,11 @@ pub enum Outcome {
     Ok(u16),
     /// The server refuses robots (401, 403, 429 after retries): the link may well work in a browser.
     Unverified(String),
-    /// Not found, gone, a server error, or no answer.
+    /// A server error, or no answer: it may work another time.
     Broken(String),
+    /// Gone for good: HTTP 404 or 410, a host that no longer exists, or a redirect from an
+    /// article to the site's home page (how news sites answer for a story they removed).
+    Gone(String),
 }
 
 #[derive(serde::Serialize, serde::Deserialize, Default)]
@@ -172,7 +175,10 @@ pub fn check_urls(urls: &[String], opts: &ExternalOptions) -> Vec<Outcome> {
 /// One request's result before classification.
 enum Answer {
     Status(u16),
+    /// A success that landed on the site's home page instead of the page asked for.
+    Home(String),
     Failed(String),
+    NoHost,
 }
 
 fn request(agent: &ureq::Agent, url: &str, head: bool) -> Answer {
@@ -182,10 +188,19 @@ fn request(agent: &ureq::Agent, url: &str, head: bool) -> Answer {
         agent.get(url).call()
     };
     match r {
-        // The body is dropped unread: only the status matters.
-        Ok(resp) => Answer::Status(resp.status().as_u16()),
+        // The body is dropped unread: only the status and where it ended matter.
+        Ok(resp) => {
+            use ureq::ResponseExt;
+            let status = resp.status().as_u16();
+            let landed = resp.get_uri().to_string();
+            if (200..400).contains(&status) && redirected_home(url, &landed) {
+                Answer::Home(landed)
+            } else {
+                Answer::Status(status)
+            }
+        }
         Err(ureq::Error::Timeout(_)) => Answer::Failed("no answer within the timeout".into()),
-        Err(ureq::Error::HostNotFound) => Answer::Failed("host not found".into()),
+        Err(ureq::Error::HostNotFound) => Answer::NoHost,
         Err(ureq::Error::TooManyRedirects) => Answer::Failed("too many redirects".into()),
         Err(e) => Answer::Failed(e.to_string()),
     }
@@ -194,8 +209,23 @@ fn request(agent: &ureq::Agent, url: &str, head: bool) -> Answer {
 fn retryable(a: &Answer) -> bool {
     match a {
         Answer::Status(s) => *s == 429 || *s >= 500,
+        Answer::Home(_) | Answer::NoHost => false,
         Answer::Failed(_) => true,
     }
+}
+
+/// Whether a request for a page below a site's root ended on the bare root.
+pub fn redirected_home(asked: &str, landed: &str) -> bool {
+    let path = |u: &str| -> String {
+        let rest = u.split_once("://").map_or(u, |(_, r)| r);
+        let p = rest.find('/').map_or("", |i| &rest[i..]);
+        p.split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_string()
+    };
+    !path(asked).is_empty() && path(landed).is_empty()
 }
 
 fn check_one(agent: &ureq::Agent, url: &str, opts: &ExternalOptions) -> Outcome {
@@ -217,7 +247,10 @@ fn check_one(agent: &ureq::Agent, url: &str, opts: &ExternalOptions) -> Outcome 
         Answer::Status(s @ (401 | 403 | 429 | 999)) => Outcome::Unverified(format!(
             "HTTP {s}: the server refuses automated requests; check it in a browser"
         )),
+        Answer::Status(s @ (404 | 410)) => Outcome::Gone(format!("HTTP {s}")),
         Answer::Status(s) => Outcome::Broken(format!("HTTP {s}")),
+        Answer::Home(to) => Outcome::Gone(format!("redirects to the site's home page {to}")),
+        Answer::NoHost => Outcome::Gone("host not found".into()),
         Answer::Failed(why) => Outcome::Broken(why),
     }
 }

@@ -1,7 +1,7 @@
-//! Dead links meet their archive: `bilat check --external` asks each source's server whether the
-//! URL still answers; for one that is dead (404, 410, a host that no longer exists, a redirect to
-//! the site's home page) it asks a Wayback-compatible availability API for the snapshot closest
-//! to the day the source was cited, and `--fix-archives` writes what it found into sources.yaml.
+//! Dead links meet their archive: for a source whose URL is gone (404, 410, a host that no longer
+//! exists, a redirect to the site's home page: found by `bilat check --external`), a
+//! Wayback-compatible availability API is asked for the snapshot closest to the day the source was
+//! cited, and `--fix-archives` writes what it found into sources.yaml.
 //!
 //! The API is the Wayback Machine's shape: `GET <endpoint>?url=<url>&timestamp=<YYYYMMDD>`
 //! answering `{"archived_snapshots": {"closest": {"available": true, "url": …, "timestamp": …}}}`.
@@ -19,19 +19,6 @@ use std::time::Duration;
 /// The Wayback Machine's availability API, used unless site.yaml names another.
 pub const DEFAULT_API: &str = "https://archive.org/wayback/available";
 
-/// What asking for a source's URL found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Liveness {
-    /// The server answered with this success status (after redirects).
-    Answered(u16),
-    /// The page is gone for good: the reason (`HTTP 404`, `host not found`, …).
-    Dead(String),
-    /// The server refuses robots (401, 403, 429): the page may well work in a browser.
-    Refused(String),
-    /// No answer that says either way (a timeout, a 5xx after retries).
-    Failed(String),
-}
-
 /// An archived copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -40,43 +27,22 @@ pub struct Snapshot {
     pub date: PartialDate,
 }
 
-/// One source as `check --external` found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceCheck {
-    pub id: String,
-    pub url: String,
-    pub liveness: Liveness,
-    /// For a dead source without `archive_url`: the closest snapshot, `Ok(None)` when the archive
-    /// has none, `Err` when the archive could not be asked.
-    pub snapshot: Option<Result<Option<Snapshot>, String>>,
-}
-
-impl SourceCheck {
+impl Snapshot {
     /// The lines to paste into the source's entry.
-    pub fn paste(&self) -> Option<String> {
-        let Some(Ok(Some(s))) = &self.snapshot else {
-            return None;
-        };
-        Some(format!(
+    pub fn paste(&self) -> String {
+        format!(
             "archive_url: \"{}\"\narchive_date: {}\nstatus: dead",
-            s.url,
-            s.date.iso()
-        ))
+            self.url,
+            self.date.iso()
+        )
     }
 }
 
-/// How hard to try (the same knobs as the link check's).
-#[derive(Debug, Clone)]
-pub struct ProbeOptions {
-    pub concurrency: usize,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub backoff: Duration,
-    /// The availability API's endpoint.
-    pub api: String,
-}
+/// What asking the archive about one URL found: `Ok(None)` when it has no copy.
+pub type Lookup = Result<Option<Snapshot>, String>;
 
-fn agent(timeout: Duration) -> ureq::Agent {
+/// The agent the archive is asked with.
+pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::config::Config::builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -86,44 +52,37 @@ fn agent(timeout: Duration) -> ureq::Agent {
         .new_agent()
 }
 
-/// Asks every source's URL, `concurrency` at a time, and the archive for each dead one.
-pub fn check_sources(sources: &[Source], opts: &ProbeOptions) -> Vec<SourceCheck> {
-    let agent = agent(opts.timeout);
-    let slots: Vec<Mutex<Option<SourceCheck>>> = sources.iter().map(|_| Mutex::new(None)).collect();
+/// The closest snapshot of each source, `concurrency` requests at a time, in the order given:
+/// `Ok(None)` when the archive has none, `Err` when it could not be asked.
+pub fn closest_all(
+    sources: &[&Source],
+    api: &str,
+    timeout: Duration,
+    concurrency: usize,
+) -> Vec<Lookup> {
+    let agent = agent(timeout);
+    let slots: Vec<Mutex<Option<Lookup>>> = sources.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
-    let workers = opts.concurrency.clamp(1, 64).min(sources.len().max(1));
+    let workers = concurrency.clamp(1, 64).min(sources.len().max(1));
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(src) = sources.get(i) else { break };
-                let liveness = probe(&agent, &src.url, opts);
-                let snapshot = (matches!(liveness, Liveness::Dead(_)) && src.archive_url.is_none())
-                    .then(|| closest(&agent, &opts.api, &src.url, cited_on(src).as_deref()));
+                let r = closest(&agent, api, &src.url, cited_on(src).as_deref());
                 if let Ok(mut slot) = slots[i].lock() {
-                    *slot = Some(SourceCheck {
-                        id: src.id.clone(),
-                        url: src.url.clone(),
-                        liveness,
-                        snapshot,
-                    });
+                    *slot = Some(r);
                 }
             });
         }
     });
     slots
         .into_iter()
-        .zip(sources)
-        .map(|(m, src)| {
+        .map(|m| {
             m.into_inner()
                 .ok()
                 .flatten()
-                .unwrap_or_else(|| SourceCheck {
-                    id: src.id.clone(),
-                    url: src.url.clone(),
-                    liveness: Liveness::Failed("not checked".into()),
-                    snapshot: None,
-                })
+                .unwrap_or_else(|| Err("not asked".into()))
         })
         .collect()
 }
@@ -131,58 +90,6 @@ pub fn check_sources(sources: &[Source], opts: &ProbeOptions) -> Vec<SourceCheck
 /// The day to look for a snapshot near: when the source was read, else its date.
 fn cited_on(s: &Source) -> Option<String> {
     s.accessed.or(s.date).map(|d| d.iso().replace('-', ""))
-}
-
-fn probe(agent: &ureq::Agent, url: &str, opts: &ProbeOptions) -> Liveness {
-    let mut attempt = 0;
-    loop {
-        let l = probe_once(agent, url);
-        if attempt >= opts.retries || !matches!(l, Liveness::Failed(_)) {
-            return l;
-        }
-        std::thread::sleep(opts.backoff.saturating_mul(1 << attempt.min(8)));
-        attempt += 1;
-    }
-}
-
-fn probe_once(agent: &ureq::Agent, url: &str) -> Liveness {
-    use ureq::ResponseExt;
-    // GET, not HEAD: many servers answer HEAD wrongly. The body is dropped unread.
-    match agent.get(url).call() {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            match status {
-                200..=399 if redirected_home(url, &resp.get_uri().to_string()) => Liveness::Dead(
-                    format!("redirects to the site's home page {}", resp.get_uri()),
-                ),
-                200..=399 => Liveness::Answered(status),
-                404 | 410 => Liveness::Dead(format!("HTTP {status}")),
-                401 | 403 | 429 | 999 => Liveness::Refused(format!(
-                    "HTTP {status}: the server refuses automated requests; check it in a browser"
-                )),
-                _ => Liveness::Failed(format!("HTTP {status}")),
-            }
-        }
-        Err(ureq::Error::HostNotFound) => Liveness::Dead("host not found".into()),
-        Err(ureq::Error::Timeout(_)) => Liveness::Failed("no answer within the timeout".into()),
-        Err(e) => Liveness::Failed(e.to_string()),
-    }
-}
-
-/// Whether a request for an article ended on the bare home page: how news sites answer for a
-/// story they removed.
-fn redirected_home(asked: &str, landed: &str) -> bool {
-    let path = |u: &str| -> String {
-        let rest = u.split_once("://").map_or(u, |(_, r)| r);
-        let p = rest.find('/').map_or("", |i| &rest[i..]);
-        p.split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/')
-            .to_string()
-    };
-    let (a, l) = (path(asked), path(landed));
-    !a.is_empty() && l.is_empty() && asked != landed
 }
 
 /// Asks the availability API for the snapshot of `url` closest to `timestamp` (`YYYYMMDD`).
@@ -371,23 +278,6 @@ mod tests {
             Ok(None)
         );
         assert!(parse_availability("<html>").is_err());
-    }
-
-    #[test]
-    fn home_page_redirects() {
-        assert!(redirected_home(
-            "https://a.example/news/1",
-            "https://a.example/"
-        ));
-        assert!(redirected_home(
-            "https://a.example/news/1",
-            "https://www.a.example"
-        ));
-        assert!(!redirected_home(
-            "https://a.example/news/1",
-            "https://a.example/news/1/"
-        ));
-        assert!(!redirected_home("https://a.example/", "https://a.example/"));
     }
 
     #[test]
