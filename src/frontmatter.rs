@@ -6,7 +6,7 @@
 
 use crate::error::Diagnostic;
 use crate::text::{did_you_mean, Day, PartialDate};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -410,8 +410,19 @@ pub struct FrontMatter {
     pub next: Vec<NextItem>,
     #[serde(default)]
     pub related: Vec<String>,
+    /// Corrections made to the page since it was published, each dated.
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
     #[serde(default)]
     pub extra: serde_yaml::Mapping,
+}
+
+/// A correction of the page: what was wrong and what it says now, in the editors' words.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub date: Day,
+    pub text: String,
 }
 
 impl FrontMatter {
@@ -460,8 +471,15 @@ pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> 
                 .with_help("every page needs `title: \"…\"` in its front matter"),
         );
     }
-    let fm: FrontMatter = serde_yaml::from_str(split.yaml)
+    let mut fm: FrontMatter = serde_yaml::from_str(split.yaml)
         .map_err(|e| yaml_diagnostic_in(file, &e, split.yaml_line, split.yaml))?;
+    // A correction revises the page: `updated` is at least the newest correction's day, so the
+    // feed, the sitemap and the page's own dates show it.
+    if let Some(newest) = fm.corrections.iter().map(|c| c.date).max() {
+        if fm.updated.is_none_or(|u| u < newest) {
+            fm.updated = Some(newest);
+        }
+    }
     if fm.title.trim().is_empty() {
         let line = crate::text::find_key_line(split.yaml, "title").map(|l| l + split.yaml_line - 1);
         return Err(Diagnostic::error(

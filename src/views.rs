@@ -981,6 +981,8 @@ struct PageView<'a> {
     next: Vec<NextView<'a>>,
     related: Vec<Value>,
     sources: Vec<Value>,
+    /// Newest first.
+    corrections: Vec<&'a crate::frontmatter::Correction>,
     word_count: usize,
     reading_minutes: usize,
     pages: Vec<Value>,
@@ -1083,6 +1085,11 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             .filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone()))
             .collect(),
         sources: ids.iter().filter_map(|id| lookup.get(id)).collect(),
+        corrections: {
+            let mut c: Vec<_> = m.corrections.iter().collect();
+            c.sort_by_key(|x| std::cmp::Reverse(x.date));
+            c
+        },
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,

@@ -700,3 +700,56 @@ fn dead_sources_meet_their_archive_and_fix_archives_writes_it() {
     assert!(out.contains("/never`"), "{out}");
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn corrections_are_shown_and_move_the_page_updated_date() {
+    let (tmp, root) = site_with_default_layouts();
+    let page = root.join("content/topics/trade.md");
+    let text = std::fs::read_to_string(&page).expect("page");
+    let text = text.replacen(
+        "title: \"Trade\"\n",
+        "title: \"Trade\"\ndate: 2026-11-01\nupdated: 2026-11-05\ncorrections:\n  - date: 2026-11-04\n    text: \"An earlier version gave the year of the target as 2031.\"\n  - date: 2026-11-09\n    text: \"The minister's title was corrected.\"\n",
+        1,
+    );
+    std::fs::write(&page, text).expect("write");
+    let out = tmp.path().join("public");
+    let o = common::build(&root, &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("topics/trade/index.html")).expect("page");
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse("section.corrections li").expect("selector");
+    let items: Vec<String> = doc
+        .select(&sel)
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert_eq!(
+        items,
+        [
+            "9 November 2026: The minister's title was corrected.",
+            "4 November 2026: An earlier version gave the year of the target as 2031."
+        ]
+    );
+    // The newest correction is later than `updated`: the page counts as updated then.
+    assert!(
+        html.contains("Updated <time datetime=2026-11-09>")
+            || html.contains("Updated <time datetime=\"2026-11-09\">"),
+        "{html}"
+    );
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).expect("sitemap");
+    assert!(sitemap.contains("<lastmod>2026-11-09"), "{sitemap}");
+
+    // A correction without a text is an error at its line.
+    let text = std::fs::read_to_string(&page).expect("page");
+    std::fs::write(
+        &page,
+        text.replace("    text: \"The minister's title was corrected.\"\n", ""),
+    )
+    .expect("write");
+    let o = common::build(&root, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("missing field `text`"),
+        "{}",
+        stderr(&o)
+    );
+}
