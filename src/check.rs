@@ -11,8 +11,11 @@ pub mod archives;
 pub mod external;
 
 use crate::content;
+use crate::engine::{self, Build};
 use crate::error::{Diagnostic, Diagnostics, Error, Result, Severity};
-use crate::site::{BuildOptions, Job, Output, Site};
+use crate::jobs::{Job, Listing};
+use crate::output::Output;
+use crate::site::{BuildOptions, Site};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -143,7 +146,6 @@ impl CheckReport {
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut report = CheckReport::default();
     let mut diags = Diagnostics::default();
-    drafts(&opts.root, &mut diags);
     let build = BuildOptions {
         root: opts.root.clone(),
         output: None,
@@ -155,23 +157,24 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         Ok(mut site) => {
             report.quotes = site.quotes;
             diags.extend(std::mem::take(&mut site.warnings));
+            drafts(&site, &mut diags);
             duplicate_titles(&site, &mut diags);
             // Links are read from the HTML before minification: the same links, easier to read.
             site.config.minify = false;
-            match rendered(&site) {
-                Ok(rendered) => {
-                    let layouts = Layouts::read(&opts.root);
-                    let scan = Scan::new(&site, &rendered, &layouts);
+            match rendered(site) {
+                Ok((build, rendered)) => {
+                    let layouts = Layouts::of(&build.templates);
+                    let scan = Scan::new(&build.site, &rendered, &layouts);
                     let mut externals = scan.internal(&mut diags, &mut report);
                     if opts.external {
-                        archives::add_sources(&site, &mut externals);
+                        archives::add_sources(&build.site, &mut externals);
                         report.external = externals.len();
                         let urls: Vec<String> = externals.keys().cloned().collect();
                         let outcomes = external::check_urls(&urls, &opts.external_options);
                         // Dead sources are looked up in the archive; what it has goes with the
                         // link's own report.
                         let advice = archives::advise(
-                            &site,
+                            &build.site,
                             opts,
                             &urls,
                             &outcomes,
@@ -199,19 +202,13 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
 }
 
 /// Pages marked `draft: true`: `build` leaves them out, which is easy to forget.
-fn drafts(root: &Path, diags: &mut Diagnostics) {
-    // Parse problems are reported by `Site::load`; this pass only looks for drafts.
-    let mut scratch = Diagnostics::default();
-    let content = content::load(root, true, 0, &mut scratch);
-    for p in content.pages.iter().filter(|p| p.meta.draft) {
+fn drafts(site: &Site, diags: &mut Diagnostics) {
+    for d in &site.drafts {
         diags.push(
             Diagnostic::warning(
-                &p.shown,
-                p.line_of_key("draft"),
-                format!(
-                    "draft: `{}` is left out of the published site",
-                    p.meta.title
-                ),
+                &d.shown,
+                d.line,
+                format!("draft: `{}` is left out of the published site", d.title),
             )
             .with_help("remove `draft: true` to publish it"),
         );
@@ -235,27 +232,15 @@ fn duplicate_titles(site: &Site, diags: &mut Diagnostics) {
     }
 }
 
-/// Renders each job alone, so that every output is known to come from its job.
-fn rendered(site: &Site) -> Result<Vec<(Job, Vec<Output>)>> {
-    let (templates, views, jobs) = site.render_plan()?;
-    let results: Vec<(Job, Result<Vec<Output>>)> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let r = site.render(&templates, &views, std::slice::from_ref(&job));
-            (job, r)
-        })
-        .collect();
-    let mut diags = Diagnostics::default();
-    let mut out = Vec::new();
-    for (job, r) in results {
-        match r {
-            Ok(o) => out.push((job, o)),
-            Err(Error::Build(d)) => diags.extend(d),
-            Err(e) => return Err(e),
-        }
-    }
-    diags.into_result()?;
-    Ok(out)
+/// Each job with the files it wrote.
+type Rendered = Vec<(Job, Vec<Output>)>;
+
+/// Renders every job into a collection that keeps which job wrote which file.
+fn rendered(site: Site) -> Result<(std::sync::Arc<Build>, Rendered)> {
+    let build = std::sync::Arc::new(Build::prepare(site)?);
+    let mut sink = engine::Collect::default();
+    engine::render(&build, build.jobs(), &mut sink)?;
+    Ok((build, sink.jobs))
 }
 
 /// The site's templates as text, to find which one wrote a link.
@@ -264,29 +249,14 @@ struct Layouts {
 }
 
 impl Layouts {
-    fn read(root: &Path) -> Layouts {
-        let dir = root.join(crate::render::LAYOUTS_DIR);
-        let mut files = Vec::new();
-        for e in walkdir::WalkDir::new(&dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !e.file_type().is_file()
-                || content::is_ignored_name(&e.file_name().to_string_lossy())
-            {
-                continue;
-            }
-            let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if let Ok(text) = std::fs::read_to_string(e.path()) {
-                files.push((name, text));
-            }
-        }
+    /// The text the templates were compiled from, by name.
+    fn of(templates: &crate::render::Templates) -> Layouts {
+        let mut files: Vec<(String, String)> = templates
+            .sources
+            .iter()
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        files.sort();
         Layouts { files }
     }
 
@@ -654,19 +624,20 @@ impl<'a> Scan<'a> {
                 if !o.path.ends_with(".html") {
                     continue;
                 }
-                let job = match job {
-                    Job::Pager { first, .. } => first.as_ref(),
-                    job => job,
-                };
-                let origin = match job {
-                    Job::Page(i) => Origin::Page(*i),
-                    Job::Generated { template, .. } => Origin::Template(template.to_string()),
-                    Job::Tag(_) => Origin::Template("taxonomy_term.html".into()),
-                    Job::Alias { from, page } => Origin::Alias {
+                let origin = match (job, job.listing()) {
+                    (_, Some((Listing::Page(i), _))) => Origin::Page(i),
+                    (_, Some((Listing::Generated(g), _))) => {
+                        Origin::Template(g.template().to_string())
+                    }
+                    (_, Some((Listing::Tag(_), _))) => {
+                        Origin::Template(crate::jobs::TAG_TEMPLATE.into())
+                    }
+                    (Job::Alias { from, page }, None) => Origin::Alias {
                         page: *page,
                         from: from.clone(),
                     },
-                    _ => continue,
+                    // search.json and the publishing files hold no HTML.
+                    (_, None) => continue,
                 };
                 html.push((o.path.clone(), origin, &o.bytes));
             }

@@ -8,6 +8,8 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 pub const CONTENT_DIR: &str = "content";
+/// Files copied as they are, beside the pages, with a content hash for cache busting.
+pub const ASSETS_DIR: &str = "assets";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,7 +32,8 @@ pub struct Page {
     pub shown: PathBuf,
     /// Path inside `content/` with `/` separators (`topics/trade.md`); internal links name this.
     pub content_path: String,
-    /// Unique id used by `related:` (the file stem, or the folder name for sections and bundles).
+    /// The path under `content/` without the extension (`visit/2023/talks`; a bundle's folder,
+    /// `topics/trade` for `topics/trade/index.md`); see `Site::resolve_id` for short ids.
     pub id: String,
     /// First folder under `content/` (`topics`), empty for top-level pages and the home.
     pub section: String,
@@ -94,6 +97,17 @@ pub struct Content {
     pub static_files: Vec<StaticFile>,
     /// Whether the pages hold their Markdown bodies (see [`load`]).
     pub bodies_kept: bool,
+    /// Pages marked `draft: true` that were left out.
+    pub drafts: Vec<Draft>,
+}
+
+/// A page left out because it is a draft: what `check` needs to say so.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub shown: PathBuf,
+    pub title: String,
+    /// The line of `draft:` in the file.
+    pub line: Option<usize>,
 }
 
 /// Files that editors write next to the real ones and that must never become pages:
@@ -226,9 +240,14 @@ pub fn load(
         })
         .collect();
     let mut pages = Vec::with_capacity(results.len());
+    let mut drafts = Vec::new();
     for r in results {
         match r {
-            Ok(p) if p.meta.draft && !include_drafts => {}
+            Ok(p) if p.meta.draft && !include_drafts => drafts.push(Draft {
+                line: p.line_of_key("draft"),
+                shown: p.shown,
+                title: p.meta.title,
+            }),
             Ok(p) => pages.push(p),
             Err(d) => diags.push(d),
         }
@@ -237,6 +256,7 @@ pub fn load(
         pages,
         static_files,
         bodies_kept: keep_bodies,
+        drafts,
     }
 }
 
@@ -278,22 +298,18 @@ pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagn
         )
         .with_help("rename the file or folder so that its name contains a letter or a digit"));
     }
+    // Ids follow folders: `content/visit/2023/talks.md` is `visit/2023/talks`, so two folders may
+    // hold files of the same name; the last segment alone is a short id (`Site::resolve_id`).
+    let dirs_id = dirs.join("/");
     let (kind, id, path_str) = match stem.as_str() {
         "_index" if dirs.is_empty() => (PageKind::Home, "index".to_string(), String::new()),
-        "_index" => (
-            PageKind::Section,
-            dirs.last().cloned().unwrap_or_default(),
-            dir_path,
-        ),
+        "_index" => (PageKind::Section, dirs_id, dir_path),
         // A page bundle: content/topics/trade/index.md is the page /topics/trade/.
-        "index" if !dirs.is_empty() => (
-            PageKind::Page,
-            dirs.last().cloned().unwrap_or_default(),
-            dir_path,
-        ),
+        "index" if !dirs.is_empty() => (PageKind::Page, dirs_id, dir_path),
+        _ if dirs.is_empty() => (PageKind::Page, stem.clone(), format!("{}/", slugify(&stem))),
         _ => (
             PageKind::Page,
-            stem.clone(),
+            format!("{dirs_id}/{stem}"),
             format!("{dir_path}{}/", slugify(&stem)),
         ),
     };
@@ -338,4 +354,66 @@ pub fn reread(page: &Page) -> Result<String, Diagnostic> {
         return Err(changed());
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_at(rel: &str, text: &str) -> Result<Page, Diagnostic> {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let content = tmp.path().join(CONTENT_DIR);
+        let path = content.join(rel);
+        std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+        std::fs::write(&path, text).expect("write");
+        load_page(tmp.path(), &content, &path)
+    }
+
+    #[test]
+    fn kinds_ids_and_urls_follow_the_file_path() {
+        let front = "---\ntitle: T\n---\nBody.\n";
+        let cases = [
+            ("_index.md", PageKind::Home, "index", ""),
+            ("topics/_index.md", PageKind::Section, "topics", "topics/"),
+            (
+                "topics/trade.md",
+                PageKind::Page,
+                "topics/trade",
+                "topics/trade/",
+            ),
+            (
+                "topics/oil/index.md",
+                PageKind::Page,
+                "topics/oil",
+                "topics/oil/",
+            ),
+            (
+                "visit/2023/Talks Now.md",
+                PageKind::Page,
+                "visit/2023/Talks Now",
+                "visit/2023/talks-now/",
+            ),
+            ("about.md", PageKind::Page, "about", "about/"),
+        ];
+        for (rel, kind, id, path) in cases {
+            let p = page_at(rel, front).expect(rel);
+            assert_eq!(
+                (p.kind, p.id.as_str(), p.path.as_str()),
+                (kind, id, path),
+                "{rel}"
+            );
+            assert_eq!(p.body, "Body.\n");
+            assert_eq!(p.body_line, 4);
+        }
+    }
+
+    #[test]
+    fn a_name_without_letters_is_refused_and_editor_files_are_ignored() {
+        let e = page_at("topics/???.md", "---\ntitle: T\n---\n").expect_err("refused");
+        assert!(e.message.contains("no letters or digits"), "{}", e.message);
+        for name in [".trade.md.swp", "trade.md~", "#trade.md#", ".DS_Store"] {
+            assert!(is_ignored_name(name), "{name}");
+        }
+        assert!(!is_ignored_name("trade.md"));
+    }
 }

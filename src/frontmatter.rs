@@ -22,15 +22,7 @@ pub struct Split<'a> {
     pub body_line: usize,
 }
 
-/// Normalises line endings so that CRLF and lone CR files count lines the same way, and drops a BOM.
-pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.contains('\r') {
-        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
+pub use crate::text::normalize;
 
 fn is_fence(line: &str) -> bool {
     line.trim_end() == "---"

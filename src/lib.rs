@@ -1,17 +1,22 @@
 //! bilat: a static site generator for sourced explainers of the relations between two countries.
 //!
-//! The library is a pipeline of stages, each in its own module:
-//! [`config`] (site.yaml) → [`content`] + [`frontmatter`] + [`registry`] (load) →
-//! [`site`] (model and checks) → [`markdown`] → [`views`] + [`render`] (templates) → [`output`].
-//! [`build`] runs them once; `watch` and `serve` keep the model in memory and re-run parts of it.
+//! The library is a pipeline of stages, each in its own module, each using only the ones before:
+//! load ([`config`] for site.yaml, [`content`] + [`frontmatter`] + [`registry`]) → model
+//! ([`site`]: index, checks, [`markdown`]) → [`views`] (what templates see) → [`render`] (the
+//! templates) → [`jobs`] (what to make) → [`engine`] (the one render path, into a sink) →
+//! [`output`] (staging and writing). [`build`] runs them once; [`watch`] and [`serve`] keep a
+//! prepared build in memory and re-run parts of it; [`check`] renders every job into a collection
+//! and reads the HTML. `tests/module_graph.rs` keeps the imports among modules acyclic.
 
 pub mod bounds;
 pub mod chart;
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod engine;
 pub mod error;
 pub mod frontmatter;
+pub mod jobs;
 pub mod markdown;
 pub mod minify;
 pub mod output;
@@ -45,23 +50,28 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
     let mut site = Site::load_with(opts, site::Retention::OneBuild)?;
-    let (templates, views, mut jobs) = site.render_plan()?;
+    let warnings = std::mem::take(&mut site.warnings);
+    let build = std::sync::Arc::new(engine::Build::prepare(site)?);
+    let mut jobs = build.jobs();
     // The site-wide pages are the longest jobs by far: started first, they run beside the topic
     // pages instead of alone at the end.
-    jobs.sort_by_key(|j| matches!(j, site::Job::Page(_) | site::Job::Alias { .. }));
+    jobs.sort_by_key(|j| matches!(j, jobs::Job::Page(_) | jobs::Job::Alias { .. }));
     let staging = output::Staging::new(&output)?;
     // Each page is written as soon as it is rendered: memory holds the model and the pages being
     // rendered, whatever the size of the site, and the allocator reuses the same buffers instead
     // of the kernel zeroing fresh pages for each file.
-    let pages = site.render_each(&templates, &views, &jobs, |outputs| staging.write(outputs))?;
-    let copies: Vec<&content::StaticFile> =
-        site.static_files.iter().chain(site.assets.iter()).collect();
+    let pages = engine::render(&build, jobs, &mut engine::Staged(&staging))?;
+    let copies: Vec<&content::StaticFile> = build
+        .site
+        .static_files
+        .iter()
+        .chain(build.site.assets.iter())
+        .collect();
     let files = staging.finish(&copies)?;
     drop(copies);
-    let warnings = std::mem::take(&mut site.warnings);
     // Freeing the model takes about 0.2 s per 10,000 topics and nothing needs to wait for it:
     // it happens beside whatever the caller does next, or not at all if the process exits first.
-    std::thread::spawn(move || drop((site, views, templates, jobs)));
+    std::thread::spawn(move || drop(build));
     Ok(BuildReport {
         pages,
         files,

@@ -5,10 +5,17 @@
 
 use crate::content::StaticFile;
 use crate::error::{Error, Result};
-use crate::site::Output;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Path relative to the output dir, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
 
 /// Entries of an existing output dir that belong to the user, not to bilat, and survive a rebuild.
 const KEEP: &[&str] = &[".git", "CNAME"];
@@ -105,7 +112,7 @@ fn refusal(out: &Path, root: &Path) -> Option<String> {
 const SOURCES: &[&str] = &[
     crate::content::CONTENT_DIR,
     crate::render::LAYOUTS_DIR,
-    crate::site::ASSETS_DIR,
+    crate::content::ASSETS_DIR,
     crate::config::CONFIG_FILE,
 ];
 
@@ -359,27 +366,11 @@ pub struct Staging {
     finished: bool,
 }
 
-/// Staging dirs of the builds in progress in this process, so that one about to exit without
-/// unwinding (the render watchdog) can remove them.
-static ACTIVE_STAGING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Removes the staging dirs of unfinished builds; for a process that exits without unwinding.
-pub fn remove_active_staging() {
-    if let Ok(dirs) = ACTIVE_STAGING.lock() {
-        for d in dirs.iter() {
-            let _ = std::fs::remove_dir_all(d);
-        }
-    }
-}
-
 impl Staging {
     pub fn new(output: &Path) -> Result<Staging> {
         clean_leftovers(output);
         let dir = staging_name(output, "staging");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        if let Ok(mut active) = ACTIVE_STAGING.lock() {
-            active.push(dir.clone());
-        }
         Ok(Staging {
             dir,
             output: output.to_path_buf(),
@@ -437,9 +428,6 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.dir);
-        }
-        if let Ok(mut active) = ACTIVE_STAGING.lock() {
-            active.retain(|d| d != &self.dir);
         }
     }
 }
@@ -583,5 +571,83 @@ mod tests {
         assert_eq!(replaces_kept("cname/index.html"), Some("CNAME"));
         assert_eq!(replaces_kept("cnames/index.html"), None);
         assert_eq!(replaces_kept("topics/.git"), None);
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    use super::*;
+
+    fn out(path: &str, text: &str) -> Output {
+        Output {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_finished_staging_dir_replaces_the_output_and_an_unfinished_one_vanishes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let output = tmp.path().join("public");
+        std::fs::create_dir_all(&output).expect("mkdir");
+        std::fs::write(output.join("old.html"), "old").expect("write");
+        std::fs::write(output.join("CNAME"), "example.org").expect("write");
+
+        let staging = Staging::new(&output).expect("staging");
+        staging.write(&[out("a/index.html", "A")]).expect("write");
+        drop(staging);
+        assert!(
+            output.join("old.html").exists(),
+            "an unfinished build changes nothing"
+        );
+        let leftovers = std::fs::read_dir(tmp.path()).expect("ls").count();
+        assert_eq!(leftovers, 1, "the staging dir is gone");
+
+        let staging = Staging::new(&output).expect("staging");
+        staging.write(&[out("a/index.html", "A")]).expect("write");
+        assert_eq!(staging.finish(&[]).expect("finish"), 1);
+        assert!(!output.join("old.html").exists());
+        assert_eq!(
+            std::fs::read_to_string(output.join("a/index.html")).expect("read"),
+            "A"
+        );
+        // The user's CNAME survives the swap.
+        assert!(output.join("CNAME").exists());
+    }
+
+    #[test]
+    fn paths_that_leave_the_output_or_collide_are_refused() {
+        for bad in ["../x.html", "/etc/x", "a/./b", "a//b", ""] {
+            assert!(check_paths(&[out(bad, "")], &[]).is_err(), "{bad:?}");
+        }
+        assert!(check_paths(&[out("a/index.html", ""), out("a/index.html", "")], &[]).is_err());
+        // A file where a folder is needed.
+        assert!(check_paths(
+            &[out("topics/trade", ""), out("topics/trade/index.html", "")],
+            &[]
+        )
+        .is_err());
+        assert!(check_paths(&[out("a/index.html", ""), out("b/index.html", "")], &[]).is_ok());
+    }
+
+    #[test]
+    fn only_changed_files_are_rewritten() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut written = HashMap::new();
+        let first = write_changed(
+            tmp.path(),
+            &[out("a.html", "1"), out("b.html", "1")],
+            &mut written,
+        )
+        .expect("write");
+        assert_eq!(first.len(), 2);
+        let again = write_changed(
+            tmp.path(),
+            &[out("a.html", "1"), out("b.html", "2")],
+            &mut written,
+        )
+        .expect("write");
+        assert_eq!(again, ["b.html"]);
+        assert!(write_changed(tmp.path(), &[out("../x", "1")], &mut written).is_err());
     }
 }

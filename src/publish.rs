@@ -6,8 +6,10 @@
 //! two builds of the same input are byte-identical. They are never minified.
 
 use crate::content::PageKind;
+use crate::jobs::Job;
+use crate::output::Output;
 use crate::render::Templates;
-use crate::site::{Job, Output, Site};
+use crate::site::Site;
 use crate::text::PartialDate;
 use crate::views::Views;
 use sha2::{Digest, Sha256};
@@ -46,7 +48,7 @@ pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
         bytes: robots(site).into_bytes(),
     });
     if site.config.sitemap {
-        let jobs = site.jobs(views, templates);
+        let jobs = crate::jobs::plan(site, views, templates);
         out.push(Output {
             path: SITEMAP_FILE.into(),
             bytes: sitemap(site, views, &jobs).into_bytes(),
@@ -116,9 +118,9 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
                 (site.pages[*i].path.clone(), page_date(site, *i))
             }
             // The 404 page is not a page anyone should land on from a search.
-            Job::Generated { path, .. } if path.ends_with(".html") => continue,
+            Job::Generated(g) if g.path().ends_with(".html") => continue,
             // Generated pages list the whole site, so they change when any page does.
-            Job::Generated { path, .. } => (path.clone(), site_newest),
+            Job::Generated(g) => (g.path().to_string(), site_newest),
             Job::Tag(t) => match views.tags.get(*t) {
                 Some((name, pages)) => {
                     let pages: Vec<usize> = pages
@@ -133,7 +135,13 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
                 }
                 None => continue,
             },
-            _ => continue,
+            // Drafts; pages past the first of a list, redirects and files are not pages to
+            // land on.
+            Job::Page(_)
+            | Job::Pager { .. }
+            | Job::Alias { .. }
+            | Job::SearchIndex
+            | Job::PagesFiles => continue,
         };
         entries.push(SitemapEntry {
             loc: encode_url(&site.permalink(&path)),
@@ -249,12 +257,14 @@ pub fn feed(site: &Site) -> String {
         for t in &page.meta.timeline {
             let date = first_day(&t.date);
             // Stable across builds and across reordering of the timeline; changes only when the
-            // event itself is reworded, which readers may well want to see again.
+            // event itself is reworded, which readers may well want to see again. The page is
+            // named by its short id, as it was before ids followed folders, so that feed readers
+            // do not see every event again; the date and the wording keep entries apart.
             let id = format!(
                 "{}#event-{}-{}",
                 encode_url(&site.permalink("timeline/")),
                 t.date.iso(),
-                short_hash(&[&page.id, &t.date.iso(), &t.event])
+                short_hash(&[crate::site::short_id(&page.id), &t.date.iso(), &t.event])
             );
             events.push(FeedEntry {
                 id,

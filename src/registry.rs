@@ -300,3 +300,37 @@ impl Registries {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registries_keep_file_order_and_index_ids() {
+        let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites/basic/content");
+        let mut diags = Diagnostics::default();
+        let regs = Registries::load(&content, Path::new("content"), &mut diags);
+        assert!(!diags.has_errors(), "{:?}", diags.sorted());
+        assert_eq!(regs.sources.items[0].id, "s1");
+        assert_eq!(regs.sources.position("s2"), Some(1));
+        assert!(regs.sources.contains("s1") && !regs.sources.contains("s9"));
+        assert_eq!(
+            regs.people.get("minister").map(|p| p.name.as_str()),
+            Some("A. Minister")
+        );
+        // Glossary ids are the slugs of their terms.
+        for t in &regs.glossary.items {
+            assert_eq!(t.id, slugify(&t.term));
+        }
+        assert!(regs.source_hint("s").contains("s1") || regs.source_hint("s").contains("sources"));
+    }
+
+    #[test]
+    fn missing_registries_are_empty() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut diags = Diagnostics::default();
+        let regs = Registries::load(tmp.path(), Path::new("content"), &mut diags);
+        assert!(!diags.has_errors());
+        assert!(regs.sources.items.is_empty() && regs.people.items.is_empty());
+    }
+}

@@ -18,6 +18,8 @@ pub struct Templates {
     paginated: HashSet<String>,
     /// The text of each template, to put a line on errors that Tera reports without one.
     pub sources: HashMap<String, String>,
+    /// The same, shared with the render watchdog, which places a runaway render on a line.
+    texts: HashMap<String, std::sync::Arc<str>>,
 }
 
 /// The site-wide lists a template reads: `explainer.timeline`, `explainer.sources` …
@@ -332,12 +334,17 @@ impl Templates {
             })
             .map(|(name, _)| name.clone())
             .collect();
+        let texts = sources
+            .iter()
+            .map(|(n, t)| (n.clone(), std::sync::Arc::from(t.as_str())))
+            .collect();
         let sources = sources.iter().cloned().collect();
         Some(Templates {
             tera,
             lists_read,
             paginated,
             sources,
+            texts,
         })
     }
 
@@ -367,14 +374,14 @@ impl Templates {
     /// Renders one template; errors name the template line.
     ///
     /// Tera bounds `range()` and component recursion, but not loops nested in loops or components
-    /// that call themselves several times over: the output is capped, and [`watchdog`] ends a
+    /// that call themselves several times over: the output is capped, and [`watchdog`] reports a
     /// render that runs too long or eats memory.
     pub fn render(&self, name: &str, ctx: &Context) -> Result<String, Diagnostic> {
         let page = ctx
             .get("current_url")
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let _guard = watchdog::enter(name, &page);
+        let _guard = watchdog::enter(name, self.texts.get(name).cloned(), &page);
         let mut out = CappedWriter {
             buf: Vec::with_capacity(16 * 1024),
             over: false,
@@ -399,6 +406,26 @@ impl Templates {
     fn locate(&self, d: Diagnostic) -> Diagnostic {
         locate_in(d, |name| self.sources.get(name).map(String::as_str))
     }
+}
+
+/// The line of the first loop or component call of a runaway template, where Tera cannot say
+/// which statement was running: the place to start looking.
+fn locate_runaway(mut d: Diagnostic, text: &str) -> Diagnostic {
+    d.line = tag_lines(text).find_map(|(line, code)| {
+        let word = code.trim_start_matches('-').split_whitespace().next()?;
+        matches!(word, "for" | "component" | "include").then_some(line)
+    });
+    d
+}
+
+/// The 1-based line of each `{% … %}` tag of a template, with its code.
+fn tag_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let base = text.as_ptr() as usize;
+    tag_contents(text).filter_map(move |code| {
+        let at = code.as_ptr() as usize - base;
+        // `{{ … }}` holds expressions, not statements.
+        (at >= 2 && &text[at - 2..at] == "{%").then(|| (text[..at].matches('\n').count() + 1, code))
+    })
 }
 
 /// Gives a template diagnostic without a line the line of the statement its message names,
@@ -510,20 +537,43 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
 ///
 /// A thread started on the first render checks every in-flight render; one that runs longer than
 /// the time limit, or while which the process grows by more than the memory limit, is reported
-/// with its template and page, and the process exits with status 1 (the output dir is untouched:
-/// the staging dir of the build in progress is removed first). `BILAT_RENDER_TIMEOUT` (seconds) and
-/// `BILAT_RENDER_MEMORY` (MiB) change the limits.
+/// once, with its template, line and page, to whoever started the render ([`reporting_to`]): the
+/// render path fails that build or rebuild with it, and the process goes on (a server keeps
+/// serving the last good pages). The runaway render itself cannot be stopped; its thread is left
+/// to it. `BILAT_RENDER_TIMEOUT` (seconds) and `BILAT_RENDER_MEMORY` (MiB) change the limits.
 pub mod watchdog {
+    use crate::error::Diagnostic;
+    use std::cell::RefCell;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Mutex, Once};
+    use std::sync::{Arc, Mutex, Once};
     use std::time::{Duration, Instant};
+
+    /// Where a runaway render is reported.
+    pub type Report = Arc<dyn Fn(Diagnostic) + Send + Sync>;
 
     struct Render {
         id: u64,
         template: String,
+        /// The template's text, to place the report on a line.
+        text: Option<Arc<str>>,
         page: String,
         start: Instant,
         rss_at_start: u64,
+        report: Option<Report>,
+        /// Reported already: it is no longer watched (it may never end).
+        reported: bool,
+    }
+
+    thread_local! {
+        static CURRENT: RefCell<Option<Report>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` with the renders it starts on this thread reported to `report`.
+    pub fn reporting_to<R>(report: &Report, f: impl FnOnce() -> R) -> R {
+        let previous = CURRENT.with(|c| c.replace(Some(report.clone())));
+        let r = f();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+        r
     }
 
     static RENDERS: Mutex<Vec<Render>> = Mutex::new(Vec::new());
@@ -576,7 +626,7 @@ pub mod watchdog {
         0
     }
 
-    pub fn enter(template: &str, page: &str) -> Guard {
+    pub fn enter(template: &str, text: Option<Arc<str>>, page: &str) -> Guard {
         START.call_once(|| {
             let _ = std::thread::Builder::new()
                 .name("render-watchdog".into())
@@ -586,10 +636,13 @@ pub mod watchdog {
         let render = Render {
             id,
             template: template.to_string(),
+            text,
             page: page.to_string(),
             start: Instant::now(),
             // Filled in by the watchdog when it first sees this render: no /proc read per page.
             rss_at_start: 0,
+            report: CURRENT.with(|c| c.borrow().clone()),
+            reported: false,
         };
         if let Ok(mut list) = RENDERS.lock() {
             list.push(render);
@@ -603,43 +656,59 @@ pub mod watchdog {
             std::thread::sleep(Duration::from_millis(100));
             let problem = {
                 let Ok(mut list) = RENDERS.lock() else { return };
-                if list.is_empty() {
+                if list.iter().all(|r| r.reported) {
                     continue;
                 }
                 let now = rss();
                 for r in list.iter_mut().filter(|r| r.rss_at_start == 0) {
                     r.rss_at_start = now;
                 }
-                let Some(oldest) = list.iter().min_by_key(|r| r.start) else {
+                let Some(oldest) = list
+                    .iter_mut()
+                    .filter(|r| !r.reported)
+                    .min_by_key(|r| r.start)
+                else {
                     continue;
                 };
-                if oldest.start.elapsed() > timeout {
-                    Some((
-                        oldest.template.clone(),
-                        oldest.page.clone(),
-                        format!("did not finish within {} s", timeout.as_secs()),
-                    ))
+                let what = if oldest.start.elapsed() > timeout {
+                    Some(format!("did not finish within {} s", timeout.as_secs()))
                 } else if now > oldest.rss_at_start + memory {
-                    Some((
-                        oldest.template.clone(),
-                        oldest.page.clone(),
-                        format!("used more than {} MiB of memory", memory >> 20),
-                    ))
+                    Some(format!("used more than {} MiB of memory", memory >> 20))
                 } else {
                     None
-                }
+                };
+                what.map(|what| {
+                    oldest.reported = true;
+                    (
+                        oldest.template.clone(),
+                        oldest.text.clone(),
+                        oldest.page.clone(),
+                        what,
+                        oldest.report.clone(),
+                    )
+                })
             };
-            if let Some((template, page, what)) = problem {
-                let d = crate::error::Diagnostic::error(
+            if let Some((template, text, page, what, report)) = problem {
+                let on = if page.is_empty() {
+                    "a page".to_string()
+                } else {
+                    format!("`{page}`")
+                };
+                let d = Diagnostic::error(
                     super::shown(&template),
                     None,
-                    format!("template: rendering {} {what}: a loop or component that never ends?", if page.is_empty() { "a page".to_string() } else { format!("`{page}`") }),
+                    format!("template: rendering {on} {what}: a loop or component that never ends?"),
                 )
                 .with_help("look for loops nested in loops and components that call themselves more than once");
-                eprintln!("{d}\n1 error found");
-                // Exiting skips destructors: remove this build's half-written staging dir first.
-                crate::output::remove_active_staging();
-                std::process::exit(1);
+                let d = match &text {
+                    Some(text) => super::locate_runaway(d, text),
+                    None => d,
+                };
+                // A render started outside the render path has no one to tell; it cannot be
+                // stopped either way.
+                if let Some(report) = report {
+                    report(d);
+                }
             }
         }
     }

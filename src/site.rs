@@ -1,22 +1,21 @@
-//! The site model: loads config, content, registries and assets, checks every reference, renders
-//! all Markdown in parallel, and turns the model into output files through the templates.
+//! The site model: loads config, content, registries and assets, indexes the pages, checks every
+//! reference, and renders all Markdown in parallel (so links and anchors are checked before any
+//! template runs).
 //!
-//! The model stays in memory so that `watch` can re-render only what an edit touches.
+//! It leaves the views templates see to [`crate::views`], the list of files to make to
+//! [`crate::jobs`] and rendering them to [`crate::engine`]. The model stays in memory so that
+//! `watch` can re-render only what an edit touches.
 
 use crate::config::{Config, LinkPolicy};
 use crate::content::{self, Page, PageKind, StaticFile};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::markdown::{self, Glossary, Rendered};
 use crate::registry::Registries;
-use crate::render::{self, Helpers, Templates};
-use crate::views::{self, Views};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
-
-pub const ASSETS_DIR: &str = "assets";
 
 /// What a build was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -37,100 +36,6 @@ impl BuildOptions {
             .clone()
             .unwrap_or_else(|| self.root.join("public"))
     }
-}
-
-/// One file of the built site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// Path relative to the output dir, `/`-separated.
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
-/// A unit of rendering; `watch` re-runs only the jobs an edit affects.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Job {
-    /// A content page, by index into `Site::pages`.
-    Page(usize),
-    /// A generated page from its own template (timeline, glossary …).
-    Generated {
-        template: &'static str,
-        path: String,
-        title: String,
-    },
-    /// One tag's page, by index into `Views::tags`.
-    Tag(usize),
-    /// A redirect from an old URL to a page.
-    Alias { from: String, page: usize },
-    /// Page `number` (2 and up) of a paginated list page: a generated list, a tag or a section.
-    Pager { first: Box<Job>, number: usize },
-    /// `search.json`.
-    SearchIndex,
-    /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
-    /// read every page's front matter, so any content change must re-run this job.
-    PagesFiles,
-}
-
-/// A page made from its own template rather than from a content file.
-pub struct Generated {
-    pub template: &'static str,
-    pub path: &'static str,
-    pub title: &'static str,
-    /// The site-wide list it shows, a page at a time if its template reads `paginator`. The
-    /// glossary is not paginated: Markdown links terms to `glossary/#id` before the templates
-    /// are known, and a glossary is a few hundred terms at most.
-    pub list: Option<&'static str>,
-}
-
-pub const GENERATED: [Generated; 7] = [
-    Generated {
-        template: "timeline.html",
-        path: "timeline/",
-        title: "Timeline",
-        list: Some("timeline"),
-    },
-    Generated {
-        template: "glossary.html",
-        path: "glossary/",
-        title: "Glossary",
-        list: None,
-    },
-    Generated {
-        template: "people.html",
-        path: "people/",
-        title: "People",
-        list: Some("people"),
-    },
-    Generated {
-        template: "sources.html",
-        path: "sources/",
-        title: "Sources",
-        list: Some("sources"),
-    },
-    Generated {
-        template: "taxonomy.html",
-        path: "tags/",
-        title: "Tags",
-        list: Some("tags"),
-    },
-    Generated {
-        template: "search.html",
-        path: "search/",
-        title: "Search",
-        list: None,
-    },
-    Generated {
-        template: "404.html",
-        path: "404.html",
-        title: "Page not found",
-        list: None,
-    },
-];
-
-/// A job that failed, and the content page it was rendering (for template errors).
-pub struct JobFailure {
-    pub diagnostic: Diagnostic,
-    pub page: Option<PathBuf>,
 }
 
 /// What a loaded site keeps of each page once it is checked.
@@ -175,10 +80,15 @@ pub struct Site {
     pub assets: Vec<StaticFile>,
     pub asset_hashes: HashMap<String, String>,
     pub by_content_path: HashMap<String, usize>,
+    /// Pages (not sections or the home) by full id.
     pub by_id: HashMap<String, usize>,
+    /// Pages by the last segment of their id (`talks`), for short references.
+    by_short_id: HashMap<String, Vec<usize>>,
     pub warnings: Vec<Diagnostic>,
     /// How many quotes were checked against their sources' texts.
     pub quotes: crate::sources::QuoteTally,
+    /// The pages left out as drafts (none when drafts are built).
+    pub drafts: Vec<content::Draft>,
     pub(crate) today: jiff::civil::Date,
     /// Pages keep no Markdown: each page's job reads its file again and renders it.
     reread: bool,
@@ -207,7 +117,7 @@ pub(crate) fn short_hash(bytes: &[u8]) -> String {
 
 /// Lists assets/ and hashes each file for cache busting.
 fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMap<String, String>) {
-    let dir = root.join(ASSETS_DIR);
+    let dir = root.join(content::ASSETS_DIR);
     let mut files = Vec::new();
     if !dir.is_dir() {
         return (files, HashMap::new());
@@ -314,8 +224,10 @@ impl Site {
             asset_hashes,
             by_content_path: HashMap::new(),
             by_id: HashMap::new(),
+            by_short_id: HashMap::new(),
             warnings: Vec::new(),
             quotes: Default::default(),
+            drafts: content.drafts,
             today: jiff::ZonedDateTime::now().date(),
             reread,
             links: None,
@@ -370,12 +282,14 @@ impl Site {
                                 self.pages[j].shown.display()
                             ),
                         )
-                        .with_help(
-                            "`related:` refers to pages by file name, so file names must be unique",
-                        ),
+                        .with_help("rename one of the files"),
                     );
                 } else {
                     self.by_id.insert(p.id.clone(), i);
+                    self.by_short_id
+                        .entry(short_id(&p.id).to_string())
+                        .or_default()
+                        .push(i);
                 }
             }
             for alias in &p.meta.aliases {
@@ -462,7 +376,7 @@ impl Site {
             .static_files
             .iter()
             .map(|f| (content::CONTENT_DIR, f))
-            .chain(self.assets.iter().map(|f| (ASSETS_DIR, f)));
+            .chain(self.assets.iter().map(|f| (content::ASSETS_DIR, f)));
         for (dir, f) in files.clone() {
             if let Some(why) = why_not(&f.rel) {
                 diags.push(
@@ -627,21 +541,49 @@ impl Site {
                 }
             }
             for r in &m.related {
-                if !self.by_id.contains_key(r) {
-                    let help = crate::text::did_you_mean(r, self.by_id.keys().map(String::as_str))
-                        .map(|b| format!("did you mean `{b}`?"))
-                        .unwrap_or_else(|| {
-                            "`related` lists page ids: the file names of other pages, without .md"
-                                .into()
-                        });
-                    diags.push(
-                        Diagnostic::error(
-                            &page.shown,
-                            page.line_of(r),
-                            format!("related page `{r}` does not exist"),
-                        )
-                        .with_help(help),
-                    );
+                match self.resolve_id(r) {
+                    PageRef::Found(_) => {}
+                    PageRef::Ambiguous(candidates) => {
+                        let ids: Vec<String> = candidates
+                            .iter()
+                            .map(|&j| format!("`{}`", self.pages[j].id))
+                            .collect();
+                        diags.push(
+                            Diagnostic::error(
+                                &page.shown,
+                                page.line_of(r),
+                                format!(
+                                    "related page `{r}` is ambiguous: it names {}",
+                                    crate::text::join_and(&ids)
+                                ),
+                            )
+                            .with_help(format!(
+                                "write the full id, the path under content/ without .md, e.g. `{}`",
+                                self.pages[candidates[0]].id
+                            )),
+                        );
+                    }
+                    PageRef::Missing => {
+                        let known = self
+                            .by_id
+                            .keys()
+                            .chain(self.by_short_id.keys())
+                            .map(String::as_str);
+                        let help = crate::text::did_you_mean(r, known)
+                            .map(|b| format!("did you mean `{b}`?"))
+                            .unwrap_or_else(|| {
+                                "`related` lists page ids: the paths of other pages under content/, without .md (or their file names, where only one page has it)"
+                                    .into()
+                            });
+                        diags.push(
+                            Diagnostic::error(
+                                &page.shown,
+                                page.line_of(r),
+                                format!("related page `{r}` does not exist"),
+                            )
+                            .with_help(help),
+                        );
+                    }
                 }
             }
             for n in &m.next {
@@ -888,35 +830,25 @@ impl Site {
                     }
             })
             .collect();
-        views::ordered(self, kids)
+        ordered(self, kids)
     }
 
-    /// Compiles the templates with the helpers this site needs.
-    pub fn templates(&self) -> Result<Templates> {
-        let mut diags = Diagnostics::default();
-        let helpers = Helpers {
-            base_path: self.base_path.clone(),
-            base_url: self.base_url.clone(),
-            asset_hashes: self.asset_hashes.clone(),
-        };
-        let t = Templates::load(&self.root, helpers, &mut diags);
-        diags.into_result()?;
-        t.ok_or_else(|| {
-            Error::Build(vec![Diagnostic::error(
-                render::LAYOUTS_DIR,
-                None,
-                "templates failed to load",
-            )])
-        })
-    }
-
-    /// Everything rendering needs, derived once from the loaded site: the compiled templates,
-    /// the template views and the list of jobs.
-    pub fn render_plan(&self) -> Result<(Templates, Views, Vec<Job>)> {
-        let templates = self.templates()?;
-        let views = views::build(self, &templates);
-        let jobs = self.jobs(&views, &templates);
-        Ok((templates, views, jobs))
+    /// The page a reference names: its full id (`visit/2023/talks`), or the last segment of it
+    /// (`talks`) where exactly one page has that.
+    pub fn resolve_id(&self, r: &str) -> PageRef {
+        let r = r.trim_matches('/');
+        if let Some(&i) = self.by_id.get(r) {
+            return PageRef::Found(i);
+        }
+        match self.by_short_id.get(r).map(Vec::as_slice) {
+            Some([i]) => PageRef::Found(*i),
+            Some(many) if !many.is_empty() => {
+                let mut c = many.to_vec();
+                c.sort_by(|&a, &b| self.pages[a].id.cmp(&self.pages[b].id));
+                PageRef::Ambiguous(c)
+            }
+            _ => PageRef::Missing,
+        }
     }
 
     /// The template a page renders with.
@@ -928,360 +860,152 @@ impl Site {
             PageKind::Page => "page.html",
         })
     }
+}
 
-    /// Every rendering job of the site.
-    pub fn jobs(&self, views: &Views, templates: &Templates) -> Vec<Job> {
-        let mut jobs: Vec<Job> = (0..self.pages.len()).map(Job::Page).collect();
-        for g in &GENERATED {
-            if g.template == "search.html" && !self.config.search {
-                continue;
+/// What a page reference (`related:`) names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRef {
+    Found(usize),
+    /// A short id several pages share, by id.
+    Ambiguous(Vec<usize>),
+    Missing,
+}
+
+impl PageRef {
+    pub fn found(&self) -> Option<usize> {
+        match self {
+            PageRef::Found(i) => Some(*i),
+            PageRef::Ambiguous(_) | PageRef::Missing => None,
+        }
+    }
+}
+
+/// The last segment of a page id: what a short reference names.
+pub fn short_id(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// Pages in display order: weight, then date (newest first), then title.
+pub fn ordered(site: &Site, mut idx: Vec<usize>) -> Vec<usize> {
+    idx.sort_by(|&a, &b| {
+        let (pa, pb) = (&site.pages[a].meta, &site.pages[b].meta);
+        (
+            pa.weight.unwrap_or(i64::MAX),
+            std::cmp::Reverse(pa.date),
+            &pa.title,
+            &site.pages[a].path,
+        )
+            .cmp(&(
+                pb.weight.unwrap_or(i64::MAX),
+                std::cmp::Reverse(pb.date),
+                &pb.title,
+                &site.pages[b].path,
+            ))
+    });
+    idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of the `basic` fixture with `pages` (path under content/, front matter) added.
+    fn site_with(pages: &[(&str, &str)]) -> (tempfile::TempDir, Result<Site>) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites/basic");
+        for e in walkdir::WalkDir::new(&from) {
+            let e = e.expect("walk");
+            let to = tmp
+                .path()
+                .join(e.path().strip_prefix(&from).expect("under"));
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(e.path(), &to).expect("copy");
             }
-            if templates.has(g.template) {
-                jobs.push(Job::Generated {
-                    template: g.template,
-                    path: g.path.to_string(),
-                    title: g.title.to_string(),
-                });
-            }
         }
-        if templates.has("taxonomy_term.html") {
-            jobs.extend((0..views.tags.len()).map(Job::Tag));
+        for (rel, front) in pages {
+            let path = tmp.path().join("content").join(rel);
+            std::fs::create_dir_all(path.parent().expect("folder")).expect("mkdir");
+            std::fs::write(&path, format!("---\n{front}\n---\nText.\n")).expect("write");
         }
-        // Pages 2 and up of every list that is shown a page at a time.
-        let pagers: Vec<Job> = jobs
-            .iter()
-            .filter_map(|job| Some((job, self.paged_list(job, templates)?)))
-            .flat_map(|(job, list)| {
-                let pages = views.paging.pages(views.paged_len(self, list));
-                (2..=pages).map(|number| Job::Pager {
-                    first: Box::new(job.clone()),
-                    number,
-                })
-            })
-            .collect();
-        jobs.extend(pagers);
-        for (i, p) in self.pages.iter().enumerate() {
-            jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias {
-                from: a.clone(),
-                page: i,
-            }));
-        }
-        if self.config.search {
-            jobs.push(Job::SearchIndex);
-        }
-        jobs.push(Job::PagesFiles);
-        jobs
+        let opts = BuildOptions {
+            root: tmp.path().to_path_buf(),
+            ..Default::default()
+        };
+        let site = Site::load(&opts);
+        (tmp, site)
     }
 
-    /// What a job's page lists a page at a time, if its template reads `paginator`.
-    pub fn paged_list(&self, job: &Job, templates: &Templates) -> Option<views::PagedList> {
-        match job {
-            Job::Page(i) if self.pages[*i].kind != PageKind::Page => templates
-                .paginates(self.layout_of(*i))
-                .then_some(views::PagedList::Children(*i)),
-            Job::Generated { template, .. } => GENERATED
+    #[test]
+    fn ids_are_paths_and_short_ids_resolve_only_when_one_page_has_them() {
+        let (_tmp, site) = site_with(&[
+            ("visit/2023/talks.md", "title: A"),
+            ("visit/2024/talks.md", "title: B"),
+        ]);
+        let site = site.expect("loads");
+        let id = |r: &str| match site.resolve_id(r) {
+            PageRef::Found(i) => Ok(site.pages[i].id.clone()),
+            PageRef::Ambiguous(c) => Err(c.iter().map(|&i| site.pages[i].id.clone()).collect()),
+            PageRef::Missing => Err(Vec::new()),
+        };
+        assert_eq!(id("visit/2023/talks"), Ok("visit/2023/talks".into()));
+        assert_eq!(id("/visit/2024/talks/"), Ok("visit/2024/talks".into()));
+        assert_eq!(id("energy"), Ok("topics/energy".into()));
+        // A bundle's id is its folder.
+        assert_eq!(id("bundle"), Ok("topics/bundle".into()));
+        assert_eq!(
+            id("talks"),
+            Err(vec!["visit/2023/talks".into(), "visit/2024/talks".into()])
+        );
+        assert_eq!(id("nothing"), Err(Vec::new()));
+        assert_eq!(short_id("visit/2023/talks"), "talks");
+    }
+
+    #[test]
+    fn an_ambiguous_related_page_is_an_error_naming_each_candidate() {
+        let (_tmp, site) = site_with(&[
+            ("a/talks.md", "title: A"),
+            ("b/talks.md", "title: B"),
+            ("c/links.md", "title: C\nrelated: [talks, a/talks, talk]"),
+        ]);
+        let Err(Error::Build(diags)) = site else {
+            panic!("the site should not load");
+        };
+        let messages: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        assert!(
+            messages.iter().any(|m| m
+                .contains("related page `talks` is ambiguous: it names `a/talks` and `b/talks`")
+                && m.contains("help: write the full id")),
+            "{messages:#?}"
+        );
+        assert!(
+            messages
                 .iter()
-                .find(|g| g.template == *template)
-                .and_then(|g| g.list)
-                .filter(|_| templates.paginates(template))
-                .map(views::PagedList::Named),
-            Job::Tag(t) => templates
-                .paginates("taxonomy_term.html")
-                .then_some(views::PagedList::Tag(*t)),
-            Job::Pager { first, .. } => self.paged_list(first, templates),
-            _ => None,
-        }
+                .any(|m| m.contains("related page `talk` does not exist")),
+            "{messages:#?}"
+        );
+        // The full id is fine: exactly two problems.
+        assert_eq!(diags.len(), 2, "{messages:#?}");
     }
 
-    /// The site path of a page job, a generated page or a tag page (`topics/`, `tags/oil/`).
-    fn job_path(&self, views: &Views, job: &Job) -> Option<String> {
-        match job {
-            Job::Page(i) => Some(self.pages[*i].path.clone()),
-            Job::Generated { path, .. } => Some(path.clone()),
-            Job::Tag(t) => views
-                .tags
-                .get(*t)
-                .map(|(name, _)| format!("tags/{}/", crate::text::slugify(name))),
-            Job::Pager { first, .. } => self.job_path(views, first),
-            _ => None,
-        }
-    }
-
-    /// The output file of a paginated page job (`timeline/page/2/index.html`).
-    pub fn pager_file(&self, views: &Views, job: &Job) -> Option<String> {
-        match job {
-            Job::Pager { first, number } => Some(format!(
-                "{}index.html",
-                views::Paging::page_path(&self.job_path(views, first)?, *number)
-            )),
-            _ => None,
-        }
-    }
-
-    /// Renders the given jobs in parallel; every failure is reported.
-    pub fn render(
-        &self,
-        templates: &Templates,
-        views: &Views,
-        jobs: &[Job],
-    ) -> Result<Vec<Output>> {
-        let minify = self.config.minify;
-        let results: Vec<Result<Vec<Output>, Box<JobFailure>>> = jobs
-            .par_iter()
-            .map(|job| self.render_job(templates, views, job, minify))
+    #[test]
+    fn children_are_ordered_by_weight_then_date() {
+        let (_tmp, site) = site_with(&[]);
+        let site = site.expect("loads");
+        let topics = site.by_content_path["topics/_index.md"];
+        let ids: Vec<&str> = site
+            .children(topics)
+            .into_iter()
+            .map(|i| site.pages[i].id.as_str())
             .collect();
-        let mut outputs = Vec::with_capacity(jobs.len());
-        let mut failures = Vec::new();
-        for r in results {
-            match r {
-                Ok(o) => outputs.extend(o),
-                Err(f) => failures.push(*f),
-            }
-        }
-        report_failures(failures)?;
-        Ok(outputs)
+        // trade has weight 1, energy 2; the bundle has none and comes last.
+        assert_eq!(ids.first(), Some(&"topics/trade"), "{ids:?}");
+        assert!(ids.contains(&"topics/energy") && ids.contains(&"topics/bundle"));
+        assert!(
+            !ids.contains(&"topics/draft"),
+            "drafts are left out: {ids:?}"
+        );
+        assert_eq!(site.drafts.len(), 1);
     }
-
-    /// Renders the given jobs in parallel and hands each job's files to `write` as soon as they
-    /// are made, so that a large site never holds more than the pages being rendered. Every
-    /// failure is reported; returns how many HTML pages were written.
-    pub fn render_each(
-        &self,
-        templates: &Templates,
-        views: &Views,
-        jobs: &[Job],
-        write: impl Fn(&[Output]) -> Result<()> + Sync,
-    ) -> Result<usize> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let minify = self.config.minify;
-        let pages = AtomicUsize::new(0);
-        let write_error = std::sync::Mutex::new(None);
-        let failures: Vec<JobFailure> = jobs
-            .par_iter()
-            .filter_map(|job| match self.render_job(templates, views, job, minify) {
-                Ok(outputs) => {
-                    let html = outputs.iter().filter(|o| o.path.ends_with(".html")).count();
-                    pages.fetch_add(html, Ordering::Relaxed);
-                    if let Err(e) = write(&outputs) {
-                        if let Ok(mut first) = write_error.lock() {
-                            first.get_or_insert(e);
-                        }
-                    }
-                    None
-                }
-                Err(f) => Some(*f),
-            })
-            .collect();
-        if let Some(e) = write_error.into_inner().ok().flatten() {
-            return Err(e);
-        }
-        report_failures(failures)?;
-        Ok(pages.into_inner())
-    }
-
-    fn render_job(
-        &self,
-        templates: &Templates,
-        views: &Views,
-        job: &Job,
-        minify: bool,
-    ) -> Result<Vec<Output>, Box<JobFailure>> {
-        let (job, number) = match job {
-            Job::Pager { first, number } => (first.as_ref(), *number),
-            job => (job, 1),
-        };
-        let page_file = match job {
-            Job::Page(i) => Some(self.pages[*i].shown.clone()),
-            _ => None,
-        };
-        self.render_job_inner(templates, views, job, number, minify)
-            .map_err(|diagnostic| {
-                // A missing layout is the page's own mistake, already located in its file.
-                let page = if diagnostic.file.starts_with(crate::content::CONTENT_DIR) {
-                    None
-                } else {
-                    page_file
-                };
-                Box::new(JobFailure { diagnostic, page })
-            })
-    }
-
-    /// Renders page `number` (from 1) of a job; only paginated jobs have pages past the first.
-    fn render_job_inner(
-        &self,
-        templates: &Templates,
-        views: &Views,
-        job: &Job,
-        number: usize,
-        minify: bool,
-    ) -> Result<Vec<Output>, Diagnostic> {
-        // A paginated page is written at `<path>page/<n>/` and told which slice it shows.
-        let paged = |mut ctx: tera::Context, path: &str| {
-            let mut file = views::Paging::page_path(path, number);
-            if let Some(list) = self.paged_list(job, templates) {
-                ctx.insert("current_url", &self.url(&file));
-                ctx.insert_value("paginator", views.paginator(self, list, path, number));
-            }
-            if file.is_empty() || file.ends_with('/') {
-                file.push_str("index.html");
-            }
-            (ctx, file)
-        };
-        Ok(match job {
-            Job::Page(i) => {
-                let layout = self.layout_of(*i);
-                let page = &self.pages[*i];
-                if !templates.has(layout) {
-                    let mut names: Vec<&str> = templates.tera.get_template_names().collect();
-                    names.sort();
-                    return Err(Diagnostic::error(
-                        &page.shown,
-                        page.line_of_key("layout").or(Some(1)),
-                        format!("layout `{layout}` not found in layouts/"),
-                    )
-                    .with_help(
-                        match crate::text::did_you_mean(layout, names.iter().copied()) {
-                            Some(b) => format!("did you mean `{b}`?"),
-                            None => format!("available layouts: {}", names.join(", ")),
-                        },
-                    ));
-                }
-                let rendered = self.page_markdown(*i)?;
-                let (ctx, file) =
-                    paged(views::page_context(self, views, *i, &rendered), &page.path);
-                vec![page_file(templates, layout, &ctx, minify, file)?]
-            }
-            Job::Generated {
-                template,
-                path,
-                title,
-            } => {
-                let (ctx, file) = paged(
-                    views::generated_context(self, views, title, path, None),
-                    path,
-                );
-                vec![page_file(templates, template, &ctx, minify, file)?]
-            }
-            Job::Tag(t) => {
-                let (name, _) = &views.tags[*t];
-                let path = format!("tags/{}/", crate::text::slugify(name));
-                let (ctx, file) = paged(
-                    views::generated_context(self, views, name, &path, Some(*t)),
-                    &path,
-                );
-                vec![page_file(
-                    templates,
-                    "taxonomy_term.html",
-                    &ctx,
-                    minify,
-                    file,
-                )?]
-            }
-            Job::Alias { from, page } => {
-                let to = self.url(&self.pages[*page].path);
-                let dir = from.trim_matches('/');
-                vec![Output {
-                    path: format!("{dir}/index.html"),
-                    bytes: redirect_html(&to).into_bytes(),
-                }]
-            }
-            Job::SearchIndex => vec![Output {
-                path: "search.json".into(),
-                bytes: self.search_index(views),
-            }],
-            // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
-            Job::PagesFiles => crate::publish::files(self, views, templates),
-            // Unwrapped by `render_job`.
-            Job::Pager { first, .. } => {
-                return self.render_job_inner(templates, views, first, number, minify)
-            }
-        })
-    }
-
-    fn search_index(&self, _views: &Views) -> Vec<u8> {
-        #[derive(serde::Serialize)]
-        struct Entry<'a> {
-            title: &'a str,
-            url: String,
-            summary: &'a str,
-            tags: &'a [String],
-            text: &'a str,
-        }
-        let entries: Vec<Entry> = self
-            .pages
-            .iter()
-            .zip(&self.rendered)
-            .filter(|(p, _)| p.kind == PageKind::Page)
-            .map(|(p, r)| Entry {
-                title: &p.meta.title,
-                url: self.url(&p.path),
-                summary: p.meta.summary.as_deref().unwrap_or(""),
-                tags: &p.meta.tags,
-                // The opening words only (`markdown::OPENING_WORDS`): enough to match on, small
-                // enough for slow links.
-                text: &r.text,
-            })
-            .collect();
-        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
-    }
-}
-
-/// One template mistake fails every page using it: it is reported once, with a count.
-fn report_failures(all: Vec<JobFailure>) -> Result<()> {
-    if all.is_empty() {
-        return Ok(());
-    }
-    let mut failures: Vec<(Diagnostic, Vec<PathBuf>)> = Vec::new();
-    for JobFailure { diagnostic, page } in all {
-        match failures.iter_mut().find(|(d, _)| *d == diagnostic) {
-            Some((_, pages)) => pages.extend(page),
-            None => failures.push((diagnostic, page.into_iter().collect())),
-        }
-    }
-    let mut diags = Diagnostics::default();
-    for (mut d, mut pages) in failures {
-        // Pages render in parallel: name the same one whatever the order they failed in.
-        pages.sort();
-        if let Some(first) = pages.first() {
-            d.message = match pages.len() {
-                1 => format!("{} (while rendering {})", d.message, first.display()),
-                n => format!(
-                    "{} (while rendering {} and {} other pages)",
-                    d.message,
-                    first.display(),
-                    n - 1
-                ),
-            };
-        }
-        diags.push(d);
-    }
-    Err(Error::Build(diags.sorted()))
-}
-
-/// Renders `template` into the output file `path`, minified if asked.
-fn page_file(
-    templates: &Templates,
-    template: &str,
-    ctx: &tera::Context,
-    minify: bool,
-    path: String,
-) -> Result<Output, Diagnostic> {
-    let html = templates.render(template, ctx)?;
-    let bytes = if minify {
-        // For the rare page onepass refuses: it rendered once, so it renders the same again.
-        let again = || templates.render(template, ctx).unwrap_or_default();
-        crate::minify::minify(html, &again)
-    } else {
-        html.into_bytes()
-    };
-    Ok(Output { path, bytes })
-}
-
-/// A page at an old URL that sends readers and crawlers to the new one.
-pub fn redirect_html(to: &str) -> String {
-    let mut esc = String::new();
-    let _ = pulldown_cmark_escape::escape_href(&mut esc, to);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Redirecting…</title><link rel=\"canonical\" href=\"{esc}\"><meta http-equiv=\"refresh\" content=\"0; url={esc}\"><meta name=\"robots\" content=\"noindex\"></head><body><p>This page has moved to <a href=\"{esc}\">{esc}</a>.</p></body></html>\n"
-    )
 }

@@ -65,7 +65,26 @@ pub fn decode_text(
                 .with_help("this looks like a binary file; bilat reads plain text only"),
         );
     }
-    Ok(crate::frontmatter::normalize(&text).into_owned())
+    Ok(normalize(&text).into_owned())
+}
+
+/// Normalises line endings so that CRLF and lone CR files count lines the same way, and drops a BOM.
+pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`: a list in a message.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// Decodes `%XX` escapes in a URL path or fragment; invalid UTF-8 becomes U+FFFD.

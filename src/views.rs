@@ -9,6 +9,7 @@ use crate::frontmatter::{Caveat, Figure, NextItem};
 use crate::markdown::Rendered;
 use crate::registry::{Person, Source};
 use crate::render::{ListsRead, Templates};
+pub use crate::site::ordered;
 use crate::site::Site;
 use crate::text::{slugify, Day, PartialDate};
 use serde::Serialize;
@@ -216,7 +217,9 @@ impl<'s> SourceLookup<'s> {
         let regs = &self.site.registries.sources;
         let source = regs.get(id)?;
         let position = regs.position(id).unwrap_or(0);
-        let bib = self.paging.entry_url(self.site, "sources", position, id);
+        let bib = self
+            .paging
+            .entry_url(self.site, List::Sources, position, id);
         Some(match &self.numbers {
             Some(nums) => SourceRef {
                 source,
@@ -374,10 +377,157 @@ pub struct PersonEntry {
     pub pages: Vec<usize>,
 }
 
-/// The names templates read the lists by: `explainer.<name>`.
-pub const LIST_NAMES: [&str; 8] = [
-    "topics", "timeline", "latest", "next", "glossary", "people", "sources", "tags",
-];
+/// A site-wide list: a field of `explainer` in templates, and what a generated page may show a
+/// page at a time. Every `match` on it is exhaustive, so a new list is one variant here and the
+/// compiler names each place that must say how to build, count, convert and invalidate it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum List {
+    Topics,
+    Timeline,
+    /// The newest timeline entries ([`LATEST`] of them), newest first.
+    Latest,
+    Next,
+    Glossary,
+    People,
+    Sources,
+    Tags,
+}
+
+impl List {
+    /// Every list, in the order `explainer` holds them.
+    pub const ALL: [List; 8] = [
+        List::Topics,
+        List::Timeline,
+        List::Latest,
+        List::Next,
+        List::Glossary,
+        List::People,
+        List::Sources,
+        List::Tags,
+    ];
+
+    /// The name templates read it by: `explainer.<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            List::Topics => "topics",
+            List::Timeline => "timeline",
+            List::Latest => "latest",
+            List::Next => "next",
+            List::Glossary => "glossary",
+            List::People => "people",
+            List::Sources => "sources",
+            List::Tags => "tags",
+        }
+    }
+
+    /// Whether its entries stay where they are whatever an edit does: their order is the
+    /// registry's (sources.yaml, people.yaml), so a paginated page of them changes only if one of
+    /// its own entries does.
+    pub fn fixed(self) -> bool {
+        match self {
+            List::Sources | List::People => true,
+            List::Topics
+            | List::Timeline
+            | List::Latest
+            | List::Next
+            | List::Glossary
+            | List::Tags => false,
+        }
+    }
+
+    /// Whether an edit of one page changes what this list holds of the page, other than its
+    /// summary (compared whole by the caller, see [`summary_changed`]).
+    fn changed_by(self, old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> bool {
+        let (a, b) = (&old.meta, &new.meta);
+        match self {
+            // Their entries are page summaries, ordered and grouped by summary fields.
+            List::Topics | List::Tags => false,
+            List::Timeline | List::Latest => a.timeline != b.timeline,
+            List::Next => a.next != b.next,
+            List::People => a.quotes != b.quotes,
+            List::Glossary => old_r.terms != new_r.terms,
+            List::Sources => {
+                page_sources(old, &old_r.citations) != page_sources(new, &new_r.citations)
+            }
+        }
+    }
+}
+
+/// A page made from its own template rather than from a content file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generated {
+    Timeline,
+    Glossary,
+    People,
+    Sources,
+    Tags,
+    Search,
+    NotFound,
+}
+
+impl Generated {
+    /// Every generated page, in the order they are planned.
+    pub const ALL: [Generated; 7] = [
+        Generated::Timeline,
+        Generated::Glossary,
+        Generated::People,
+        Generated::Sources,
+        Generated::Tags,
+        Generated::Search,
+        Generated::NotFound,
+    ];
+
+    /// The layout it is rendered with; a site without it has no such page.
+    pub fn template(self) -> &'static str {
+        match self {
+            Generated::Timeline => "timeline.html",
+            Generated::Glossary => "glossary.html",
+            Generated::People => "people.html",
+            Generated::Sources => "sources.html",
+            Generated::Tags => "taxonomy.html",
+            Generated::Search => "search.html",
+            Generated::NotFound => "404.html",
+        }
+    }
+
+    /// Its site path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Generated::Timeline => "timeline/",
+            Generated::Glossary => "glossary/",
+            Generated::People => "people/",
+            Generated::Sources => "sources/",
+            Generated::Tags => "tags/",
+            Generated::Search => "search/",
+            Generated::NotFound => "404.html",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Generated::Timeline => "Timeline",
+            Generated::Glossary => "Glossary",
+            Generated::People => "People",
+            Generated::Sources => "Sources",
+            Generated::Tags => "Tags",
+            Generated::Search => "Search",
+            Generated::NotFound => "Page not found",
+        }
+    }
+
+    /// The site-wide list it shows, a page at a time if its template reads `paginator`. The
+    /// glossary is not paginated: Markdown links terms to `glossary/#id` before the templates
+    /// are known, and a glossary is a few hundred terms at most.
+    pub fn list(self) -> Option<List> {
+        match self {
+            Generated::Timeline => Some(List::Timeline),
+            Generated::People => Some(List::People),
+            Generated::Sources => Some(List::Sources),
+            Generated::Tags => Some(List::Tags),
+            Generated::Glossary | Generated::Search | Generated::NotFound => None,
+        }
+    }
+}
 
 /// How many timeline entries `explainer.latest` holds, newest first.
 const LATEST: usize = 5;
@@ -387,7 +537,7 @@ const LATEST: usize = 5;
 pub struct Paging {
     pub per_page: usize,
     /// The generated lists whose template reads `paginator` (`timeline`, `sources` …).
-    pub paged: HashSet<&'static str>,
+    pub paged: HashSet<List>,
 }
 
 impl Paging {
@@ -395,9 +545,9 @@ impl Paging {
         Paging {
             // site.yaml refuses 0; a page of at least one item keeps the arithmetic below safe.
             per_page: site.config.paginate_by.max(1),
-            paged: crate::site::GENERATED
+            paged: Generated::ALL
                 .iter()
-                .filter_map(|g| g.list.filter(|_| templates.paginates(g.template)))
+                .filter_map(|g| g.list().filter(|_| templates.paginates(g.template())))
                 .collect(),
         }
     }
@@ -417,15 +567,15 @@ impl Paging {
     }
 
     /// The URL of the entry at `position` of a generated list, on whichever page shows it.
-    fn entry_url(&self, site: &Site, list: &str, position: usize, anchor: &str) -> String {
-        let number = if self.paged.contains(list) {
+    fn entry_url(&self, site: &Site, list: List, position: usize, anchor: &str) -> String {
+        let number = if self.paged.contains(&list) {
             position / self.per_page + 1
         } else {
             1
         };
         format!(
             "{}#{anchor}",
-            site.url(&Paging::page_path(&format!("{list}/"), number))
+            site.url(&Paging::page_path(&format!("{}/", list.name()), number))
         )
     }
 }
@@ -476,61 +626,26 @@ struct MenuView<'a> {
     url: String,
 }
 
-/// Pages in display order: weight, then date (newest first), then title.
-pub fn ordered(site: &Site, mut idx: Vec<usize>) -> Vec<usize> {
-    idx.sort_by(|&a, &b| {
-        let (pa, pb) = (&site.pages[a].meta, &site.pages[b].meta);
-        (
-            pa.weight.unwrap_or(i64::MAX),
-            std::cmp::Reverse(pa.date),
-            &pa.title,
-            &site.pages[a].path,
-        )
-            .cmp(&(
-                pb.weight.unwrap_or(i64::MAX),
-                std::cmp::Reverse(pb.date),
-                &pb.title,
-                &site.pages[b].path,
-            ))
-    });
-    idx
-}
-
 pub fn build(site: &Site, templates: &Templates) -> Views {
     build_reusing(site, templates, None)
 }
 
-/// The site-wide lists (fields of `explainer`, see [`build`]) that an edit of one page changes,
-/// other than through its summary, which every list holding the page shows.
-pub fn lists_changed_by(
-    old: &Page,
-    old_r: &Rendered,
-    new: &Page,
-    new_r: &Rendered,
-) -> Vec<&'static str> {
-    let (a, b) = (&old.meta, &new.meta);
-    [
-        ("timeline", a.timeline != b.timeline),
-        ("latest", a.timeline != b.timeline),
-        ("next", a.next != b.next),
-        ("people", a.quotes != b.quotes),
-        ("glossary", old_r.terms != new_r.terms),
-        (
-            "sources",
-            page_sources(old, &old_r.citations) != page_sources(new, &new_r.citations),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(list, changed)| changed.then_some(list))
-    .collect()
+/// Whether an edit changed a page's summary, which every list holding the page shows: the two
+/// summary views are compared, so a field added to [`Summary`] is compared too.
+pub fn summary_changed(site: &Site, old: &Page, new: &Page) -> bool {
+    summary(site, old) != summary(site, new)
 }
 
-/// The lists whose entries stay where they are whatever an edit does: their order is the
-/// registry's (sources.yaml, people.yaml), so a paginated page of them changes only if one of its
-/// own entries does.
-pub const FIXED_LISTS: [&str; 2] = ["sources", "people"];
+/// The site-wide lists (fields of `explainer`, see [`build`]) that an edit of one page changes,
+/// other than through its summary, which every list holding the page shows.
+pub fn lists_changed_by(old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> Vec<List> {
+    List::ALL
+        .into_iter()
+        .filter(|l| l.changed_by(old, old_r, new, new_r))
+        .collect()
+}
 
-/// For each of [`FIXED_LISTS`], the positions of the entries an edit of one page changes: the
+/// For each [`List::fixed`] list, the positions of the entries an edit of one page changes: the
 /// sources it stopped or started citing, the people whose quotes on it changed.
 pub fn entries_changed_by(
     site: &Site,
@@ -538,7 +653,7 @@ pub fn entries_changed_by(
     old_r: &Rendered,
     new: &Page,
     new_r: &Rendered,
-) -> HashMap<&'static str, HashSet<usize>> {
+) -> HashMap<List, HashSet<usize>> {
     let regs = &site.registries;
     let (a, b) = (
         page_sources(old, &old_r.citations),
@@ -566,12 +681,12 @@ pub fn entries_changed_by(
         .filter(|speaker| quotes_of(old, speaker) != quotes_of(new, speaker))
         .filter_map(|speaker| regs.people.position(speaker))
         .collect();
-    HashMap::from([("sources", sources), ("people", people)])
+    HashMap::from([(List::Sources, sources), (List::People, people)])
 }
 
 /// The views after an edit that changed no page summary, only the `changed` site-wide lists: the
 /// summaries and the other lists are taken from `old` instead of being converted again.
-pub fn rebuild(site: &Site, templates: &Templates, old: &Views, changed: &HashSet<&str>) -> Views {
+pub fn rebuild(site: &Site, templates: &Templates, old: &Views, changed: &HashSet<List>) -> Views {
     build_reusing(site, templates, Some((old, changed)))
 }
 
@@ -666,7 +781,7 @@ fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
 fn build_reusing(
     site: &Site,
     templates: &Templates,
-    reuse: Option<(&Views, &HashSet<&str>)>,
+    reuse: Option<(&Views, &HashSet<List>)>,
 ) -> Views {
     let c = &site.config;
     let site_value = value(&SiteView {
@@ -711,26 +826,26 @@ fn build_reusing(
         numbers: NumberFormat::for_language(&c.language),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
-    let mut read: HashSet<&str> = HashSet::new();
+    let mut read: HashSet<List> = HashSet::new();
     for r in templates.lists_read.values() {
         match r {
-            ListsRead::All => read.extend(LIST_NAMES),
+            ListsRead::All => read.extend(List::ALL),
             ListsRead::Some(names) => {
-                read.extend(LIST_NAMES.iter().copied().filter(|n| names.contains(*n)))
+                read.extend(List::ALL.into_iter().filter(|l| names.contains(l.name())))
             }
         }
     }
     let items = Items::new(site, &views);
     let mut explainer = tera::Map::new();
-    for name in LIST_NAMES.iter().filter(|n| read.contains(*n)) {
+    for list in List::ALL.into_iter().filter(|l| read.contains(l)) {
         let old = reuse.and_then(|(old, changed)| {
-            if changed.contains(name) {
+            if changed.contains(&list) {
                 return None;
             }
-            old.explainer.get_from_path(name).cloned()
+            old.explainer.get_from_path(list.name()).cloned()
         });
-        let v = old.unwrap_or_else(|| Value::from(items.of(name, 0..items.len(name))));
-        explainer.insert((*name).into(), v);
+        let v = old.unwrap_or_else(|| Value::from(items.of(list, 0..items.len(list))));
+        explainer.insert(list.name().into(), v);
     }
     views.explainer = Value::from(explainer);
     views
@@ -785,18 +900,17 @@ impl<'a> Items<'a> {
         }
     }
 
-    fn len(&self, name: &str) -> usize {
+    fn len(&self, list: List) -> usize {
         let l = &self.views.lists;
-        match name {
-            "topics" => l.topics.len(),
-            "timeline" => l.timeline.len(),
-            "latest" => l.timeline.len().min(LATEST),
-            "next" => l.next.len(),
-            "glossary" => l.glossary.len(),
-            "people" => l.people.len(),
-            "sources" => l.sources.len(),
-            "tags" => self.views.tags.len(),
-            _ => 0,
+        match list {
+            List::Topics => l.topics.len(),
+            List::Timeline => l.timeline.len(),
+            List::Latest => l.timeline.len().min(LATEST),
+            List::Next => l.next.len(),
+            List::Glossary => l.glossary.len(),
+            List::People => l.people.len(),
+            List::Sources => l.sources.len(),
+            List::Tags => self.views.tags.len(),
         }
     }
 
@@ -819,22 +933,22 @@ impl<'a> Items<'a> {
 
     /// Items `range` of list `name`, converted on all cores: on a large site the conversion
     /// would otherwise run on one.
-    fn of(&self, name: &str, range: std::ops::Range<usize>) -> Vec<Value> {
+    fn of(&self, list: List, range: std::ops::Range<usize>) -> Vec<Value> {
         use rayon::prelude::*;
         let (site, views, l) = (self.site, self.views, &self.views.lists);
-        let range = range.start.min(self.len(name))..range.end.min(self.len(name));
+        let range = range.start.min(self.len(list))..range.end.min(self.len(list));
         range
             .into_par_iter()
-            .map(|n| match name {
-                "topics" => views.summaries[l.topics[n]].clone(),
-                "timeline" => self.timeline(l.timeline[n]),
-                "latest" => self.timeline(l.timeline[l.timeline.len() - 1 - n]),
-                "next" => {
+            .map(|n| match list {
+                List::Topics => views.summaries[l.topics[n]].clone(),
+                List::Timeline => self.timeline(l.timeline[n]),
+                List::Latest => self.timeline(l.timeline[l.timeline.len() - 1 - n]),
+                List::Next => {
                     let (i, j) = l.next[n];
                     let item = &site.pages[i].meta.next[j];
                     value(&self.lookup.next(item, Some(views.summaries[i].clone())))
                 }
-                "glossary" => {
+                List::Glossary => {
                     let (t, pages) = &l.glossary[n];
                     let term = &site.registries.glossary.items[*t];
                     value(&TermView {
@@ -844,7 +958,7 @@ impl<'a> Items<'a> {
                         pages: self.pages(pages),
                     })
                 }
-                "people" => {
+                List::People => {
                     let PersonEntry {
                         person: p,
                         quotes,
@@ -853,7 +967,7 @@ impl<'a> Items<'a> {
                     let person = &site.registries.people.items[*p];
                     value(&PersonView {
                         person,
-                        url: views.paging.entry_url(site, "people", *p, &person.id),
+                        url: views.paging.entry_url(site, List::People, *p, &person.id),
                         quotes: quotes
                             .iter()
                             .map(|&(i, j)| {
@@ -873,7 +987,7 @@ impl<'a> Items<'a> {
                         source: person.source.as_deref().and_then(|s| self.lookup.get(s)),
                     })
                 }
-                "sources" => {
+                List::Sources => {
                     let (s, pages) = &l.sources[n];
                     let id = &site.registries.sources.items[*s].id;
                     match self.lookup.get_ref(id) {
@@ -884,8 +998,7 @@ impl<'a> Items<'a> {
                         None => Value::none(),
                     }
                 }
-                "tags" => self.tag(n),
-                _ => Value::none(),
+                List::Tags => self.tag(n),
             })
             .collect()
     }
@@ -905,7 +1018,7 @@ impl<'a> Items<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PagedList {
     /// A generated list: `timeline`, `sources` ….
-    Named(&'static str),
+    Named(List),
     /// The pages of a tag, by index into [`Views::tags`].
     Tag(usize),
     /// The pages of a section or of the home, by page index.
@@ -916,7 +1029,7 @@ impl Views {
     /// How many items a paginated list has.
     pub fn paged_len(&self, site: &Site, list: PagedList) -> usize {
         match list {
-            PagedList::Named(name) => Items::new(site, self).len(name),
+            PagedList::Named(list) => Items::new(site, self).len(list),
             PagedList::Tag(t) => self.tags.get(t).map_or(0, |(_, p)| p.len()),
             PagedList::Children(i) => self.lists.children.get(&i).map_or(0, Vec::len),
         }
@@ -946,7 +1059,7 @@ impl Views {
         let url = |n: usize| site.url(&Paging::page_path(path, n));
         value(&Paginator {
             items: match list {
-                PagedList::Named(name) => items.of(name, range.clone()),
+                PagedList::Named(list) => items.of(list, range.clone()),
                 PagedList::Tag(t) => self.tags.get(t).map(|(_, p)| pages(p)).unwrap_or_default(),
                 PagedList::Children(i) => self
                     .lists
@@ -1036,7 +1149,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
                     person: p,
                     url: views.paging.entry_url(
                         site,
-                        "people",
+                        List::People,
                         people.position(&p.id).unwrap_or(0),
                         &p.id,
                     ),
@@ -1082,7 +1195,11 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
         related: m
             .related
             .iter()
-            .filter_map(|r| site.by_id.get(r).map(|&j| views.summaries[j].clone()))
+            .filter_map(|r| {
+                site.resolve_id(r)
+                    .found()
+                    .map(|j| views.summaries[j].clone())
+            })
             .collect(),
         sources: ids.iter().filter_map(|id| lookup.get(id)).collect(),
         corrections: {
@@ -1132,4 +1249,99 @@ pub fn generated_context(
         ctx.insert_value("term", Items::new(site, views).tag(t));
     }
     ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::BuildOptions;
+
+    fn basic() -> Site {
+        Site::load(&BuildOptions {
+            root: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sites/basic"),
+            ..Default::default()
+        })
+        .expect("the basic fixture loads")
+    }
+
+    #[test]
+    fn every_list_has_its_own_name_and_generated_pages_show_lists_by_their_path() {
+        let names: HashSet<&str> = List::ALL.iter().map(|l| l.name()).collect();
+        assert_eq!(names.len(), List::ALL.len());
+        for g in Generated::ALL {
+            if let Some(list) = g.list() {
+                // Entry URLs (`entry_url`) are built from the list's name.
+                assert_eq!(g.path(), format!("{}/", list.name()), "{g:?}");
+            }
+        }
+        let fixed: Vec<List> = List::ALL.into_iter().filter(|l| l.fixed()).collect();
+        assert_eq!(fixed, [List::People, List::Sources]);
+    }
+
+    #[test]
+    fn an_edit_is_compared_through_the_views() {
+        let site = basic();
+        let i = site.by_id["topics/energy"];
+        let old = &site.pages[i];
+        let r = &site.rendered[i];
+
+        let mut retitled = old.clone();
+        retitled.meta.title = "Energy and oil".into();
+        assert!(summary_changed(&site, old, &retitled));
+        assert!(lists_changed_by(old, r, &retitled, r).is_empty());
+
+        let mut body_only = old.clone();
+        body_only.body.push_str("\nMore text.\n");
+        assert!(!summary_changed(&site, old, &body_only));
+        assert!(lists_changed_by(old, r, &body_only, r).is_empty());
+
+        let mut no_timeline = old.clone();
+        no_timeline.meta.timeline.clear();
+        assert!(!summary_changed(&site, old, &no_timeline));
+        assert_eq!(
+            lists_changed_by(old, r, &no_timeline, r),
+            [List::Timeline, List::Latest]
+        );
+    }
+
+    #[test]
+    fn the_views_hold_every_list_in_order() {
+        let site = basic();
+        let helpers = crate::render::Helpers {
+            base_path: site.base_path.clone(),
+            base_url: site.base_url.clone(),
+            asset_hashes: site.asset_hashes.clone(),
+        };
+        let mut diags = crate::error::Diagnostics::default();
+        let templates = Templates::load(&site.root, helpers, &mut diags).expect("templates");
+        let views = build(&site, &templates);
+        let topics: Vec<&str> = views
+            .lists
+            .topics
+            .iter()
+            .map(|&i| site.pages[i].id.as_str())
+            .collect();
+        assert_eq!(topics.first(), Some(&"topics/trade"), "{topics:?}");
+        let items = Items::new(&site, &views);
+        for list in List::ALL {
+            assert_eq!(
+                items.of(list, 0..usize::MAX).len(),
+                items.len(list),
+                "{list:?}"
+            );
+        }
+        assert!(items.len(List::Latest) <= LATEST);
+        assert_eq!(
+            views
+                .tags
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>(),
+            {
+                let mut t: Vec<&str> = views.tags.iter().map(|(n, _)| n.as_str()).collect();
+                t.sort();
+                t
+            }
+        );
+    }
 }

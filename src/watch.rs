@@ -8,19 +8,22 @@
 //! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
 
 use crate::bounds::Bounds;
-use crate::content::{self, Page, PageKind, CONTENT_DIR};
+use crate::content::{self, Page, PageKind, ASSETS_DIR, CONTENT_DIR};
+use crate::engine::{self, Build};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::frontmatter::FrontMatter;
+use crate::jobs::{self, Job, Listing};
 use crate::markdown::{Rendered, OPENING_WORDS};
-use crate::render::{Helpers, Templates, LAYOUTS_DIR};
-use crate::site::{BuildOptions, Job, Output, Site, ASSETS_DIR};
-use crate::views::{self, Views};
+use crate::output::Output;
+use crate::render::{Templates, LAYOUTS_DIR};
+use crate::site::{BuildOptions, Site};
+use crate::views::{self, List, PagedList, Views};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The folders of a site that are watched recursively.
@@ -148,13 +151,6 @@ pub fn describe_changes(changed: &[PathBuf]) -> String {
     }
 }
 
-/// What a successful build keeps in memory.
-struct State {
-    site: Site,
-    templates: Templates,
-    views: Views,
-}
-
 /// The incremental engine: the site in memory plus what was last written.
 pub struct Watcher {
     opts: BuildOptions,
@@ -162,7 +158,8 @@ pub struct Watcher {
     /// `root` resolved, to relate notify's absolute paths to the site.
     root_abs: PathBuf,
     output: PathBuf,
-    state: Option<State>,
+    /// The last good build; shared with the render thread while a rebuild renders.
+    state: Option<Arc<Build>>,
     /// Content hash of every source file (relative to the root) as of the last good build.
     inputs: HashMap<PathBuf, u64>,
     /// Files of a failed rebuild, tried again with the next change.
@@ -487,9 +484,12 @@ impl Watcher {
         // Hash before reading, so an edit made during the build is seen as a change afterwards.
         let inputs = self.scan_inputs();
         let site = Site::load(&self.opts)?;
-        let (templates, views, jobs) = site.render_plan()?;
-        let mut outputs = site.render(&templates, &views, &jobs)?;
+        let build = Arc::new(Build::prepare(site)?);
+        let mut sink = engine::Collect::default();
+        engine::render(&build, build.jobs(), &mut sink)?;
+        let mut outputs = sink.outputs();
         let rendered = outputs.len();
+        let site = &build.site;
         let copies: Vec<Result<Output>> = site
             .static_files
             .par_iter()
@@ -530,11 +530,7 @@ impl Watcher {
             report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
         }
         report.warnings = site.warnings.clone();
-        self.state = Some(State {
-            site,
-            templates,
-            views,
-        });
+        self.state = Some(build);
         self.inputs = inputs;
         self.pending.clear();
         Ok(report)
@@ -588,9 +584,13 @@ fn delete_outputs(
 
 impl Watcher {
     /// Re-renders what the changed files reach. `Ok(None)` means the edit changed the site's
-    /// structure (a page became a draft, its aliases changed) and needs a full rebuild.
+    /// structure (a page became a draft, its aliases changed) and needs a full rebuild, as does a
+    /// build still held by the thread of a runaway render.
     fn incremental(&mut self, plan: &Plan) -> Result<Option<RebuildReport>> {
-        let Some(state) = self.state.as_mut() else {
+        let Some(build) = self.state.as_mut() else {
+            return Ok(None);
+        };
+        let Some(state) = Arc::get_mut(build) else {
             return Ok(None);
         };
         let root = &self.root;
@@ -651,20 +651,7 @@ impl Watcher {
         }
         // asset() bakes each asset's hash into the URLs it returns, so a new hash means new templates.
         let new_templates = if plan.layouts || hashes_changed {
-            let helpers = Helpers {
-                base_path: state.site.base_path.clone(),
-                base_url: state.site.base_url.clone(),
-                asset_hashes: asset_hashes.clone(),
-            };
-            let t = Templates::load(root, helpers, &mut diags);
-            diags.into_result()?;
-            Some(t.ok_or_else(|| {
-                Error::Build(vec![Diagnostic::error(
-                    LAYOUTS_DIR,
-                    None,
-                    "templates failed to load",
-                )])
-            })?)
+            Some(engine::templates(&state.site, asset_hashes.clone())?)
         } else {
             None
         };
@@ -680,12 +667,6 @@ impl Watcher {
         for ((i, _, old_r), r) in old_pages.iter_mut().zip(rendered) {
             *old_r = std::mem::replace(&mut state.site.rendered[*i], r);
         }
-        let rollback = |site: &mut Site, old: Vec<(usize, Page, Rendered)>| {
-            for (i, p, r) in old {
-                site.pages[i] = p;
-                site.rendered[i] = r;
-            }
-        };
         let mut diags = Diagnostics::default();
         state.site.check_references(&mut diags);
         crate::sources::verify::check_pages(
@@ -708,6 +689,7 @@ impl Watcher {
             .map(|(i, old_p, old_r)| {
                 Delta::new(
                     &state.site,
+                    *i,
                     old_p,
                     old_r,
                     &state.site.pages[*i],
@@ -719,43 +701,68 @@ impl Watcher {
         // body, a figure, a position) keeps them.
         // Only the lists that changed are converted again, and only the templates that read them
         // are rendered again; `None`: a summary changed, which every list may show.
-        let changed_lists: Option<HashSet<&str>> =
+        let changed_lists: Option<HashSet<List>> =
             deltas.iter().try_fold(HashSet::new(), |mut all, d| {
                 all.extend(d.changed_lists.as_ref()?);
                 Some(all)
             });
-        let templates = new_templates.as_ref().unwrap_or(&state.templates);
+        let templates_changed = new_templates.is_some();
+        let old_templates = new_templates.map(|t| std::mem::replace(&mut state.templates, t));
         let new_views = match &changed_lists {
-            None => Some(views::build(&state.site, templates)),
+            None => Some(views::build(&state.site, &state.templates)),
             Some(c) if c.is_empty() => None,
-            Some(c) => Some(views::rebuild(&state.site, templates, &state.views, c)),
+            Some(c) => Some(views::rebuild(
+                &state.site,
+                &state.templates,
+                &state.views,
+                c,
+            )),
         };
-        let views_now = new_views.as_ref().unwrap_or(&state.views);
-        let all_jobs = state.site.jobs(views_now, templates);
-        let jobs: Vec<Job> = if new_templates.is_some() {
+        let old_views = new_views.map(|v| std::mem::replace(&mut state.views, v));
+        let all_jobs = state.jobs();
+        let jobs: Vec<Job> = if templates_changed {
             all_jobs
         } else {
             select_jobs(
                 &state.site,
-                templates,
-                views_now,
+                &state.templates,
+                &state.views,
                 &edited,
                 &deltas,
                 changed_lists.as_ref(),
                 all_jobs,
             )
         };
-        let outputs = match state.site.render(templates, views_now, &jobs) {
-            Ok(o) => o,
-            Err(e) => {
-                rollback(&mut state.site, old_pages);
-                return Err(e);
+        let mut sink = engine::Collect::default();
+        if let Err(e) = engine::render(build, jobs, &mut sink) {
+            match Arc::get_mut(build) {
+                Some(state) => {
+                    rollback(&mut state.site, old_pages);
+                    if let Some(t) = old_templates {
+                        state.templates = t;
+                    }
+                    if let Some(v) = old_views {
+                        state.views = v;
+                    }
+                }
+                // A runaway render holds the build: the next change loads the site afresh.
+                None => self.state = None,
             }
+            return Err(e);
+        }
+        let outputs = sink.outputs();
+        let Some(state) = Arc::get_mut(build) else {
+            self.state = None;
+            return Err(Error::Build(vec![Diagnostic::error(
+                LAYOUTS_DIR,
+                None,
+                "internal error: the build is still in use after rendering",
+            )]));
         };
 
         // 4. Commit and write.
         let mut stale: Vec<String> = Vec::new();
-        if new_templates.is_some() {
+        if templates_changed {
             let produced: HashSet<&str> = outputs
                 .iter()
                 .map(|o| o.path.as_str())
@@ -774,9 +781,9 @@ impl Watcher {
                 .filter(|k| !produced.contains(k.as_str()))
                 .cloned()
                 .collect();
-        } else if let Some(new_views) = &new_views {
-            let now: HashSet<&str> = new_views.tags.iter().map(|(n, _)| n.as_str()).collect();
-            for (name, _) in &state.views.tags {
+        } else if let Some(old_views) = &old_views {
+            let now: HashSet<&str> = state.views.tags.iter().map(|(n, _)| n.as_str()).collect();
+            for (name, _) in &old_views.tags {
                 if !now.contains(name.as_str()) {
                     stale.push(format!("tags/{}/index.html", crate::text::slugify(name)));
                 }
@@ -784,26 +791,20 @@ impl Watcher {
             // A list that got shorter fills fewer pages.
             let pager_files = |views: &Views| -> HashSet<String> {
                 let site = &state.site;
-                site.jobs(views, templates)
+                jobs::plan(site, views, &state.templates)
                     .iter()
-                    .filter_map(|j| site.pager_file(views, j))
+                    .filter_map(|j| jobs::pager_file(site, views, j))
                     .collect()
             };
-            let kept = pager_files(new_views);
+            let kept = pager_files(&state.views);
             stale.extend(
-                pager_files(&state.views)
+                pager_files(old_views)
                     .into_iter()
                     .filter(|f| !kept.contains(f)),
             );
         }
-        if let Some(v) = new_views {
-            state.views = v;
-        }
         state.site.asset_hashes = asset_hashes;
         state.site.warnings = warnings.clone();
-        if let Some(t) = new_templates {
-            state.templates = t;
-        }
         let css_only: Vec<String> = if plan.pages.is_empty()
             && plan.statics.is_empty()
             && !plan.layouts
@@ -825,19 +826,27 @@ impl Watcher {
     }
 }
 
+/// Puts back the pages an edit replaced.
+fn rollback(site: &mut Site, old: Vec<(usize, Page, Rendered)>) {
+    for (i, p, r) in old {
+        site.pages[i] = p;
+        site.rendered[i] = r;
+    }
+}
+
 /// How far an edit to one page reaches.
 struct Delta {
-    id: String,
-    /// A field shown wherever the page is listed (its summary view) changed.
+    /// The page, by index into `Site::pages`.
+    page: usize,
+    /// The page's summary view changed: it is shown wherever the page is listed.
     summary: bool,
-    /// Something the site-wide views read changed: any front matter but the fields only the page
-    /// itself shows, its glossary terms, its citations.
+    /// Something the site-wide views read changed: the summary or what a list holds of the page.
     lists: bool,
     /// Which site-wide lists the edit changes (`views::lists_changed_by`); `None` when it changes
     /// the page's summary, which every list that holds the page shows.
-    changed_lists: Option<Vec<&'static str>>,
-    /// Entries of `views::FIXED_LISTS` the edit changes, by position.
-    entries: HashMap<&'static str, HashSet<usize>>,
+    changed_lists: Option<Vec<List>>,
+    /// Entries of the [`List::fixed`] lists the edit changes, by position.
+    entries: HashMap<List, HashSet<usize>>,
     /// The opening words changed.
     opening: bool,
     /// The opening words changed where the feed quotes them: a topic without a summary.
@@ -847,26 +856,21 @@ struct Delta {
 }
 
 impl Delta {
-    fn new(site: &Site, old: &Page, old_r: &Rendered, new: &Page, new_r: &Rendered) -> Delta {
+    /// Compares the views of the page before and after: its summary whole, and what each list
+    /// holds of it, so that a field added to either is compared without anyone listing it here.
+    fn new(
+        site: &Site,
+        page: usize,
+        old: &Page,
+        old_r: &Rendered,
+        new: &Page,
+        new_r: &Rendered,
+    ) -> Delta {
         let (a, b) = (&old.meta, &new.meta);
-        let summary = a.title != b.title
-            || a.summary != b.summary
-            || a.date != b.date
-            || a.updated != b.updated
-            || a.weight != b.weight
-            || a.tags != b.tags
-            || a.extra != b.extra;
-        let listed = |m: &FrontMatter| FrontMatter {
-            in_brief: Vec::new(),
-            layout: None,
-            related: Vec::new(),
-            ..m.clone()
-        };
-        let lists = summary
-            || listed(a) != listed(b)
-            || old_r.terms != new_r.terms
-            || old_r.citations != new_r.citations;
-        let changed_lists = (!summary).then(|| views::lists_changed_by(old, old_r, new, new_r));
+        let summary = views::summary_changed(site, old, new);
+        let changed = views::lists_changed_by(old, old_r, new, new_r);
+        let lists = summary || !changed.is_empty();
+        let changed_lists = (!summary).then_some(changed);
         let opening = old_r
             .text
             .split_whitespace()
@@ -879,7 +883,7 @@ impl Delta {
         let mut tags = a.tags.clone();
         tags.extend(b.tags.iter().filter(|t| !a.tags.contains(t)).cloned());
         Delta {
-            id: new.id.clone(),
+            page,
             summary,
             lists,
             changed_lists,
@@ -898,72 +902,92 @@ fn select_jobs(
     views: &Views,
     edited: &[usize],
     deltas: &[Delta],
-    changed_lists: Option<&HashSet<&str>>,
+    changed_lists: Option<&HashSet<List>>,
     all: Vec<Job>,
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
     let opening = deltas.iter().any(|d| d.opening || d.summary);
     let feed_opening = deltas.iter().any(|d| d.feed_opening);
-    let summaries: HashSet<&str> = deltas
+    let summaries: HashSet<usize> = deltas
         .iter()
         .filter(|d| d.summary)
-        .map(|d| d.id.as_str())
+        .map(|d| d.page)
         .collect();
     let tags: HashSet<&str> = deltas
         .iter()
         .filter(|d| d.summary)
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
-    let reads_changed = |template: &str| lists && templates.reads_lists(template, changed_lists);
+    let changed_names: Option<HashSet<&str>> =
+        changed_lists.map(|c| c.iter().map(|l| l.name()).collect());
+    let reads_changed =
+        |template: &str| lists && templates.reads_lists(template, changed_names.as_ref());
     // A list shown a page at a time is read through `paginator`, not `explainer`. Where entries
-    // keep their places (`views::FIXED_LISTS`), only the pages holding changed entries change.
+    // keep their places (`List::fixed`), only the pages holding changed entries change.
     let per_page = views.paging.per_page;
-    let pages_changed = |job: &Job, number: usize| match site.paged_list(job, templates) {
-        Some(views::PagedList::Named(list)) => match changed_lists {
+    let pages_changed = |of: Listing, number: usize| match jobs::paged_list(site, templates, of) {
+        Some(PagedList::Named(list)) => match changed_lists {
             _ if !lists => false,
             None => true,
-            Some(c) if !c.contains(list) => false,
-            Some(_) if views::FIXED_LISTS.contains(&list) => deltas.iter().any(|d| {
+            Some(c) if !c.contains(&list) => false,
+            Some(_) if list.fixed() => deltas.iter().any(|d| {
                 d.entries
-                    .get(list)
+                    .get(&list)
                     .is_some_and(|at| at.iter().any(|p| p / per_page + 1 == number))
             }),
             Some(_) => true,
         },
-        _ => false,
+        Some(PagedList::Tag(_) | PagedList::Children(_)) | None => false,
+    };
+    // Pages past the first of a list go with the first.
+    let listing_changed = |of: Listing, number: usize| {
+        pages_changed(of, number)
+            || match of {
+                Listing::Page(i) => {
+                    let page = &site.pages[i];
+                    edited.contains(&i)
+                        || reads_changed(site.layout_of(i))
+                        // Sections and the home list their pages; a page shows its related pages.
+                        || (!summaries.is_empty()
+                            && (page.kind != PageKind::Page
+                                || page
+                                    .meta
+                                    .related
+                                    .iter()
+                                    .any(|r| {
+                                        site.resolve_id(r)
+                                            .found()
+                                            .is_some_and(|j| summaries.contains(&j))
+                                    })))
+                }
+                Listing::Generated(g) => reads_changed(g.template()),
+                // A tag's page lists the summaries of its pages.
+                Listing::Tag(t) => {
+                    reads_changed(jobs::TAG_TEMPLATE)
+                        || (lists
+                            && views
+                                .tags
+                                .get(t)
+                                .is_some_and(|(name, _)| tags.contains(name.as_str())))
+                }
+            }
     };
     all.into_iter()
-        .filter(|job| {
-            // Pages past the first of a list go with the first.
-            let (job, number) = match job {
-                Job::Pager { first, number } => (first.as_ref(), *number),
-                job => (job, 1),
-            };
-            pages_changed(job, number) || match job {
-            Job::Page(i) => {
-                let page = &site.pages[*i];
-                edited.contains(i)
-                    || reads_changed(site.layout_of(*i))
-                    // Sections and the home list their pages; a page shows its related pages.
-                    || (!summaries.is_empty()
-                        && (page.kind != PageKind::Page || page.meta.related.iter().any(|r| summaries.contains(r.as_str()))))
-            }
+        .filter(|job| match job {
+            Job::Page(i) => listing_changed(Listing::Page(*i), 1),
+            Job::Generated(g) => listing_changed(Listing::Generated(*g), 1),
+            Job::Tag(t) => listing_changed(Listing::Tag(*t), 1),
+            Job::Pager { of, number } => listing_changed(*of, *number),
             // A redirect holds only the page's URL, which an edit to the page cannot change.
             Job::Alias { .. } => false,
-            Job::Generated { template, .. } => reads_changed(template),
-            // A tag's page lists the summaries of its pages.
-            Job::Tag(t) => {
-                reads_changed("taxonomy_term.html") || (lists && views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
-            }
             Job::SearchIndex => opening,
             // The sitemap lists every page and tag page with its date; the feed titles, dates,
             // summaries (or the opening words of a topic without one; `publish::feed`) and
             // timeline events. All are summary fields but the events and the opening words.
             Job::PagesFiles => {
-                feed_opening || (lists && changed_lists.is_none_or(|c| c.contains("timeline")))
+                feed_opening || (lists && changed_lists.is_none_or(|c| c.contains(&List::Timeline)))
             }
-            Job::Pager { .. } => false,
-        }})
+        })
         .collect()
 }
 

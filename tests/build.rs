@@ -312,3 +312,87 @@ fn the_repository_site_builds() {
     }
     assert!(pages > 20, "only {pages} pages checked");
 }
+
+/// Writes `content/<rel>` of a copied site.
+fn page(root: &std::path::Path, rel: &str, front: &str) {
+    let path = root.join("content").join(rel);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+    std::fs::write(&path, format!("---\n{front}\n---\nText.\n")).expect("write");
+}
+
+/// Page ids follow folders: two folders may hold files of the same name, a full id names either,
+/// a short id names the one page that has it, and an ambiguous short id is an error naming every
+/// candidate.
+#[test]
+fn page_ids_follow_folders_and_short_ids_must_be_unambiguous() {
+    let (tmp, root) = site_copy("sites/basic");
+    let layout = root.join("layouts/page.html");
+    let text = std::fs::read_to_string(&layout).expect("read");
+    std::fs::write(
+        &layout,
+        text.replace(
+            "</article>",
+            "{% for r in page.related %}<a class=\"rel\" href=\"{{ r.url }}\">{{ r.id }}</a>{% endfor %}</article>",
+        ),
+    )
+    .expect("write");
+    page(
+        &root,
+        "visit/2023/talks.md",
+        "title: \"Talks of 2023\"\ndate: 2023-12-27",
+    );
+    page(
+        &root,
+        "visit/2024/talks.md",
+        "title: \"Talks of 2024\"\ndate: 2024-07-08",
+    );
+    page(
+        &root,
+        "visit/summary.md",
+        "title: \"Visits\"\nrelated: [visit/2023/talks, visit/2024/talks, energy]",
+    );
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Same file name, two pages.
+    assert!(read(&out, "visit/2023/talks/index.html").contains("Talks of 2023"));
+    assert!(read(&out, "visit/2024/talks/index.html").contains("Talks of 2024"));
+    let html = Html::parse_document(&read(&out, "visit/summary/index.html"));
+    let rel = Selector::parse("a.rel").expect("selector");
+    let related: Vec<(String, String)> = html
+        .select(&rel)
+        .map(|a| {
+            (
+                a.value().attr("href").unwrap_or_default().to_string(),
+                a.text().collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("/sub/visit/2023/talks/", "visit/2023/talks"),
+            ("/sub/visit/2024/talks/", "visit/2024/talks"),
+            // A short id where one page has it.
+            ("/sub/topics/energy/", "topics/energy"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+
+    // `talks` names two pages: an error that lists both, with the way out.
+    page(
+        &root,
+        "visit/summary.md",
+        "title: \"Visits\"\nrelated: [talks]",
+    );
+    let before = snapshot(&out);
+    let o = build(&root, &out, &[]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("content/visit/summary.md:3: error: related page `talks` is ambiguous: it names `visit/2023/talks` and `visit/2024/talks`")
+            && err.contains("help: write the full id"),
+        "{err}"
+    );
+    assert_eq!(before, snapshot(&out), "a failed build leaves the output");
+}

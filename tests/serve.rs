@@ -454,6 +454,68 @@ fn broken_yaml_reports_errors_keeps_the_last_good_page_and_recovers() {
     assert!(events.next_named("reload", RELOAD_WITHIN).is_some());
 }
 
+/// A layout that never finishes rendering (two nested `range()` loops, 10 billion turns) is an
+/// error like any other: reported in the terminal and the overlay with its file and line, while
+/// the server goes on serving the last good pages; fixing the layout brings the pages back.
+#[test]
+fn a_runaway_template_is_reported_and_the_last_good_pages_stay_served() {
+    let (tmp, root) = site_copy("serve-basic");
+    let s = Server::start_in_env(tmp, root, &[], &[("BILAT_RENDER_TIMEOUT", "2")]);
+    let mut events = s.events();
+    let layout = s.file("layouts/page.html");
+    let good_layout = std::fs::read_to_string(&layout).expect("read");
+    let nested =
+        "{% for i in range(end=99999) %}{% for j in range(end=99999) %}{% endfor %}{% endfor %}";
+    write(
+        &layout,
+        &good_layout.replacen(
+            "{% block title %}",
+            &format!("{{% block title %}}{nested}"),
+            1,
+        ),
+    );
+    let Some(err) = events.next_named("build-error", Duration::from_secs(30)) else {
+        panic!("no build-error event\n{}", s.bilat.output_text());
+    };
+    let errors = err.json()["errors"].as_array().cloned().unwrap_or_default();
+    assert!(
+        errors.iter().any(|e| e["file"] == "layouts/page.html"
+            && e["line"] == 2
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("did not finish within 2 s"))),
+        "{}",
+        err.data
+    );
+    assert!(
+        s.bilat.stderr_text().contains("layouts/page.html:2"),
+        "{}",
+        s.bilat.output_text()
+    );
+    // Still serving, the last good build.
+    let page = s.page("topics/trade/");
+    assert_eq!(page.status, 200, "{}", s.bilat.output_text());
+    assert!(page.text().contains("MARKER-TRADE-ORIGINAL"));
+
+    // Fixing the layout (and editing a page) rebuilds and reloads.
+    write(&layout, &good_layout);
+    let trade = s.file("content/topics/trade.md");
+    edit(
+        &trade,
+        "MARKER-TRADE-ORIGINAL",
+        "MARKER-TRADE-AFTER-RUNAWAY",
+    );
+    assert!(
+        wait_reload_of(&mut events, "/repo/topics/trade/", Duration::from_secs(30)).is_some(),
+        "{}",
+        s.bilat.output_text()
+    );
+    assert!(s
+        .page("topics/trade/")
+        .text()
+        .contains("MARKER-TRADE-AFTER-RUNAWAY"));
+}
+
 #[test]
 fn a_css_change_swaps_stylesheets_without_a_reload() {
     let s = Server::start("serve-basic", &[]);

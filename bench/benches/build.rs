@@ -835,46 +835,46 @@ fn phases(site_root: &Path) {
     };
     let site = bilat::Site::load(&opts).expect("load");
     lap("load+markdown", &mut t0);
-    let templates = site.templates().expect("templates");
+    let templates = bilat::engine::templates(&site, site.asset_hashes.clone()).expect("templates");
     lap("templates", &mut t0);
     let views = bilat::views::build(&site, &templates);
     lap("views", &mut t0);
-    let jobs = site.jobs(&views, &templates);
-    let pages: Vec<bilat::site::Job> = jobs
-        .iter()
-        .filter(|j| matches!(j, bilat::site::Job::Page(_)))
-        .cloned()
-        .collect();
-    let rest: Vec<bilat::site::Job> = jobs
-        .iter()
-        .filter(|j| !matches!(j, bilat::site::Job::Page(_)))
-        .cloned()
-        .collect();
-    let mut outputs = site
-        .render(&templates, &views, &pages)
-        .expect("render pages");
+    let build = std::sync::Arc::new(bilat::engine::Build {
+        site,
+        templates,
+        views,
+    });
+    let jobs = build.jobs();
+    let is_page = |j: &&bilat::jobs::Job| matches!(j, bilat::jobs::Job::Page(_));
+    let pages: Vec<bilat::jobs::Job> = jobs.iter().filter(is_page).cloned().collect();
+    let rest: Vec<bilat::jobs::Job> = jobs.iter().filter(|j| !is_page(j)).cloned().collect();
+    let mut sink = bilat::engine::Collect::default();
+    bilat::engine::render(&build, pages, &mut sink).expect("render pages");
     lap("render pages", &mut t0);
-    for j in &rest {
+    for j in rest {
         let t1 = Instant::now();
-        outputs.extend(
-            site.render(&templates, &views, std::slice::from_ref(j))
-                .expect("render"),
-        );
+        let shown = format!("{j:?}");
+        bilat::engine::render(&build, vec![j], &mut sink).expect("render");
         if t1.elapsed() > Duration::from_millis(50) {
             eprintln!(
-                "    job {j:?}: {:.1} ms",
+                "    job {shown}: {:.1} ms",
                 t1.elapsed().as_secs_f64() * 1000.0
             );
         }
     }
     lap("render rest", &mut t0);
-    let copies: Vec<&bilat::content::StaticFile> =
-        site.static_files.iter().chain(site.assets.iter()).collect();
+    let outputs = sink.outputs();
+    let copies: Vec<&bilat::content::StaticFile> = build
+        .site
+        .static_files
+        .iter()
+        .chain(build.site.assets.iter())
+        .collect();
     bilat::output::write_site(&site_root.join("public-phases"), &outputs, &copies).expect("write");
     lap("write", &mut t0);
+    drop(copies);
     drop(outputs);
-    drop(views);
-    drop(site);
+    drop(build);
     lap("drop", &mut t0);
     eprintln!(
         "  phase total          {:>8.1} ms",

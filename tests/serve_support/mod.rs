@@ -104,8 +104,14 @@ impl Bilat {
     }
 
     pub fn spawn(args: &[&str]) -> Bilat {
+        Bilat::spawn_env(args, &[])
+    }
+
+    /// As [`Bilat::spawn`], with `env` set for the process.
+    pub fn spawn_env(args: &[&str], env: &[(&str, &str)]) -> Bilat {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bilat"))
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -253,10 +259,20 @@ impl Server {
     }
 
     pub fn start_in(tmp: tempfile::TempDir, root: PathBuf, extra: &[&str]) -> Server {
+        Server::start_in_env(tmp, root, extra, &[])
+    }
+
+    /// As [`Server::start_in`], with `env` set for the server.
+    pub fn start_in_env(
+        tmp: tempfile::TempDir,
+        root: PathBuf,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let root_s = root.to_str().expect("utf8").to_string();
         let mut args = vec!["serve", "--root", &root_s, "--port", "0"];
         args.extend_from_slice(extra);
-        let bilat = Bilat::spawn(&args);
+        let bilat = Bilat::spawn_env(&args, env);
         let line = bilat.wait_line("serving http://", Duration::from_secs(60));
         let Some(line) = line else {
             panic!("bilat serve did not print its URL\n{}", bilat.output_text());
