@@ -1,4 +1,7 @@
-//! The `bilat` command line: parses arguments and calls the library. Errors are printed here, once.
+//! The `bilat` command line: parses arguments and calls the library. Everything the user reads is
+//! printed here — errors (once), warnings, progress, what `watch` and `serve` report after each
+//! rebuild — and here live the exit codes and the Ctrl-C and SIGTERM handling; the library returns
+//! results and events.
 
 use clap::{Parser, Subcommand};
 
@@ -6,6 +9,12 @@ use clap::{Parser, Subcommand};
 // profile's self time on them.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use bilat::error::{Error, Result};
+use bilat::serve::ServeEvent;
+use bilat::site::BuildOptions;
+use bilat::watch::{describe_changes, EventLoop, Outcome, Watcher};
+use bilat::Diagnostic;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -260,7 +269,7 @@ fn main() -> ExitCode {
             output,
             drafts,
             poll,
-        } => bilat::watch::run(
+        } => watch(
             bilat::BuildOptions {
                 root,
                 output,
@@ -287,13 +296,23 @@ fn main() -> ExitCode {
                 drafts,
                 base_path,
             };
-            bilat::serve::run(bilat::serve::ServeOptions {
-                build,
-                bind,
-                port,
-                open,
-                poll,
-            })
+            let seen = std::sync::Mutex::new(HashSet::new());
+            let on: bilat::serve::OnEvent = std::sync::Arc::new(move |e| {
+                if let Ok(mut seen) = seen.lock() {
+                    print_serve_event(e, &mut seen);
+                }
+            });
+            bilat::serve::run(
+                bilat::serve::ServeOptions {
+                    build,
+                    bind,
+                    port,
+                    open,
+                    poll,
+                },
+                on,
+                interrupted(),
+            )
         }
         Command::Sources {
             what:
@@ -330,4 +349,135 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints what the dev server reports.
+fn print_serve_event(e: ServeEvent<'_>, seen: &mut HashSet<String>) {
+    match e {
+        ServeEvent::Exposed(bind) => eprintln!(
+            "warning: serving on {bind}, which other machines can reach; the preview server is meant for this machine only"
+        ),
+        ServeEvent::Built(report) => {
+            print_new_warnings(&report.warnings, seen);
+            println!(
+                "built {} files in {} ms",
+                report.written.len(),
+                report.elapsed.as_millis()
+            );
+        }
+        ServeEvent::BuildFailed(e) => {
+            eprintln!("{e}\nthe build failed; fix the errors and save, bilat keeps watching")
+        }
+        ServeEvent::Serving(url) => println!("serving {url} (Ctrl-C to stop)"),
+        ServeEvent::Rebuild(outcome) => print_outcome(outcome, seen),
+        ServeEvent::NoBrowser { url, error } => {
+            eprintln!("warning: could not open a browser ({error}); open {url} yourself")
+        }
+        ServeEvent::Stopped => println!("stopped serving"),
+    }
+}
+
+fn timestamp() -> String {
+    jiff::ZonedDateTime::now().strftime("%H:%M:%S").to_string()
+}
+
+/// Prints what a rebuild did; shared by `watch` and `serve`. Warnings are printed once, when
+/// they first appear.
+fn print_outcome(outcome: &Outcome<'_>, seen_warnings: &mut HashSet<String>) {
+    match outcome {
+        Outcome::Rebuilt(report) => {
+            println!("[{}] {}", timestamp(), report.summary());
+            print_new_warnings(&report.warnings, seen_warnings);
+        }
+        Outcome::Failed { changed, error } => {
+            eprintln!(
+                "[{}] {}: rebuild failed; the output keeps the last good build\n{error}",
+                timestamp(),
+                describe_changes(changed)
+            );
+        }
+        Outcome::WatchError(e) => eprintln!("[{}] warning: {e}", timestamp()),
+    }
+}
+
+/// Prints the warnings not printed before.
+fn print_new_warnings(warnings: &[Diagnostic], seen: &mut HashSet<String>) {
+    let now: HashSet<String> = warnings.iter().map(|w| w.to_string()).collect();
+    for w in warnings {
+        let s = w.to_string();
+        if !seen.contains(&s) {
+            eprintln!("{s}");
+        }
+    }
+    *seen = now;
+}
+
+/// Waits for Ctrl-C (or SIGTERM) on a thread of its own, then calls `then`.
+fn on_interrupt(then: impl FnOnce() + Send + 'static) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
+    std::thread::Builder::new()
+        .name("bilat-signals".into())
+        .spawn(move || {
+            rt.block_on(interrupted());
+            then();
+        })
+        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `bilat watch`: builds, then rebuilds on every change until Ctrl-C.
+fn watch(opts: BuildOptions, poll: bool) -> Result<()> {
+    // Watch before the first build, so an edit made while it runs is not missed.
+    let events = EventLoop::start(&opts.root, poll)?;
+    let mut watcher = Watcher::new(opts)?;
+    let mut seen = HashSet::new();
+    match watcher.build_all() {
+        Ok(report) => {
+            print_new_warnings(&report.warnings, &mut seen);
+            println!(
+                "built {} files into {} in {} ms",
+                report.written.len(),
+                watcher.output_dir().display(),
+                report.elapsed.as_millis()
+            );
+        }
+        Err(e) => eprintln!("{e}\nthe build failed; fix the errors and save, bilat keeps watching"),
+    }
+    println!(
+        "watching content/, layouts/, assets/ and site.yaml{} (Ctrl-C to stop)",
+        if poll { " by polling" } else { "" }
+    );
+    let stopper = events.stopper();
+    on_interrupt(move || stopper.stop())?;
+    events.run(&mut watcher, |_, outcome| {
+        print_outcome(&outcome, &mut seen)
+    });
+    println!("stopped watching");
+    Ok(())
 }

@@ -8,14 +8,13 @@
 
 use crate::error::{Error, Result};
 use crate::site::BuildOptions;
-use crate::watch::{self, EventLoop, Outcome, RebuildReport, Watcher};
+use crate::watch::{EventLoop, Outcome, RebuildReport, Watcher};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -454,7 +453,28 @@ fn bind_error(addr: SocketAddr, e: std::io::Error) -> Error {
     Error::Serve(why)
 }
 
-fn open_browser(url: &str) {
+/// What the dev server tells its caller, which prints it (the library prints nothing).
+pub enum ServeEvent<'a> {
+    /// It listens on an address other machines can reach.
+    Exposed(IpAddr),
+    /// The first build succeeded.
+    Built(&'a RebuildReport),
+    /// The first build failed; the server runs and shows the errors in the overlay.
+    BuildFailed(&'a Error),
+    /// It is listening, at this URL.
+    Serving(&'a str),
+    /// A rebuild after a change, or a problem of the file watcher.
+    Rebuild(&'a Outcome<'a>),
+    /// `--open` could not start a browser.
+    NoBrowser { url: &'a str, error: String },
+    /// It stopped after the shutdown signal.
+    Stopped,
+}
+
+/// Receives the server's events, from the thread that serves and the one that rebuilds.
+pub type OnEvent = std::sync::Arc<dyn Fn(ServeEvent<'_>) + Send + Sync>;
+
+fn open_browser(url: &str, on: &OnEvent) {
     let cmd = if cfg!(target_os = "macos") {
         std::process::Command::new("open").arg(url).spawn()
     } else if cfg!(windows) {
@@ -465,7 +485,10 @@ fn open_browser(url: &str) {
         std::process::Command::new("xdg-open").arg(url).spawn()
     };
     if let Err(e) = cmd {
-        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
+        on(ServeEvent::NoBrowser {
+            url,
+            error: e.to_string(),
+        });
     }
 }
 
@@ -480,8 +503,13 @@ fn temp_output() -> Result<PathBuf> {
 }
 
 /// `bilat serve`: builds, serves the output under the base path, rebuilds on every change and
-/// tells open pages to reload, until Ctrl-C.
-pub fn run(opts: ServeOptions) -> Result<()> {
+/// tells open pages to reload, until `shutdown` resolves (the binary passes Ctrl-C and SIGTERM).
+/// Everything worth telling the user goes to `on`.
+pub fn run(
+    opts: ServeOptions,
+    on: OnEvent,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let temp = opts.build.output.is_none();
     let output = match &opts.build.output {
         Some(o) => o.clone(),
@@ -491,19 +519,21 @@ pub fn run(opts: ServeOptions) -> Result<()> {
         output: Some(output.clone()),
         ..opts.build.clone()
     };
-    let result = serve(&opts, build);
+    let result = serve(&opts, build, on, shutdown);
     if temp {
         let _ = std::fs::remove_dir_all(&output);
     }
     result
 }
 
-fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
+fn serve(
+    opts: &ServeOptions,
+    build: BuildOptions,
+    on: OnEvent,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     if !opts.bind.is_loopback() {
-        eprintln!(
-            "warning: serving on {}, which other machines can reach; the preview server is meant for this machine only",
-            opts.bind
-        );
+        on(ServeEvent::Exposed(opts.bind));
     }
     // Watch before the first build, so an edit made while it runs is not missed.
     let events = EventLoop::start(&build.root, opts.poll)?;
@@ -511,19 +541,11 @@ fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
     // The output as the guard resolved it: the path given may hold `..` or links.
     let output = watcher.output_dir().to_path_buf();
     std::fs::create_dir_all(&output).map_err(|e| Error::io(&output, e))?;
-    let mut seen = HashSet::new();
     let mut first_errors = None;
     match watcher.build_all() {
-        Ok(report) => {
-            watch::print_new_warnings(&report.warnings, &mut seen);
-            println!(
-                "built {} files in {} ms",
-                report.written.len(),
-                report.elapsed.as_millis()
-            );
-        }
+        Ok(report) => on(ServeEvent::Built(&report)),
         Err(e) => {
-            eprintln!("{e}\nthe build failed; fix the errors and save, bilat keeps watching");
+            on(ServeEvent::BuildFailed(&e));
             first_errors = Some(serde_json::json!({ "errors": e.diagnostics() }).to_string());
         }
     }
@@ -558,18 +580,19 @@ fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
         .map_err(|e| bind_error(addr, e))?;
     let local = listener.local_addr().map_err(|e| bind_error(addr, e))?;
     let url = display_url(local, &base);
-    println!("serving {url} (Ctrl-C to stop)");
+    on(ServeEvent::Serving(&url));
     if opts.open {
-        open_browser(&url);
+        open_browser(&url, &on);
     }
 
     let stopper = events.stopper();
     let thread_shared = shared.clone();
+    let thread_on = on.clone();
     let rebuilds = std::thread::Builder::new()
         .name("bilat-watch".into())
         .spawn(move || {
             events.run(&mut watcher, |w, outcome| {
-                watch::print_outcome(&outcome, &mut seen);
+                thread_on(ServeEvent::Rebuild(&outcome));
                 if let Some(b) = w.base_path() {
                     write(&thread_shared.base_path, b.to_string());
                 }
@@ -600,7 +623,7 @@ fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
     let stopping_tx = stopping.clone();
     let served = rt.block_on(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            watch::interrupted().await;
+            shutdown.await;
             let _ = stop_tx.send(true);
             stopper.stop();
             stopping_tx.notify_one();
@@ -613,7 +636,7 @@ fn serve(opts: &ServeOptions, build: BuildOptions) -> Result<()> {
     });
     let _ = rebuilds.join();
     rt.shutdown_timeout(Duration::from_secs(1));
-    println!("stopped serving");
+    on(ServeEvent::Stopped);
     served
 }
 

@@ -5,7 +5,8 @@
 //! files really changed by content hash, re-reads and re-renders only what depends on them, and
 //! writes only the output files whose bytes changed. [`EventLoop`] connects it to notify: it
 //! watches the sources (never the output dir), drops editor temp files, coalesces bursts into one
-//! rebuild and stops cleanly. [`run`] is the `bilat watch` command.
+//! rebuild and stops cleanly. The `bilat watch` command, which prints what they report and
+//! listens for Ctrl-C, is in the binary.
 
 use crate::bounds::Bounds;
 use crate::content::{self, Page, PageKind, ASSETS_DIR, CONTENT_DIR};
@@ -1196,111 +1197,6 @@ fn collect(r: DebounceEventResult, paths: &mut Vec<PathBuf>, errors: &mut Vec<St
             }
         }
     }
-}
-
-fn timestamp() -> String {
-    jiff::ZonedDateTime::now().strftime("%H:%M:%S").to_string()
-}
-
-/// Prints what a rebuild did; shared by `watch` and `serve`. Warnings are printed once, when
-/// they first appear.
-pub fn print_outcome(outcome: &Outcome<'_>, seen_warnings: &mut HashSet<String>) {
-    match outcome {
-        Outcome::Rebuilt(report) => {
-            println!("[{}] {}", timestamp(), report.summary());
-            print_new_warnings(&report.warnings, seen_warnings);
-        }
-        Outcome::Failed { changed, error } => {
-            eprintln!(
-                "[{}] {}: rebuild failed; the output keeps the last good build\n{error}",
-                timestamp(),
-                describe_changes(changed)
-            );
-        }
-        Outcome::WatchError(e) => eprintln!("[{}] warning: {e}", timestamp()),
-    }
-}
-
-/// Prints the warnings not printed before.
-pub fn print_new_warnings(warnings: &[Diagnostic], seen: &mut HashSet<String>) {
-    let now: HashSet<String> = warnings.iter().map(|w| w.to_string()).collect();
-    for w in warnings {
-        let s = w.to_string();
-        if !seen.contains(&s) {
-            eprintln!("{s}");
-        }
-    }
-    *seen = now;
-}
-
-/// Waits for Ctrl-C (or SIGTERM) on a thread of its own, then calls `then`.
-pub fn on_interrupt(then: impl FnOnce() + Send + 'static) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
-    std::thread::Builder::new()
-        .name("bilat-signals".into())
-        .spawn(move || {
-            rt.block_on(interrupted());
-            then();
-        })
-        .map_err(|e| Error::Watch(format!("cannot listen for Ctrl-C: {e}")))?;
-    Ok(())
-}
-
-/// Resolves on Ctrl-C or, on Unix, SIGTERM.
-pub async fn interrupted() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// `bilat watch`: builds, then rebuilds on every change until Ctrl-C.
-pub fn run(opts: BuildOptions, poll: bool) -> Result<()> {
-    // Watch before the first build, so an edit made while it runs is not missed.
-    let events = EventLoop::start(&opts.root, poll)?;
-    let mut watcher = Watcher::new(opts)?;
-    let mut seen = HashSet::new();
-    match watcher.build_all() {
-        Ok(report) => {
-            print_new_warnings(&report.warnings, &mut seen);
-            println!(
-                "built {} files into {} in {} ms",
-                report.written.len(),
-                watcher.output_dir().display(),
-                report.elapsed.as_millis()
-            );
-        }
-        Err(e) => eprintln!("{e}\nthe build failed; fix the errors and save, bilat keeps watching"),
-    }
-    println!(
-        "watching content/, layouts/, assets/ and site.yaml{} (Ctrl-C to stop)",
-        if poll { " by polling" } else { "" }
-    );
-    let stopper = events.stopper();
-    on_interrupt(move || stopper.stop())?;
-    events.run(&mut watcher, |_, outcome| {
-        print_outcome(&outcome, &mut seen)
-    });
-    println!("stopped watching");
-    Ok(())
 }
 
 #[cfg(test)]
