@@ -393,19 +393,30 @@ pub enum List {
     Tags,
 }
 
-impl List {
-    /// Every list, in the order `explainer` holds them.
-    pub const ALL: [List; 8] = [
-        List::Topics,
-        List::Timeline,
-        List::Latest,
-        List::Next,
-        List::Glossary,
-        List::People,
-        List::Sources,
-        List::Tags,
-    ];
+/// `ALL`: every variant of a fieldless enum, in declaration order, checked by the compiler: the
+/// exhaustive match fails to compile when a variant is missing from the list.
+macro_rules! every_variant {
+    ($ty:ident: $($v:ident),+ $(,)?) => {
+        impl $ty {
+            pub const ALL: [$ty; [$($ty::$v),+].len()] = [$($ty::$v),+];
+        }
+        const _: () = {
+            #[allow(dead_code)]
+            fn listed(x: $ty) {
+                match x {
+                    $($ty::$v)|+ => {}
+                }
+            }
+        };
+    };
+}
 
+// The order `explainer` holds the lists in.
+every_variant!(List: Topics, Timeline, Latest, Next, Glossary, People, Sources, Tags);
+// The order generated pages are planned in.
+every_variant!(Generated: Timeline, Glossary, People, Sources, Tags, Search, NotFound);
+
+impl List {
     /// The name templates read it by: `explainer.<name>`.
     pub fn name(self) -> &'static str {
         match self {
@@ -466,17 +477,6 @@ pub enum Generated {
 }
 
 impl Generated {
-    /// Every generated page, in the order they are planned.
-    pub const ALL: [Generated; 7] = [
-        Generated::Timeline,
-        Generated::Glossary,
-        Generated::People,
-        Generated::Sources,
-        Generated::Tags,
-        Generated::Search,
-        Generated::NotFound,
-    ];
-
     /// The layout it is rendered with; a site without it has no such page.
     pub fn template(self) -> &'static str {
         match self {
