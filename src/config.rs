@@ -49,6 +49,8 @@ pub struct Config {
     pub description: String,
     /// Where the site is published, e.g. `https://owner.github.io/repo/`. Its path is the base path.
     pub base_url: String,
+    /// The site's BCP 47 language tag: `<html lang>`, and the formats of dates and numbers
+    /// (`crate::locale`).
     #[serde(default = "default_language")]
     pub language: String,
     #[serde(default)]
@@ -175,6 +177,12 @@ impl Config {
                     .with_help("give the number of items a list page shows, such as 100"),
             );
         }
+        if let Err(msg) = crate::locale::Locale::get(&self.language) {
+            problems.push(
+                Diagnostic::error(CONFIG_FILE, line("language"), msg)
+                    .with_help("write a BCP 47 tag such as `en`, `ru`, `hi` or `pt-BR`"),
+            );
+        }
         if let Err(msg) = parse_base_url(&self.base_url) {
             problems.push(Diagnostic::error(CONFIG_FILE, line("base_url"), msg));
         }
@@ -245,5 +253,21 @@ mod tests {
         assert_eq!(parse_base_url("https://example.org").unwrap().1, "/");
         assert!(parse_base_url("example.org").is_err());
         assert_eq!(normalize_base_path("a/b"), "/a/b/");
+    }
+
+    #[test]
+    fn a_language_that_is_not_a_tag_names_its_line() {
+        let text = "title: T\nbase_url: https://x.org/\nlanguage: \"english please\"\nparties:\n  - { name: A, code: a, colour: red }\n  - { name: B, code: b, colour: blue }\n";
+        let Err(Error::Build(diags)) = Config::parse(text) else {
+            panic!("a bad language tag was accepted");
+        };
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, Some(3));
+        assert!(
+            diags[0].message.contains("english please"),
+            "{}",
+            diags[0].message
+        );
+        assert!(Config::parse(&text.replace("\"english please\"", "ru")).is_ok());
     }
 }

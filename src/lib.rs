@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod frontmatter;
+pub mod locale;
 pub mod markdown;
 pub mod minify;
 pub mod output;

@@ -162,6 +162,8 @@ pub struct Helpers {
     pub base_url: String,
     /// Asset path (relative to the output root) → short content hash.
     pub asset_hashes: HashMap<String, String>,
+    /// The BCP 47 tag whose formats the `date` and `number` filters use (`site.yaml`'s `language`).
+    pub language: String,
 }
 
 fn shown(name: &str) -> PathBuf {
@@ -424,6 +426,7 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
         base_path,
         base_url,
         asset_hashes,
+        language,
     } = helpers;
     let origin = crate::config::parse_base_url(&base_url)
         .map(|(o, _)| o)
@@ -457,13 +460,20 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
             }
         },
     );
+    // Dates and numbers in the site's language (see `crate::locale`); `locale="ru"` picks
+    // another language, as an edition's switcher or a quote's original language will.
+    let site_locale =
+        crate::locale::Locale::get(&language).unwrap_or_else(|_| crate::locale::Locale::english());
+    let locale_of = move |kwargs: &Kwargs| -> TeraResult<std::sync::Arc<crate::locale::Locale>> {
+        match kwargs.get::<&str>("locale")? {
+            Some(tag) => crate::locale::Locale::get(tag).map_err(tera::Error::message),
+            None => Ok(site_locale.clone()),
+        }
+    };
+    let date_locale = locale_of.clone();
     tera.register_filter(
         "date",
-        |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
-            let format = kwargs
-                .get::<&str>("format")?
-                .unwrap_or("%-d %B %Y")
-                .to_string();
+        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
             let iso = match value.as_str() {
                 Some(s) => s.to_string(),
                 None => value
@@ -475,19 +485,35 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
                     })?,
             };
             let partial = crate::text::PartialDate::parse(&iso).map_err(tera::Error::message)?;
-            match (partial.month, partial.day) {
-                (Some(m), Some(d)) => {
-                    let date = jiff::civil::Date::new(partial.year, m, d)
-                        .map_err(|e| tera::Error::message(e.to_string()))?;
-                    let mut out = String::new();
-                    use std::fmt::Write;
-                    write!(out, "{}", date.strftime(&format)).map_err(|_| {
-                        tera::Error::message(format!("date: bad format `{format}`"))
-                    })?;
-                    Ok(out)
-                }
-                _ => Ok(partial.display()),
+            // An explicit strftime `format` keeps its old meaning (English names, via jiff) for
+            // a full date; without one, the locale's long form of the date's precision.
+            if let (Some(format), Some(m), Some(d)) =
+                (kwargs.get::<&str>("format")?, partial.month, partial.day)
+            {
+                let date = jiff::civil::Date::new(partial.year, m, d)
+                    .map_err(|e| tera::Error::message(e.to_string()))?;
+                let mut out = String::new();
+                use std::fmt::Write;
+                write!(out, "{}", date.strftime(format))
+                    .map_err(|_| tera::Error::message(format!("date: bad format `{format}`")))?;
+                return Ok(out);
             }
+            partial
+                .display_in(&*date_locale(&kwargs)?)
+                .map_err(tera::Error::message)
+        },
+    );
+    tera.register_filter(
+        "number",
+        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let text = match (value.as_number(), value.as_str()) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(s)) => s.to_string(),
+                _ => return Err(tera::Error::message("number: expected a number")),
+            };
+            locale_of(&kwargs)?
+                .number(&text)
+                .map_err(|e| tera::Error::message(format!("number: {e}")))
         },
     );
     tera.register_filter(
@@ -682,6 +708,44 @@ mod tests {
         // The word in text is not a use; the whole object passed on is every list.
         assert_eq!(read["plain.html"], some(&[]));
         assert_eq!(read["whole.html"], ListsRead::All);
+    }
+
+    fn render_with(language: &str, template: &str) -> Result<String, Diagnostic> {
+        let helpers = Helpers {
+            base_path: "/".into(),
+            base_url: "https://x.org/".into(),
+            asset_hashes: HashMap::new(),
+            language: language.into(),
+        };
+        let mut diags = Diagnostics::default();
+        let t = Templates::from_sources(&[("t.html".into(), template.into())], helpers, &mut diags)
+            .expect("template compiles");
+        t.render("t.html", &Context::new())
+    }
+
+    #[test]
+    fn date_and_number_filters_follow_the_site_language() {
+        let t = "{{ '2023-12-27' | date }}|{{ '2023-12' | date }}|{{ 2023 | str | date }}|{{ 1234.5 | number }}|{{ '65.70' | number }}|{{ '2023-12-27' | date(format='%d/%m') }}|{{ '2023-12-27' | date(locale='hi') }}";
+        assert_eq!(
+            render_with("en", t).expect("en"),
+            "27 December 2023|December 2023|2023|1,234.5|65.70|27/12|27 दिसंबर, 2023"
+        );
+        assert_eq!(
+            render_with("ru", t).expect("ru"),
+            "27 декабря 2023\u{202f}г.|декабрь 2023\u{202f}г.|2023|1\u{a0}234,5|65,70|27/12|27 दिसंबर, 2023"
+        );
+        assert_eq!(
+            render_with("de", "{{ 1234.5 | number }} {{ 1200 | number }}").expect("de"),
+            "1.234,5 1.200"
+        );
+        let err = render_with("en", "{{ 'many' | number }}").expect_err("not a number");
+        assert!(
+            err.message.contains("`many` is not a number"),
+            "{}",
+            err.message
+        );
+        let err = render_with("en", "{{ 1 | number(locale='not a tag') }}").expect_err("bad tag");
+        assert!(err.message.contains("not a tag"), "{}", err.message);
     }
 
     #[test]

@@ -898,6 +898,7 @@ impl Site {
             base_path: self.base_path.clone(),
             base_url: self.base_url.clone(),
             asset_hashes: self.asset_hashes.clone(),
+            language: self.config.language.clone(),
         };
         let t = Templates::load(&self.root, helpers, &mut diags);
         diags.into_result()?;

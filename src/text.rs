@@ -251,28 +251,19 @@ impl PartialDate {
         }
     }
 
-    /// Human form: "27 December 2023", "December 2023" or "2023".
+    /// English form: "27 December 2023", "December 2023" or "2023" (see `crate::locale`).
     pub fn display(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        let month = |m: i8| MONTHS[(m.clamp(1, 12) - 1) as usize];
-        match (self.month, self.day) {
-            (Some(m), Some(d)) => format!("{d} {} {}", month(m), self.year),
-            (Some(m), None) => format!("{} {}", month(m), self.year),
-            _ => self.year.to_string(),
-        }
+        self.display_in(&crate::locale::Locale::english())
+            .unwrap_or_else(|_| self.iso())
+    }
+
+    /// The date as `locale` writes a day, a month or a year.
+    pub fn display_in(&self, locale: &crate::locale::Locale) -> Result<String, String> {
+        locale.date(
+            i32::from(self.year),
+            self.month.and_then(|m| u8::try_from(m).ok()),
+            self.day.and_then(|d| u8::try_from(d).ok()),
+        )
     }
 }
 

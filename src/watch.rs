@@ -655,6 +655,7 @@ impl Watcher {
                 base_path: state.site.base_path.clone(),
                 base_url: state.site.base_url.clone(),
                 asset_hashes: asset_hashes.clone(),
+                language: state.site.config.language.clone(),
             };
             let t = Templates::load(root, helpers, &mut diags);
             diags.into_result()?;
