@@ -20,6 +20,7 @@ pub mod publish;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod sources;

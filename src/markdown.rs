@@ -719,8 +719,9 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         // (a third of the buffer on average).
         html.shrink_to_fit();
         r.out.html = html;
-        r.out.toc = nest_toc(flat_toc);
     }
+    // Kept without the HTML too: the search index weighs headings.
+    r.out.toc = nest_toc(flat_toc);
     r.out.word_count = r.out.text.split_whitespace().count();
     // Only the opening words are used (search index, feed summaries); a large site keeps no more.
     r.out.text = r

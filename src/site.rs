@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
 
 pub const ASSETS_DIR: &str = "assets";
+/// The search index's directory in the output, beside the search page (`search/`) that reads it.
+pub const SEARCH_DIR: &str = "search/";
 
 /// What a build was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +66,7 @@ pub enum Job {
     Alias { from: String, page: usize },
     /// Page `number` (2 and up) of a paginated list page: a generated list, a tag or a section.
     Pager { first: Box<Job>, number: usize },
-    /// `search.json`.
+    /// The search index's files (`crate::search`) under [`SEARCH_DIR`].
     SearchIndex,
     /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
     /// read every page's front matter, so any content change must re-run this job.
@@ -1186,10 +1188,7 @@ impl Site {
                     bytes: redirect_html(&to).into_bytes(),
                 }]
             }
-            Job::SearchIndex => vec![Output {
-                path: "search.json".into(),
-                bytes: self.search_index(views),
-            }],
+            Job::SearchIndex => self.search_index(views),
             // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
             Job::PagesFiles => crate::publish::files(self, views, templates),
             // Unwrapped by `render_job`.
@@ -1199,31 +1198,41 @@ impl Site {
         })
     }
 
-    fn search_index(&self, _views: &Views) -> Vec<u8> {
-        #[derive(serde::Serialize)]
-        struct Entry<'a> {
-            title: &'a str,
-            url: String,
-            summary: &'a str,
-            tags: &'a [String],
-            text: &'a str,
+    /// The files of the search index (`crate::search`) of the site's topics and pages, under
+    /// [`SEARCH_DIR`] beside the search page.
+    fn search_index(&self, _views: &Views) -> Vec<Output> {
+        fn headings<'a>(toc: &'a [crate::markdown::TocEntry], out: &mut Vec<&'a str>) {
+            for t in toc {
+                out.push(&t.title);
+                headings(&t.children, out);
+            }
         }
-        let entries: Vec<Entry> = self
+        let docs: Vec<crate::search::Doc> = self
             .pages
             .iter()
             .zip(&self.rendered)
             .filter(|(p, _)| p.kind == PageKind::Page)
-            .map(|(p, r)| Entry {
-                title: &p.meta.title,
-                url: self.url(&p.path),
-                summary: p.meta.summary.as_deref().unwrap_or(""),
-                tags: &p.meta.tags,
-                // The opening words only (`markdown::OPENING_WORDS`): enough to match on, small
-                // enough for slow links.
-                text: &r.text,
+            .map(|(p, r)| {
+                let mut heads = Vec::new();
+                headings(&r.toc, &mut heads);
+                crate::search::Doc {
+                    url: self.url(&p.path),
+                    title: &p.meta.title,
+                    summary: p.meta.summary.as_deref().unwrap_or(""),
+                    tags: &p.meta.tags,
+                    headings: heads,
+                    // The opening words only (`markdown::OPENING_WORDS`): what the site keeps.
+                    text: &r.text,
+                }
             })
             .collect();
-        serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
+        crate::search::build(&docs, &self.config.language)
+            .into_iter()
+            .map(|f| Output {
+                path: format!("{SEARCH_DIR}{}", f.path),
+                bytes: f.bytes,
+            })
+            .collect()
     }
 }
 

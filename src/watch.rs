@@ -99,7 +99,7 @@ impl RebuildReport {
     }
 }
 
-/// The first few output files, as the URLs they are seen at (`topics/trade/`, `search.json`).
+/// The first few output files, as the URLs they are seen at (`topics/trade/`, `search/manifest.json`).
 fn list_some(paths: &[String]) -> String {
     const SHOWN: usize = 3;
     let mut sorted: Vec<&str> = paths
@@ -841,6 +841,8 @@ struct Delta {
     entries: HashMap<&'static str, HashSet<usize>>,
     /// The opening words changed.
     opening: bool,
+    /// The headings changed (the search index weighs them).
+    headings: bool,
     /// The opening words changed where the feed quotes them: a topic without a summary.
     feed_opening: bool,
     /// Tags before and after the edit.
@@ -886,6 +888,7 @@ impl Delta {
             changed_lists,
             entries: views::entries_changed_by(site, old, old_r, new, new_r),
             opening,
+            headings: old_r.toc != new_r.toc,
             feed_opening,
             tags,
         }
@@ -904,6 +907,7 @@ fn select_jobs(
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
     let opening = deltas.iter().any(|d| d.opening || d.summary);
+    let headings = deltas.iter().any(|d| d.headings);
     let feed_opening = deltas.iter().any(|d| d.feed_opening);
     let summaries: HashSet<&str> = deltas
         .iter()
@@ -956,7 +960,7 @@ fn select_jobs(
             Job::Tag(t) => {
                 reads_changed("taxonomy_term.html") || (lists && views.tags.get(*t).is_some_and(|(name, _)| tags.contains(name.as_str())))
             }
-            Job::SearchIndex => opening,
+            Job::SearchIndex => opening || headings,
             // The sitemap lists every page and tag page with its date; the feed titles, dates,
             // summaries (or the opening words of a topic without one; `publish::feed`) and
             // timeline events. All are summary fields but the events and the opening words.

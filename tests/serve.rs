@@ -101,7 +101,7 @@ fn pages_are_served_under_the_base_path() {
     );
 
     // The output on disk is the plain build: the script exists only in responses.
-    let live_in_search = s.get("/repo/search.json");
+    let live_in_search = s.get("/repo/search/manifest.json");
     assert_eq!(live_in_search.status, 200);
     assert!(!live_in_search.text().contains("bilat-live"));
 
@@ -131,7 +131,7 @@ fn content_types_are_right() {
         ("css/site.css", "text/css; charset=utf-8"),
         ("js/site.js", "text/javascript; charset=utf-8"),
         ("img/dot.svg", "image/svg+xml"),
-        ("search.json", "application/json"),
+        ("search/manifest.json", "application/json"),
         ("data/extra.xml", "application/xml"),
         ("img/dot.png", "image/png"),
         ("img/dot.jpg", "image/jpeg"),

@@ -109,14 +109,30 @@ fn a_body_edit_rewrites_only_that_page_and_the_search_index() {
     let r = f.apply(&["content/topics/trade.md"]);
     assert_eq!(r.kind, RebuildKind::Incremental);
     assert_eq!(r.changed, vec![PathBuf::from("content/topics/trade.md")]);
-    let mut written = r.written.clone();
-    written.sort();
     assert_eq!(
-        written,
-        vec!["search.json", "topics/trade/index.html"],
+        not_search(&r.written),
+        vec!["topics/trade/index.html"],
         "{}",
         r.summary()
     );
+    // The search index holds the page's opening words: its manifest and a term shard change.
+    assert!(
+        r.written.iter().any(|w| w == "search/manifest.json")
+            && r.written.iter().any(|w| w.starts_with("search/t/")),
+        "{}",
+        r.summary()
+    );
+}
+
+/// The written files outside the search index, sorted.
+fn not_search(written: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = written
+        .iter()
+        .filter(|w| !w.starts_with("search/") || w.ends_with(".html"))
+        .cloned()
+        .collect();
+    out.sort();
+    out
 }
 
 #[test]
@@ -257,20 +273,30 @@ fn a_new_citation_re_renders_only_the_bibliography_page_holding_that_source() {
         "Oil flows [@s1], and trade with it [@s2].",
     );
     let r = f.apply(&["content/topics/energy.md"]);
-    let mut written = r.written.clone();
-    written.sort();
     assert_eq!(
-        written,
-        // The search index holds the page's opening words, which the edit changed.
-        [
-            "search.json",
-            "sources/page/2/index.html",
-            "topics/energy/index.html"
-        ],
+        not_search(&r.written),
+        ["sources/page/2/index.html", "topics/energy/index.html"],
         "{}",
         r.summary()
     );
-    assert_eq!(r.rendered, 3, "not sources/ nor the feed: {}", r.summary());
+    // The search index holds the page's opening words, which the edit changed.
+    assert!(
+        r.written.iter().any(|w| w == "search/manifest.json"),
+        "{}",
+        r.summary()
+    );
+    // The two pages and the search index's files (manifest, term shard, result chunk).
+    let index_files = walkdir::WalkDir::new(f.out.join("search"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(
+        r.rendered,
+        2 + index_files,
+        "not sources/ nor the feed: {}",
+        r.summary()
+    );
     let page_2 = std::fs::read_to_string(f.out.join("sources/page/2/index.html")).expect("read");
     assert!(page_2.contains("Energy"), "{page_2}");
 }
@@ -307,7 +333,7 @@ fn page_only_fields_and_long_bodies() {
     edit(&trade, "Trade grew", "Commerce grew");
     let r = f.apply(&["content/topics/trade.md"]);
     assert!(
-        r.written.iter().any(|w| w == "search.json"),
+        r.written.iter().any(|w| w == "search/manifest.json"),
         "{}",
         r.summary()
     );
