@@ -160,7 +160,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             site.config.minify = false;
             match rendered(&site) {
                 Ok(rendered) => {
-                    let layouts = Layouts::read(&opts.root);
+                    let layouts = Layouts::read(&opts.root, site.config.theme);
                     let scan = Scan::new(&site, &rendered, &layouts);
                     let mut externals = scan.internal(&mut diags, &mut report);
                     if opts.external {
@@ -258,36 +258,31 @@ fn rendered(site: &Site) -> Result<Vec<(Job, Vec<Output>)>> {
     Ok(out)
 }
 
-/// The site's templates as text, to find which one wrote a link.
+/// The site's templates as text (its own and the built-in ones it does not override), to find
+/// which one wrote a link.
 struct Layouts {
     files: Vec<(String, String)>,
+    /// The names of the built-in layouts among them, to say so when one wrote a broken link.
+    builtin: HashSet<String>,
 }
 
 impl Layouts {
-    fn read(root: &Path) -> Layouts {
+    fn read(root: &Path, theme: crate::config::Theme) -> Layouts {
+        let files = crate::render::layout_sources(root, theme, &mut Diagnostics::default());
         let dir = root.join(crate::render::LAYOUTS_DIR);
-        let mut files = Vec::new();
-        for e in walkdir::WalkDir::new(&dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !e.file_type().is_file()
-                || content::is_ignored_name(&e.file_name().to_string_lossy())
-            {
-                continue;
-            }
-            let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if let Ok(text) = std::fs::read_to_string(e.path()) {
-                files.push((name, text));
-            }
-        }
-        Layouts { files }
+        let builtin = files
+            .iter()
+            .filter(|(name, _)| !dir.join(name).is_file())
+            .map(|(name, _)| name.clone())
+            .collect();
+        Layouts { files, builtin }
+    }
+
+    /// A help line for a problem written by template `name`, if it is a built-in one.
+    fn help_for(&self, name: &str) -> Option<String> {
+        self.builtin.contains(name).then(|| {
+            format!("layouts/{name} is built into bilat; `bilat theme eject layouts/{name}` copies it into the site to change it")
+        })
     }
 
     fn text(&self, name: &str) -> Option<&str> {
@@ -888,24 +883,38 @@ impl<'a> Scan<'a> {
                         .with_col(Some(col));
                 }
                 let layout = self.site.layout_of(*i);
-                let place = match self.layouts.find(layout, &template) {
-                    Some((t, line, col)) => {
-                        format!("written by template layouts/{t}:{line}:{col} ({attr})")
-                    }
-                    None => format!("written by layout `{layout}` or a template it uses ({attr})"),
+                let (place, help) = match self.layouts.find(layout, &template) {
+                    Some((t, line, col)) => (
+                        format!("written by template layouts/{t}:{line}:{col} ({attr})"),
+                        self.layouts.help_for(&t),
+                    ),
+                    None => (
+                        format!("written by layout `{layout}` or a template it uses ({attr})"),
+                        None,
+                    ),
                 };
-                Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]"))
-                    .with_col(Some(1))
+                let d = Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]"))
+                    .with_col(Some(1));
+                match help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
             }
             Origin::Template(name) => {
                 let url = self.url_of(page);
                 match self.layouts.find(name, &template) {
-                    Some((t, line, col)) => Diagnostic::error(
-                        Path::new(crate::render::LAYOUTS_DIR).join(&t),
-                        Some(line),
-                        format!("{message} [on {url}, rendered from {name}]"),
-                    )
-                    .with_col(Some(col)),
+                    Some((t, line, col)) => {
+                        let d = Diagnostic::error(
+                            Path::new(crate::render::LAYOUTS_DIR).join(&t),
+                            Some(line),
+                            format!("{message} [on {url}, rendered from {name}]"),
+                        )
+                        .with_col(Some(col));
+                        match self.layouts.help_for(&t) {
+                            Some(h) => d.with_help(h),
+                            None => d,
+                        }
+                    }
                     None => Diagnostic::error(
                         Path::new(crate::render::LAYOUTS_DIR).join(name),
                         Some(1),

@@ -36,6 +36,18 @@ pub enum LinkPolicy {
     Warn,
 }
 
+/// Where a site's layouts and assets come from besides its own `layouts/` and `assets/`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// bilat's built-in theme; each file of the site's `layouts/` and `assets/` replaces the
+    /// built-in file of the same path.
+    #[default]
+    Builtin,
+    /// No built-in files: the site's `layouts/` and `assets/` are its whole theme.
+    None,
+}
+
 fn yes() -> bool {
     true
 }
@@ -75,6 +87,9 @@ pub struct Config {
     /// dead sources (default: the Wayback Machine's).
     #[serde(default)]
     pub archive_api: Option<String>,
+    /// `builtin` (the default) or `none`.
+    #[serde(default)]
+    pub theme: Theme,
     /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
     /// a list is paginated where its template reads `paginator`.
     #[serde(default = "default_paginate_by")]

@@ -82,9 +82,31 @@ impl Page {
 /// A non-Markdown file under `content/`, copied to the same relative place in the output.
 #[derive(Debug, Clone)]
 pub struct StaticFile {
+    /// Path on disk; for a file of the built-in theme, the path an override of it would have in
+    /// the site (`assets/css/site.css`), for messages.
     pub file: PathBuf,
     /// Relative output path with `/` separators.
     pub rel: String,
+    /// The bytes of a built-in theme file, compiled into the binary; `None` for a file on disk.
+    pub builtin: Option<&'static [u8]>,
+}
+
+impl StaticFile {
+    /// The file's bytes, from the binary or from the disk.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'static, [u8]>> {
+        match self.builtin {
+            Some(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
+            None => std::fs::read(&self.file).map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// Writes the file to `dest` (a copy of the file on disk keeps the copy cheap for large files).
+    pub fn copy_to(&self, dest: &Path) -> std::io::Result<()> {
+        match self.builtin {
+            Some(bytes) => std::fs::write(dest, bytes),
+            None => std::fs::copy(&self.file, dest).map(|_| ()),
+        }
+    }
 }
 
 /// Everything read from `content/`.
@@ -183,7 +205,11 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
             md.push(path);
         } else {
             let rel = to_slash(path.strip_prefix(content).unwrap_or(&path));
-            statics.push(StaticFile { file: path, rel });
+            statics.push(StaticFile {
+                file: path,
+                rel,
+                builtin: None,
+            });
         }
     }
     diags.extend(escapes);

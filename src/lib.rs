@@ -2,7 +2,8 @@
 //!
 //! The library is a pipeline of stages, each in its own module:
 //! [`config`] (site.yaml) → [`content`] + [`frontmatter`] + [`registry`] (load) →
-//! [`site`] (model and checks) → [`markdown`] → [`views`] + [`render`] (templates) → [`output`].
+//! [`site`] (model and checks) → [`markdown`] → [`views`] + [`render`] (templates over the
+//! built-in [`theme`]) → [`output`].
 //! [`build`] runs them once; `watch` and `serve` keep the model in memory and re-run parts of it.
 
 pub mod bounds;
@@ -25,6 +26,7 @@ pub mod serve;
 pub mod site;
 pub mod sources;
 pub mod text;
+pub mod theme;
 pub mod views;
 pub mod watch;
 

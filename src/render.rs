@@ -1,6 +1,7 @@
-//! Templates: loading `layouts/` into Tera once, the functions and filters bilat gives templates,
+//! Templates: loading `layouts/` (over the built-in theme, see [`crate::theme`]) into Tera once, the functions and filters bilat gives templates,
 //! rendering one page's context (the result is minified by [`crate::minify`]).
 
+use crate::config::Theme;
 use crate::error::{Diagnostic, Diagnostics};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -203,12 +204,12 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
         ErrorKind::MissingParent { current, parent } => Diagnostic::error(
             shown(current),
             None,
-            format!("template extends `{parent}`, which is not in layouts/"),
+            format!("template extends `{parent}`, which is neither in layouts/ nor built in"),
         ),
         ErrorKind::TemplateNotFound(name) => Diagnostic::error(
             shown(fallback_template),
             None,
-            format!("template `{name}` not found in layouts/"),
+            format!("template `{name}` not found in layouts/ nor among the built-in layouts"),
         ),
         _ => {
             let mut msg = err.to_string();
@@ -222,12 +223,26 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
     }
 }
 
+/// The templates of a site: every file under its `layouts/`, named by its path (`page.html`,
+/// `partials/x.html`), and, with the built-in theme, every built-in layout it does not override.
+pub fn layout_sources(root: &Path, theme: Theme, diags: &mut Diagnostics) -> Vec<(String, String)> {
+    let dir = root.join(LAYOUTS_DIR);
+    match theme {
+        Theme::Builtin => crate::theme::with_builtin_layouts(read_layouts(&dir, diags)),
+        Theme::None if !dir.is_dir() => {
+            diags.push(Diagnostic::error(LAYOUTS_DIR, None, "layouts/ folder not found")
+                .with_help("site.yaml says `theme: none`, so the site's layouts/ must hold all of its templates; remove that line to use the built-in theme"));
+            Vec::new()
+        }
+        Theme::None => read_layouts(&dir, diags),
+    }
+}
+
 /// Reads every file under `layouts/` as a template named by its path (`page.html`, `partials/x.html`).
 fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if !dir.is_dir() {
-        diags.push(Diagnostic::error(LAYOUTS_DIR, None, "layouts/ folder not found")
-            .with_help("create layouts/ with base.html, index.html, section.html and page.html, or start from `bilat init`"));
+        // A site without layouts/ of its own uses the built-in ones alone.
         return out;
     }
     let bounds = crate::bounds::Bounds::new(dir.parent().unwrap_or(dir));
@@ -285,8 +300,13 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
 
 impl Templates {
     /// Compiles every layout once; reports every template with a syntax error.
-    pub fn load(root: &Path, helpers: Helpers, diags: &mut Diagnostics) -> Option<Templates> {
-        let sources = read_layouts(&root.join(LAYOUTS_DIR), diags);
+    pub fn load(
+        root: &Path,
+        theme: Theme,
+        helpers: Helpers,
+        diags: &mut Diagnostics,
+    ) -> Option<Templates> {
+        let sources = layout_sources(root, theme, diags);
         Templates::from_sources(&sources, helpers, diags)
     }
 

@@ -207,30 +207,35 @@ pub(crate) fn short_hash(bytes: &[u8]) -> String {
     digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lists assets/ and hashes each file for cache busting.
-fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMap<String, String>) {
+/// Lists assets/ with the built-in assets it does not override (unless `theme: none`), and hashes each file for cache
+/// busting.
+fn load_assets(
+    root: &Path,
+    theme: crate::config::Theme,
+    diags: &mut Diagnostics,
+) -> (Vec<StaticFile>, HashMap<String, String>) {
     let dir = root.join(ASSETS_DIR);
     let mut files = Vec::new();
-    if !dir.is_dir() {
-        return (files, HashMap::new());
-    }
     let bounds = crate::bounds::Bounds::new(root);
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || e.path_is_symlink() {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
+    // Without an assets/ of its own, a site uses the built-in assets alone.
+    let walker = dir.is_dir().then(|| {
+        walkdir::WalkDir::new(&dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() == 0 || e.path_is_symlink() {
+                    if let Some(d) = bounds.check_diag(e.path()) {
+                        escapes.push(d);
+                        return false;
+                    }
                 }
-            }
-            true
-        });
-    for entry in walker {
+                true
+            })
+    });
+    for entry in walker.into_iter().flatten() {
         match entry {
             Ok(e)
                 if e.file_type().is_file()
@@ -245,6 +250,7 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
                 files.push(StaticFile {
                     file: e.into_path(),
                     rel,
+                    builtin: None,
                 });
             }
             Ok(_) => {}
@@ -256,13 +262,12 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
         }
     }
     diags.extend(escapes);
+    if theme == crate::config::Theme::Builtin {
+        crate::theme::add_builtin_assets(&mut files);
+    }
     let hashes = files
         .par_iter()
-        .filter_map(|f| {
-            std::fs::read(&f.file)
-                .ok()
-                .map(|b| (f.rel.clone(), short_hash(&b)))
-        })
+        .filter_map(|f| f.read().ok().map(|b| (f.rel.clone(), short_hash(&b))))
         .collect();
     (files, hashes)
 }
@@ -298,7 +303,7 @@ impl Site {
             &mut diags,
         );
         crate::sources::fields::complete(&mut registries.sources, &config.language, &mut diags);
-        let (assets, asset_hashes) = load_assets(&opts.root, &mut diags);
+        let (assets, asset_hashes) = load_assets(&opts.root, config.theme, &mut diags);
         let base_path = match &opts.base_path {
             Some(p) => crate::config::normalize_base_path(p),
             None => config.base_path(),
@@ -902,7 +907,7 @@ impl Site {
             asset_hashes: self.asset_hashes.clone(),
             language: self.config.language.clone(),
         };
-        let t = Templates::load(&self.root, helpers, &mut diags);
+        let t = Templates::load(&self.root, self.config.theme, helpers, &mut diags);
         diags.into_result()?;
         t.ok_or_else(|| {
             Error::Build(vec![Diagnostic::error(
@@ -1140,7 +1145,7 @@ impl Site {
                     return Err(Diagnostic::error(
                         &page.shown,
                         page.line_of_key("layout").or(Some(1)),
-                        format!("layout `{layout}` not found in layouts/"),
+                        format!("layout `{layout}` not found in layouts/ nor among the built-in layouts"),
                     )
                     .with_help(
                         match crate::text::did_you_mean(layout, names.iter().copied()) {

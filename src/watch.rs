@@ -473,7 +473,14 @@ impl Watcher {
                     }
                 }
                 Some(LAYOUTS_DIR) => plan.layouts = true,
-                Some(ASSETS_DIR) if exists && site.assets.iter().any(|f| f.rel == rest) => {
+                // A new override of a built-in asset, or a removed one, is a new set of files.
+                Some(ASSETS_DIR)
+                    if exists
+                        && site
+                            .assets
+                            .iter()
+                            .any(|f| f.rel == rest && f.builtin.is_none()) =>
+                {
                     plan.assets.push((rest, self.root.join(rel)));
                 }
                 _ => plan.full = true,
@@ -495,10 +502,10 @@ impl Watcher {
             .par_iter()
             .chain(site.assets.par_iter())
             .map(|f| {
-                std::fs::read(&f.file)
+                f.read()
                     .map(|bytes| Output {
                         path: f.rel.clone(),
-                        bytes,
+                        bytes: bytes.into_owned(),
                     })
                     .map_err(|e| Error::io(&f.file, e))
             })
@@ -657,7 +664,7 @@ impl Watcher {
                 asset_hashes: asset_hashes.clone(),
                 language: state.site.config.language.clone(),
             };
-            let t = Templates::load(root, helpers, &mut diags);
+            let t = Templates::load(root, state.site.config.theme, helpers, &mut diags);
             diags.into_result()?;
             Some(t.ok_or_else(|| {
                 Error::Build(vec![Diagnostic::error(

@@ -74,22 +74,34 @@ fn init_writes_a_site_for_another_pair_that_builds() {
 }
 
 #[test]
-fn init_embeds_the_repository_layouts() {
-    let dir = fixture("../layouts");
-    let mut on_disk: Vec<String> = walkdir::WalkDir::new(&dir)
+fn the_built_in_theme_is_the_theme_folder() {
+    let dir = fixture("../theme");
+    let mut on_disk: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&dir)
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            e.path()
+            let rel = e
+                .path()
                 .strip_prefix(&dir)
                 .expect("prefix")
                 .to_string_lossy()
-                .replace('\\', "/")
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
         })
         .collect();
     on_disk.sort();
-    let mut embedded = bilat::scaffold::embedded_layouts();
+    let mut embedded: Vec<(String, Vec<u8>)> = bilat::theme::files()
+        .into_iter()
+        .map(|f| (f.site_path(), f.bytes.to_vec()))
+        .collect();
     embedded.sort();
-    assert_eq!(on_disk, embedded);
+    assert_eq!(
+        on_disk.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        embedded.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert!(
+        on_disk == embedded,
+        "the embedded bytes are those of theme/"
+    );
 }

@@ -501,11 +501,12 @@ fn layout_changes_and_added_and_deleted_pages_are_served() {
 
     // A whole folder renamed.
     std::fs::rename(s.file("content/topics"), s.file("content/subjects")).expect("rename folder");
+    // One rebuild writes the new pages, then removes the old ones: wait for both.
     let moved = wait_for(Duration::from_secs(5), || {
-        (s.page("subjects/trade/").status == 200).then_some(())
+        (s.page("subjects/trade/").status == 200 && s.page("topics/trade/").status == 404)
+            .then_some(())
     });
     assert!(moved.is_some(), "{}", s.bilat.output_text());
-    assert_eq!(s.page("topics/trade/").status, 404);
 }
 
 #[test]
@@ -563,4 +564,36 @@ fn ctrl_c_stops_cleanly_and_removes_the_temp_output() {
         !s.root.join("public").exists(),
         "serve never writes into the site by default"
     );
+}
+
+#[test]
+fn an_override_of_the_built_in_theme_is_picked_up_and_dropped_while_serving() {
+    // theme-basic has no layouts/ folder at all: creating one is an edit like any other.
+    let s = Server::start("theme-basic", &[]);
+    assert!(!s.file("layouts").exists());
+    let mut events = s.events();
+    let page = bilat::theme::builtin(bilat::theme::Folder::Layouts, "page.html")
+        .map(|b| String::from_utf8_lossy(b.bytes).into_owned())
+        .expect("built-in page.html")
+        .replacen(
+            "<article class=\"topic\">",
+            "<article class=\"topic\" data-override=serve>",
+            1,
+        );
+    std::fs::create_dir_all(s.file("layouts")).expect("mkdir");
+    write(&s.file("layouts/page.html"), &page);
+    let shown = wait_for(Duration::from_secs(5), || {
+        s.page("topics/trade/")
+            .text()
+            .contains("data-override=serve")
+            .then_some(())
+    });
+    assert!(shown.is_some(), "{}", s.bilat.output_text());
+    assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some());
+    std::fs::remove_file(s.file("layouts/page.html")).expect("rm");
+    assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some());
+    let gone = wait_for(Duration::from_secs(5), || {
+        (!s.page("topics/trade/").text().contains("data-override")).then_some(())
+    });
+    assert!(gone.is_some(), "{}", s.bilat.output_text());
 }

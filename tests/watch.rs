@@ -41,7 +41,12 @@ impl Fixture {
 
     /// The fixture after `setup` has changed its sources, before the first build.
     fn with(setup: impl FnOnce(&Path)) -> Fixture {
-        let (tmp, root) = site_copy("serve-basic");
+        Fixture::of("serve-basic", setup)
+    }
+
+    /// Fixture site `name` after `setup` has changed its sources, before the first build.
+    fn of(name: &str, setup: impl FnOnce(&Path)) -> Fixture {
+        let (tmp, root) = site_copy(name);
         setup(&root);
         let out = tmp.path().join("out");
         let opts = BuildOptions {
@@ -678,4 +683,60 @@ fn watch_with_poll_sees_edits() {
             .filter(|t| t.contains("MARKER-ENERGY-POLLED"))
     });
     assert!(seen.is_some(), "{}", w.output_text());
+}
+
+#[test]
+fn a_new_or_removed_override_of_the_built_in_theme_rebuilds_like_a_layout_edit() {
+    // theme-basic has no layouts/ or assets/: everything comes from the built-in theme.
+    let mut f = Fixture::of("theme-basic", |_| {});
+    let builtin = |rel: &str| {
+        bilat::theme::builtin(bilat::theme::Folder::Layouts, rel)
+            .map(|b| String::from_utf8_lossy(b.bytes).into_owned())
+            .expect("built-in layout")
+    };
+    let page = builtin("page.html").replacen(
+        "<article class=\"topic\">",
+        "<article class=\"topic\" data-override=watch>",
+        1,
+    );
+    std::fs::create_dir_all(f.path("layouts")).expect("mkdir");
+    write(&f.path("layouts/page.html"), &page);
+    f.apply(&["layouts/page.html"]);
+    let trade = std::fs::read_to_string(f.out.join("topics/trade/index.html")).expect("read");
+    assert!(
+        trade.contains("data-override=watch"),
+        "the new override is used"
+    );
+
+    std::fs::remove_file(f.path("layouts/page.html")).expect("rm");
+    f.apply(&["layouts/page.html"]);
+    let trade = std::fs::read_to_string(f.out.join("topics/trade/index.html")).expect("read");
+    assert!(
+        !trade.contains("data-override"),
+        "the built-in layout is back"
+    );
+
+    // An asset: a new override, an edit of it, its removal.
+    std::fs::create_dir_all(f.path("assets/css")).expect("mkdir");
+    write(&f.path("assets/css/site.css"), "body { color: teal; }\n");
+    f.apply(&["assets/css/site.css"]);
+    assert_eq!(
+        std::fs::read(f.out.join("css/site.css")).expect("css"),
+        b"body { color: teal; }\n"
+    );
+    write(&f.path("assets/css/site.css"), "body { color: navy; }\n");
+    let r = f.apply(&["assets/css/site.css"]);
+    assert_eq!(
+        r.css_only,
+        vec!["css/site.css"],
+        "an edit of an override is CSS-only"
+    );
+    std::fs::remove_file(f.path("assets/css/site.css")).expect("rm");
+    f.apply(&["assets/css/site.css"]);
+    let builtin_css =
+        bilat::theme::builtin(bilat::theme::Folder::Assets, "css/site.css").expect("built-in css");
+    assert_eq!(
+        std::fs::read(f.out.join("css/site.css")).expect("css"),
+        builtin_css.bytes
+    );
 }
