@@ -182,8 +182,10 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
     let found = std::fs::read_to_string(&marker).unwrap_or_default();
     // A corpus generated with its Hugo copy also serves a bilat-only run.
     if found == stamp || (!with_hugo && found == format!("{n} {hash} true")) {
-        // Layouts may have changed since: refresh them.
+        // Layouts may have changed since: refresh them. The default theme is built into bilat;
+        // an assets/ left by an older corpus would shadow it.
         discard(&site.join("layouts"));
+        discard(&site.join("assets"));
         copy_tree(&repo_root().join("layouts"), &site.join("layouts"));
         return (site, hugo);
     }
