@@ -45,7 +45,8 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     map
 }
 
-/// A fresh site made by `bilat init` in a temp dir (which also builds it once into public/).
+/// A fresh site made by `bilat init` in a temp dir (which also builds it once into public/), with
+/// the built-in theme ejected into it.
 fn init_site() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("site");
@@ -58,6 +59,9 @@ fn init_site() -> (tempfile::TempDir, PathBuf) {
         "Russia:ru",
     ]);
     assert!(o.status.success(), "init: {}", stderr(&o));
+    // init writes no layouts/ or assets/ (the built-in theme): these tests link inside both.
+    let o = bilat(&["theme", "eject", "--root", root.to_str().expect("utf8")]);
+    assert!(o.status.success(), "eject: {}", stderr(&o));
     (tmp, root)
 }
 
