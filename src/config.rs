@@ -1,7 +1,6 @@
 //! `site.yaml`: the site's title, base URL, the two parties and the switches for generated files.
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::frontmatter::yaml_diagnostic_in;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -48,6 +47,19 @@ pub enum Theme {
     None,
 }
 
+/// What a link or image to a URL that runs script (`javascript:`, `vbscript:`, `data:` other than
+/// an image) does to the build. Such a URL on a page published under a shared origin (all of an
+/// owner's `owner.github.io` project sites share one) can act for the reader on every site there.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScriptUrlPolicy {
+    /// A build error naming the file and line.
+    #[default]
+    Error,
+    /// Kept as written: for sites whose every contributor is trusted with script.
+    Allow,
+}
+
 fn yes() -> bool {
     true
 }
@@ -90,6 +102,8 @@ pub struct Config {
     /// `builtin` (the default) or `none`.
     #[serde(default)]
     pub theme: Theme,
+    #[serde(default)]
+    pub script_urls: ScriptUrlPolicy,
     /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
     /// a list is paginated where its template reads `paginator`.
     #[serde(default = "default_paginate_by")]
@@ -141,8 +155,8 @@ impl Config {
 
     /// Parses `site.yaml` text; every problem names its line.
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = serde_yaml::from_str(text)
-            .map_err(|e| Error::Build(vec![yaml_diagnostic_in(CONFIG_FILE, &e, 1, text)]))?;
+        let config: Config = crate::yaml::parse(std::path::Path::new(CONFIG_FILE), text, 1)
+            .map_err(|d| Error::Build(vec![d]))?;
         config.validate(text)?;
         Ok(config)
     }

@@ -116,6 +116,9 @@ pub struct Content {
     pub static_files: Vec<StaticFile>,
     /// Whether the pages hold their Markdown bodies (see [`load`]).
     pub bodies_kept: bool,
+    /// Content paths of the Markdown files that could not be loaded (their errors are reported):
+    /// links to them are not reported again as broken.
+    pub unloaded: Vec<String>,
 }
 
 /// Files that editors write next to the real ones and that must never become pages:
@@ -252,17 +255,22 @@ pub fn load(
         })
         .collect();
     let mut pages = Vec::with_capacity(results.len());
-    for r in results {
+    let mut unloaded = Vec::new();
+    for (r, path) in results.into_iter().zip(&md) {
         match r {
             Ok(p) if p.meta.draft && !include_drafts => {}
             Ok(p) => pages.push(p),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                unloaded.push(to_slash(path.strip_prefix(&content).unwrap_or(path)));
+            }
         }
     }
     Content {
         pages,
         static_files,
         bodies_kept: keep_bodies,
+        unloaded,
     }
 }
 

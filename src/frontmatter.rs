@@ -471,8 +471,7 @@ pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> 
                 .with_help("every page needs `title: \"…\"` in its front matter"),
         );
     }
-    let mut fm: FrontMatter = serde_yaml::from_str(split.yaml)
-        .map_err(|e| yaml_diagnostic_in(file, &e, split.yaml_line, split.yaml))?;
+    let mut fm: FrontMatter = crate::yaml::parse(file, split.yaml, split.yaml_line)?;
     // A correction revises the page: `updated` is at least the newest correction's day, so the
     // feed, the sitemap and the page's own dates show it.
     if let Some(newest) = fm.corrections.iter().map(|c| c.date).max() {

@@ -29,6 +29,7 @@ pub mod text;
 pub mod theme;
 pub mod views;
 pub mod watch;
+pub mod yaml;
 
 pub use error::{Diagnostic, Error, Result, Severity};
 pub use site::{BuildOptions, Site};

@@ -101,6 +101,9 @@ pub struct Registry<T> {
     pub text: String,
     pub items: Vec<T>,
     index: HashMap<String, usize>,
+    /// The file could not be read or parsed (that error is reported): every reference to it would
+    /// be a follow-on error, so none is reported.
+    pub failed: bool,
 }
 
 impl<T> Default for Registry<T> {
@@ -110,6 +113,7 @@ impl<T> Default for Registry<T> {
             text: String::new(),
             items: Vec::new(),
             index: HashMap::new(),
+            failed: false,
         }
     }
 }
@@ -125,6 +129,12 @@ impl<T> Registry<T> {
 
     pub fn contains(&self, id: &str) -> bool {
         self.index.contains_key(id)
+    }
+
+    /// Whether a reference to `id` is an error to report: the id is missing from a registry that
+    /// loaded (a registry that failed has its own error, and would make every reference one).
+    pub fn lacks(&self, id: &str) -> bool {
+        !self.failed && !self.contains(id)
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
@@ -159,6 +169,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         text: String::new(),
         items: Vec::new(),
         index: HashMap::new(),
+        failed: false,
     };
     // A link (or a linked `_data/`) that leads out of the site is never read.
     let bounds = crate::bounds::Bounds::new(content.parent().unwrap_or(content));
@@ -174,6 +185,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
                 Diagnostic::error(&shown, None, "not a regular file")
                     .with_help("a registry is a YAML text file"),
             );
+            reg.failed = true;
             return reg;
         }
         _ => {}
@@ -182,6 +194,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         Ok(b) => b,
         Err(e) => {
             diags.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
+            reg.failed = true;
             return reg;
         }
     };
@@ -189,13 +202,17 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         Ok(t) => t,
         Err(d) => {
             diags.push(d);
+            reg.failed = true;
             return reg;
         }
     };
     if !text.trim().is_empty() {
-        match serde_yaml::from_str::<Vec<T>>(&text) {
+        match crate::yaml::parse::<Vec<T>>(&shown, &text, 1) {
             Ok(items) => reg.items = items,
-            Err(e) => diags.push(crate::frontmatter::yaml_diagnostic_in(&shown, &e, 1, &text)),
+            Err(d) => {
+                diags.push(d);
+                reg.failed = true;
+            }
         }
     }
     for (i, item) in reg.items.iter().enumerate() {
@@ -263,14 +280,14 @@ impl Registries {
         };
         for p in &self.people.items {
             if let Some(s) = &p.source {
-                if !self.sources.contains(s) {
+                if self.sources.lacks(s) {
                     diags.push(unknown_source(&self.people.file, &self.people.text, s));
                 }
             }
         }
         for t in &self.glossary.items {
             if let Some(s) = &t.source {
-                if !self.sources.contains(s) {
+                if self.sources.lacks(s) {
                     diags.push(unknown_source(&self.glossary.file, &self.glossary.text, s));
                 }
             }

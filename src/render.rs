@@ -541,8 +541,7 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
         |value: Value, _: Kwargs, _: &State| -> TeraResult<String> {
             let text =
                 serde_json::to_string(&value).map_err(|e| tera::Error::message(e.to_string()))?;
-            // Safe inside <script>: a string can never close the element.
-            Ok(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
+            Ok(crate::text::json_for_script(&text))
         },
     );
     tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {

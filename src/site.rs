@@ -181,6 +181,8 @@ pub struct Site {
     pub warnings: Vec<Diagnostic>,
     /// How many quotes were checked against their sources' texts.
     pub quotes: crate::sources::QuoteTally,
+    /// Content paths of Markdown files that failed to load (see [`content::Content::unloaded`]).
+    pub unloaded: Vec<String>,
     pub(crate) today: jiff::civil::Date,
     /// Pages keep no Markdown: each page's job reads its file again and renders it.
     reread: bool,
@@ -323,6 +325,7 @@ impl Site {
             by_id: HashMap::new(),
             warnings: Vec::new(),
             quotes: Default::default(),
+            unloaded: content.unloaded,
             today: jiff::ZonedDateTime::now().date(),
             reread,
             links: None,
@@ -541,6 +544,23 @@ impl Site {
     /// Every id a page names must exist: sources, speakers, related pages, party codes.
     pub(crate) fn check_references(&self, diags: &mut Diagnostics) {
         let regs = &self.registries;
+        // A source's links are written into pages as they are: the same rule as Markdown links.
+        if self.config.script_urls == crate::config::ScriptUrlPolicy::Error {
+            for s in &regs.sources.items {
+                for url in std::iter::once(&s.url).chain(s.archive_url.as_ref()) {
+                    if let Some(scheme) = markdown::script_scheme(url, false) {
+                        diags.push(
+                            Diagnostic::error(
+                                &regs.sources.file,
+                                regs.sources.line_of(url.trim()),
+                                format!("source `{}` links to a `{scheme}:` URL, which runs script in the reader's browser", s.id),
+                            )
+                            .with_help("give the source's http(s) address; a site whose contributors are all trusted with script can set `script_urls: allow` in site.yaml"),
+                        );
+                    }
+                }
+            }
+        }
         let codes: Vec<&str> = self
             .config
             .parties
@@ -550,7 +570,7 @@ impl Site {
         for page in &self.pages {
             let m = &page.meta;
             for (id, what) in m.cited_sources() {
-                if !regs.sources.contains(id) {
+                if regs.sources.lacks(id) {
                     diags.push(
                         Diagnostic::error(
                             &page.shown,
@@ -562,7 +582,7 @@ impl Site {
                 }
             }
             for q in &m.quotes {
-                if !regs.people.contains(&q.speaker) {
+                if regs.people.lacks(&q.speaker) {
                     diags.push(
                         Diagnostic::error(
                             &page.shown,
@@ -634,7 +654,10 @@ impl Site {
                 }
             }
             for r in &m.related {
-                if !self.by_id.contains_key(r) {
+                let unloaded = self.unloaded.iter().any(|c| {
+                    c.rsplit('/').next().and_then(|f| f.strip_suffix(".md")) == Some(r.as_str())
+                });
+                if !self.by_id.contains_key(r) && !unloaded {
                     let help = crate::text::did_you_mean(r, self.by_id.keys().map(String::as_str))
                         .map(|b| format!("did you mean `{b}`?"))
                         .unwrap_or_else(|| {
@@ -712,10 +735,13 @@ impl Site {
 
     fn link_tables(&self) -> LinkTables {
         LinkTables {
+            // A page that failed to load has its own error; a link to it is no second one (the
+            // build fails, so the empty URL is never written).
             pages: self
                 .pages
                 .iter()
                 .map(|p| (p.content_path.clone(), p.path.clone()))
+                .chain(self.unloaded.iter().map(|c| (c.clone(), String::new())))
                 .collect(),
             files: self
                 .static_files
@@ -786,6 +812,7 @@ impl Site {
             sources: &self.registries.sources,
             terms: &self.registries.glossary,
             glossary: &links.glossary,
+            script_urls: self.config.script_urls,
         };
         Ok(markdown::render(
             &ctx,

@@ -68,6 +68,26 @@ pub fn decode_text(
     Ok(crate::frontmatter::normalize(&text).into_owned())
 }
 
+/// Makes JSON text safe to embed in an HTML `<script>` element and still valid JSON: `<`, `>`
+/// and `&` (which can only occur inside strings) become `\u003c`, `\u003e` and `\u0026`, so no
+/// value can close the element or open a comment (`</script>`, `<!--`), and U+2028 and U+2029
+/// become `\u2028` and `\u2029`, which older JavaScript parsers refuse inside string literals.
+/// (`<\/` and `<\!--` are not JSON: a strict parser rejects `\!`.)
+pub fn json_for_script(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes in a URL path or fragment; invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)

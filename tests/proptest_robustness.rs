@@ -227,6 +227,7 @@ fn render(body: &str) -> markdown::Rendered {
         sources: &f.regs.sources,
         terms: &f.regs.glossary,
         glossary: &glossary,
+        script_urls: bilat::config::ScriptUrlPolicy::Error,
     };
     markdown::render(
         &ctx,

@@ -1,0 +1,108 @@
+//! Hostile content that builds: what the build writes must stay well-formed whatever the pages
+//! hold. JSON (JSON-LD in every page, the search index) is read back with a strict parser.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the repository's own site (its layouts write JSON-LD) in a temp dir.
+fn repo_site_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    for part in ["content", "layouts", "assets"] {
+        copy_dir(&repo().join(part), &root.join(part));
+    }
+    std::fs::copy(repo().join("site.yaml"), root.join("site.yaml")).expect("copy site.yaml");
+    (tmp, root)
+}
+
+/// Every `<script type="application/ld+json">` body in an HTML file.
+fn json_ld_blocks(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("application/ld+json") {
+        let after = &rest[i..];
+        let start = after.find('>').expect("script open ends") + 1;
+        let end = after.find("</script>").expect("script closes");
+        out.push(after[start..end].to_string());
+        rest = &after[end..];
+    }
+    out
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect()
+}
+
+#[test]
+fn json_ld_and_search_index_parse_whatever_the_titles_hold() {
+    let hostile = [
+        "Ends </script><script>alert(1)</script> here",
+        "Opens <!-- a comment <script> and",
+        "Line\u{2028}separator and paragraph\u{2029}separator",
+        "Quotes \" and \\ and & and '",
+    ];
+    let (_tmp, root) = repo_site_copy();
+    for (i, title) in hostile.iter().enumerate() {
+        let yaml_title = serde_json::to_string(title).expect("json string is a YAML string");
+        std::fs::write(
+            root.join(format!("content/topics/hostile-{i}.md")),
+            format!(
+                "---\ntitle: {yaml_title}\nsummary: {yaml_title}\ndate: 2023-12-27\n---\nBody.\n"
+            ),
+        )
+        .expect("write");
+    }
+    let out = root.parent().expect("tmp").join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let mut headlines = Vec::new();
+    let mut blocks = 0;
+    for file in html_files(&out) {
+        let html = std::fs::read_to_string(&file).expect("read");
+        for block in json_ld_blocks(&html) {
+            blocks += 1;
+            let value: serde_json::Value = serde_json::from_str(&block).unwrap_or_else(|e| {
+                panic!("{}: JSON-LD does not parse: {e}\n{block}", file.display())
+            });
+            assert!(
+                !block.contains("<!--") && !block.contains("</"),
+                "{}: {block}",
+                file.display()
+            );
+            if let Some(h) = value.get("headline").and_then(|h| h.as_str()) {
+                headlines.push(h.to_string());
+            }
+        }
+    }
+    assert!(blocks > hostile.len(), "JSON-LD written: {blocks} blocks");
+    for title in hostile {
+        assert!(
+            headlines.iter().any(|h| h == title),
+            "the headline {title:?} reads back as written: {headlines:?}"
+        );
+    }
+
+    let index = std::fs::read_to_string(out.join("search.json")).expect("search.json");
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&index).expect("the search index parses");
+    for title in hostile {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["title"] == title && e["summary"] == title),
+            "{title:?} is in the search index as written"
+        );
+    }
+}
