@@ -98,6 +98,10 @@ enum Command {
         /// Poll for changes and compare contents (network mounts, VMs) instead of OS notifications
         #[arg(long)]
         poll: bool,
+        /// Also answer requests for this host name (repeatable); others than localhost,
+        /// 127.0.0.1, [::1] and the --bind address get 403, against DNS rebinding
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
     },
     /// Work with the texts of the sources (kept in .bilat-cache/sources/, outside git)
     Sources {
@@ -303,6 +307,7 @@ fn main() -> ExitCode {
             open,
             drafts,
             poll,
+            allowed_hosts,
         } => {
             let build = bilat::BuildOptions {
                 root,
@@ -317,6 +322,7 @@ fn main() -> ExitCode {
                 port,
                 open,
                 poll,
+                allowed_hosts,
             })
         }
         Command::Sources {
@@ -330,7 +336,10 @@ fn main() -> ExitCode {
         Command::New {
             what: NewKind::Topic { slug, root },
         } => bilat::scaffold::new_topic(&root, &slug).map(|path| {
-            println!("wrote {}", path.display());
+            println!(
+                "wrote {}",
+                bilat::error::printable_line(&path.display().to_string())
+            );
         }),
         Command::Theme {
             what: ThemeCommand::Eject { files, root },

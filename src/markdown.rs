@@ -42,6 +42,8 @@ pub struct Problem {
     pub help: Option<String>,
     /// Broken links may be lowered to warnings by `broken_links: warn`.
     pub broken_link: bool,
+    /// Reported as a warning, never failing the build.
+    pub warning: bool,
 }
 
 /// The result of rendering one page's body.
@@ -109,6 +111,8 @@ pub struct Context<'a> {
     pub glossary: &'a Glossary,
     /// Whether links and images may use URLs that run script.
     pub script_urls: crate::config::ScriptUrlPolicy,
+    /// Ids the layouts write into every page they render (`main`), with the layout that does.
+    pub layout_ids: &'a HashMap<String, String>,
 }
 
 /// What the page being rendered is.
@@ -237,6 +241,8 @@ struct Renderer<'a, 'c> {
     lines: LineIndex,
     out: Rendered,
     used_ids: HashMap<String, usize>,
+    /// The line of each heading's id.
+    heading_lines: HashMap<String, usize>,
     linked_terms: HashSet<usize>,
     footnotes: HashMap<String, usize>,
     /// Footnote name → the unique part of its ids (`fn-<id>`, `fnref-<id>`).
@@ -258,7 +264,51 @@ impl<'a, 'c> Renderer<'a, 'c> {
             message,
             help,
             broken_link,
+            warning: false,
         });
+    }
+
+    /// The id a heading gets. An id the layouts write themselves (`main`) or one another heading
+    /// or a footnote already has is never given twice: an explicit `{#id}` that clashes is an
+    /// error naming both, a generated one takes the next free suffix with a warning naming both.
+    fn heading_id(&mut self, explicit: Option<&str>, title: &str, offset: usize) -> String {
+        let base = match explicit {
+            Some(id) => id.to_string(),
+            None => slugify(title),
+        };
+        let line = self.line(offset);
+        let taken_by = if let Some(layout) = self.ctx.layout_ids.get(&base) {
+            Some(format!("{layout} uses it"))
+        } else if let Some(&l) = self.heading_lines.get(&base) {
+            Some(format!("the heading on line {l} has it"))
+        } else if self.used_ids.contains_key(&base) && base.starts_with("fn") {
+            Some("a footnote has it".to_string())
+        } else {
+            None
+        };
+        let id = self.unique_id(&base);
+        self.heading_lines.insert(id.clone(), line);
+        if let Some(who) = taken_by {
+            if explicit.is_some() {
+                self.problem(
+                    offset,
+                    format!("heading id `#{base}` is taken: {who}"),
+                    Some("choose another `{#id}`; ids on a page must be unique".into()),
+                    false,
+                );
+            } else if self.ctx.layout_ids.contains_key(&base) {
+                self.out.problems.push(Problem {
+                    line,
+                    message: format!("heading `{title}` gets the id `#{id}`, not `#{base}`: {who}"),
+                    help: Some(
+                        "give the heading an id of its own with `{#id}` after its text".into(),
+                    ),
+                    broken_link: false,
+                    warning: true,
+                });
+            }
+        }
+        id
     }
 
     /// `base`, or `base-1`, `base-2` … whichever no element of the page has yet (an explicit
@@ -573,7 +623,8 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         input,
         lines: LineIndex::new(input.body),
         out: Rendered::default(),
-        used_ids: HashMap::new(),
+        used_ids: ctx.layout_ids.keys().map(|k| (k.clone(), 0)).collect(),
+        heading_lines: HashMap::new(),
         linked_terms: HashSet::new(),
         footnotes: HashMap::new(),
         footnote_ids: HashMap::new(),
@@ -635,6 +686,7 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
     // While inside a heading: its start index in `events` and its text so far.
     let mut heading: Option<(usize, String)> = None;
+    let mut heading_offset = 0usize;
     let mut link_depth = 0usize;
     // Links, headings and code opened in raw HTML (`<a href=…>the FTA</a>`): no glossary link
     // may go inside them. An unclosed raw `<a>` stays open for the rest of the page, as browsers
@@ -672,6 +724,7 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                 attrs,
             }) => {
                 heading = Some((events.len(), String::new()));
+                heading_offset = range.start;
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: id.map(|s| s.into_static()),
@@ -685,14 +738,14 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((start, title)) = heading.take() {
                     let title = title.trim().to_string();
+                    let explicit = match &events[start] {
+                        Event::Start(Tag::Heading { id, .. }) => id.as_deref().map(str::to_string),
+                        _ => None,
+                    };
+                    let unique = r.heading_id(explicit.as_deref(), &title, heading_offset);
+                    r.out.anchors.insert(unique.clone());
+                    flat_toc.push((heading_level(level), unique.clone(), title));
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let base = id
-                            .as_deref()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| slugify(&title));
-                        let unique = r.unique_id(&base);
-                        r.out.anchors.insert(unique.clone());
-                        flat_toc.push((heading_level(level), unique.clone(), title));
                         *id = Some(unique.into());
                     }
                 }
@@ -913,6 +966,8 @@ mod tests {
         let sources = Registry::default();
         let terms = Registry::default();
         let glossary = Glossary::new(&terms);
+        let layout_ids: HashMap<String, String> =
+            [("main".to_string(), "layouts/base.html".to_string())].into();
         let ctx = Context {
             base_path: "/b/",
             pages: &pages,
@@ -921,6 +976,7 @@ mod tests {
             terms: &terms,
             glossary: &glossary,
             script_urls: crate::config::ScriptUrlPolicy::Error,
+            layout_ids: &layout_ids,
         };
         render(
             &ctx,

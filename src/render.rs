@@ -138,7 +138,7 @@ impl std::io::Write for CappedWriter {
 
 /// The 1-based line of the statement a message is about: the `include`/`extends` of the next
 /// template in a chain (`a.html → b.html`), or a component call when components recursed.
-fn statement_line(text: &str, message: &str) -> Option<usize> {
+fn statement_line(text: &str, message: &str, name: &str) -> Option<usize> {
     let find = |pred: &dyn Fn(&str) -> bool| text.lines().position(pred).map(|i| i + 1);
     if message.contains("includes itself") || message.contains("extends itself") {
         let keyword = if message.contains("includes") {
@@ -146,9 +146,16 @@ fn statement_line(text: &str, message: &str) -> Option<usize> {
         } else {
             "extends"
         };
-        // "a.html → b.html → a.html": the statement names the template after this one.
-        let chain = message.rsplit(": ").next()?;
-        let next = chain.split(" → ").nth(1).unwrap_or(chain).trim();
+        // "a.html → b.html → c.html → b.html": the statement in `name` names the template after
+        // it in the chain (not the chain's second: the loop may start further down).
+        let chain: Vec<&str> = message
+            .rsplit(": ")
+            .next()?
+            .split(" → ")
+            .map(str::trim)
+            .collect();
+        let at = chain.iter().position(|t| *t == name).unwrap_or(0);
+        let next = chain.get(at + 1).or(chain.first())?;
         return find(&|l: &str| l.contains(keyword) && l.contains(next));
     }
     if message.contains("recursion depth for components") {
@@ -217,6 +224,23 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
             while let Some(s) = src {
                 msg.push_str(&format!(": {s}"));
                 src = s.source();
+            }
+            // Some errors (an unknown template in an `include`) carry their place only in the
+            // text, as ` --> base.html:8:12` above a snippet: that is the file and line, not the
+            // template being rendered when it surfaced.
+            if let Some((head, place)) = msg.split_once("\n --> ") {
+                let place = place.lines().next().unwrap_or_default();
+                let mut parts = place.rsplitn(3, ':');
+                let col = parts.next().and_then(|c| c.trim().parse::<usize>().ok());
+                let line = parts.next().and_then(|l| l.trim().parse::<usize>().ok());
+                if let (Some(col), Some(line), Some(file)) = (col, line, parts.next()) {
+                    let head = head
+                        .trim()
+                        .trim_start_matches("error: ")
+                        .replace("error: ", "");
+                    return Diagnostic::error(shown(file), Some(line), format!("template: {head}"))
+                        .with_col(Some(col));
+                }
             }
             Diagnostic::error(shown(fallback_template), None, format!("template: {msg}"))
         }
@@ -436,7 +460,7 @@ fn locate_in<'a>(mut d: Diagnostic, text_of: impl Fn(&str) -> Option<&'a str>) -
         .to_string_lossy()
         .replace('\\', "/");
     if let Some(text) = text_of(&name) {
-        d.line = statement_line(text, &d.message);
+        d.line = statement_line(text, &d.message, &name);
     }
     d
 }

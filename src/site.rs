@@ -159,6 +159,8 @@ pub(crate) struct LinkTables {
     /// Static files of content/ and assets/, by output path.
     files: HashSet<String>,
     glossary: Glossary,
+    /// Ids the layouts write themselves, with the layout (see [`layout_ids`]).
+    layout_ids: HashMap<String, String>,
 }
 
 /// The loaded, checked and Markdown-rendered site.
@@ -202,6 +204,43 @@ fn code_points(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The ids written as plain attribute values (`id="main"`, not `id="src-{{ s.id }}"`) in the
+/// files under layouts/, each with the first layout that writes it: a heading must not take one.
+fn layout_ids(root: &Path) -> HashMap<String, String> {
+    let mut ids = HashMap::new();
+    let dir = root.join(crate::render::LAYOUTS_DIR);
+    for entry in walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+    {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let shown = Path::new(crate::render::LAYOUTS_DIR)
+            .join(entry.path().strip_prefix(&dir).unwrap_or(entry.path()))
+            .display()
+            .to_string();
+        for (i, _) in text.match_indices("id=") {
+            if !text[..i].ends_with(|c: char| c.is_ascii_whitespace()) {
+                continue;
+            }
+            let rest = &text[i + 3..];
+            let value = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].split(q).next(),
+                _ => rest
+                    .split(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+                    .next(),
+            };
+            if let Some(v) = value.filter(|v| !v.is_empty() && !v.contains(['{', '}', '%'])) {
+                ids.entry(v.to_string()).or_insert_with(|| shown.clone());
+            }
+        }
+    }
+    ids
 }
 
 pub(crate) fn short_hash(bytes: &[u8]) -> String {
@@ -750,6 +789,7 @@ impl Site {
                 .map(|f| f.rel.clone())
                 .collect(),
             glossary: Glossary::new(&self.registries.glossary),
+            layout_ids: layout_ids(&self.root),
         }
     }
 
@@ -772,6 +812,7 @@ impl Site {
                         message: d.message,
                         help: d.help,
                         broken_link: false,
+                        warning: false,
                     }],
                     ..Rendered::default()
                 },
@@ -813,6 +854,7 @@ impl Site {
             terms: &self.registries.glossary,
             glossary: &links.glossary,
             script_urls: self.config.script_urls,
+            layout_ids: &links.layout_ids,
         };
         Ok(markdown::render(
             &ctx,
@@ -832,7 +874,7 @@ impl Site {
         for (page, r) in self.pages.iter().zip(&self.rendered) {
             for p in &r.problems {
                 let mut d = Diagnostic::error(&page.shown, Some(p.line), p.message.clone());
-                if p.broken_link && policy == LinkPolicy::Warn {
+                if p.warning || (p.broken_link && policy == LinkPolicy::Warn) {
                     d.severity = crate::error::Severity::Warning;
                 }
                 if let Some(h) = &p.help {

@@ -120,7 +120,7 @@ fn list_some(paths: &[String]) -> String {
             if p.is_empty() {
                 "/".to_string()
             } else {
-                p.to_string()
+                crate::error::printable_line(p)
             }
         })
         .collect();
@@ -140,11 +140,13 @@ fn plural(n: usize) -> &'static str {
 
 /// `content/topics/trade.md changed`, or a count when a checkout touched many files.
 pub fn describe_changes(changed: &[PathBuf]) -> String {
+    // File names are the user's: no control character may reach the terminal.
+    let shown = |p: &PathBuf| crate::error::printable_line(&p.display().to_string());
     match changed {
         [] => "rebuild".to_string(),
-        [one] => format!("{} changed", one.display()),
-        [a, b] => format!("{} and {} changed", a.display(), b.display()),
-        [first, rest @ ..] => format!("{} and {} other files changed", first.display(), rest.len()),
+        [one] => format!("{} changed", shown(one)),
+        [a, b] => format!("{} and {} changed", shown(a), shown(b)),
+        [first, rest @ ..] => format!("{} and {} other files changed", shown(first), rest.len()),
     }
 }
 

@@ -180,9 +180,45 @@ pub fn parse<T: DeserializeOwned>(
         .map_err(|e| crate::frontmatter::yaml_diagnostic_in(file, &e, first_line, text))
 }
 
+/// The 1-based line where each entry of the top-level sequence starts (a registry's entries), in
+/// any style (`- id: a`, `- { id: a }`, `[ {id: a} ]`). Empty if the text is no such sequence.
+pub fn entry_lines(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut depth = 0usize;
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else {
+            break;
+        };
+        let starts_entry = depth == 1;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if depth == 0 && matches!(event, Event::MappingStart(..)) {
+                    return Vec::new();
+                }
+                if starts_entry {
+                    lines.push(span.start.line());
+                }
+                depth += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::Scalar(..) | Event::Alias(_) if starts_entry => lines.push(span.start.line()),
+            _ => {}
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entry_lines_in_every_style() {
+        assert_eq!(entry_lines("- id: a\n  x: 1\n- id: b\n"), vec![1, 3]);
+        assert_eq!(entry_lines("# c\n- { id: a }\n\n- {id: b}\n"), vec![2, 4]);
+        assert_eq!(entry_lines("[\n {id: a},\n {id: b}\n]\n"), vec![2, 3]);
+        assert_eq!(entry_lines("a: 1\n"), Vec::<usize>::new());
+    }
 
     #[test]
     fn plain_documents_pass() {

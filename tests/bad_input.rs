@@ -223,6 +223,23 @@ fn setup(name: &str, root: &Path) -> Setup {
                 .expect("write");
             }
         }
+        "forged-workflow-commands" => {
+            std::fs::write(
+                topics.join("x\n::warning file=README.md,line=1::forged.md"),
+                "no front matter\n",
+            )
+            .expect("write");
+            std::fs::write(
+                topics.join("\u{1b}[2J\u{1b}]0;pwned\u{7}.md"),
+                "---\ntitel: A\n---\nBody.\n",
+            )
+            .expect("write");
+            std::fs::write(
+                topics.join("a.md"),
+                "---\ntitle: A\nsources: [\"s\\n::error file=a.md::forged\"]\n---\nBody.\n",
+            )
+            .expect("write");
+        }
         "symlink-loop" => std::os::unix::fs::symlink("..", topics.join("loop")).expect("symlink"),
         "broken-symlink" => {
             std::os::unix::fs::symlink("nowhere.md", topics.join("gone.md")).expect("symlink")
@@ -365,6 +382,22 @@ fn run_case(name: &str) {
             "{name}: stderr should contain {line:?}\n--- stderr ---\n{err}"
         );
     }
+    // Whatever a case holds, nothing it prints reaches the terminal as a control sequence or
+    // reads as a GitHub workflow command.
+    for (stream, text) in [("stderr", err), ("stdout", &run.stdout)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+            "{name}: {stream} holds a control character\n{text:?}"
+        );
+        for line in text.lines() {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{name}: {stream} prints a workflow command: {line:?}"
+            );
+        }
+    }
     for text in &exp.not {
         assert!(
             !err.contains(text.as_str()),
@@ -502,4 +535,9 @@ cases! {
     script_urls => "script-urls",
     script_urls_allowed => "script-urls-allowed",
     yaml_first_error_only => "yaml-first-error-only",
+    forged_workflow_commands => "forged-workflow-commands",
+    registry_duplicates_and_empty_terms => "registry-duplicates-and-empty-terms",
+    heading_id_clashes => "heading-id-clashes",
+    layout_include_missing => "layout-include-missing",
+    layout_include_loop_deeper => "layout-include-loop-deeper",
 }

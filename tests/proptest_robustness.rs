@@ -228,6 +228,7 @@ fn render(body: &str) -> markdown::Rendered {
         terms: &f.regs.glossary,
         glossary: &glossary,
         script_urls: bilat::config::ScriptUrlPolicy::Error,
+        layout_ids: &HashMap::new(),
     };
     markdown::render(
         &ctx,
