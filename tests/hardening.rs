@@ -10,12 +10,16 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A copy of the repository's own site (its layouts write JSON-LD) in a temp dir.
+/// A copy of the repository's own site (its theme writes JSON-LD) in a temp dir.
 fn repo_site_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("site");
+    // The repository site uses the built-in theme; a site's own layouts/ and assets/ are copied
+    // where it has them.
     for part in ["content", "layouts", "assets"] {
-        copy_dir(&repo().join(part), &root.join(part));
+        if repo().join(part).is_dir() {
+            copy_dir(&repo().join(part), &root.join(part));
+        }
     }
     std::fs::copy(repo().join("site.yaml"), root.join("site.yaml")).expect("copy site.yaml");
     (tmp, root)
