@@ -78,6 +78,14 @@ pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
         .rsplit_once(':')
         .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. \"Country A:aa\""))?;
     let (name, code) = (name.trim(), code.trim().to_lowercase());
+    // Names are written into YAML comments and Markdown as well as quoted YAML values: a line
+    // break or other control character would end a comment and inject front matter.
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "`{}`: the name must not contain line breaks or other control characters",
+            arg.escape_debug()
+        ));
+    }
     if name.is_empty()
         || code.is_empty()
         || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -164,7 +172,7 @@ broken_links: error
         format!(
             r#"---
 title: "An example topic"
-summary: "Replace this with a topic of the {pair} relationship."
+summary: {summary}
 date: {date}
 weight: 1
 tags: [diplomacy]
@@ -184,6 +192,9 @@ in_brief:
 Write in your own words. Cite a source right after a claim by writing `[@my-source]`
 with the id of a source in content/_data/sources.yaml.
 "#,
+            summary = yaml_string(&format!(
+                "Replace this with a topic of the {pair} relationship."
+            )),
             date = today(),
             a_code = a.1,
             b_code = b.1,

@@ -105,3 +105,47 @@ fn the_built_in_theme_is_the_theme_folder() {
         "the embedded bytes are those of theme/"
     );
 }
+
+/// A party name with characters YAML and Markdown treat specially gives a site that builds and
+/// shows the name as written; a name with a line break is refused before anything is written.
+#[test]
+fn init_escapes_or_refuses_every_party_name() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("quoted");
+    let d = dir.to_str().expect("utf8");
+    let o = bilat(&[
+        "init",
+        d,
+        "--party",
+        "The \"Free\" State: of #1 [a]:fs",
+        "--party",
+        "Côte d'Ivoire:ci",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let check = bilat(&["check", "--root", d]);
+    assert!(
+        check.status.success(),
+        "the new site passes check:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        stderr(&check)
+    );
+    let page = read(&dir, "public/topics/example/index.html");
+    assert!(
+        page.contains("The &quot;Free&quot; State: of #1 [a]")
+            || page.contains("The \"Free\" State: of #1 [a]"),
+        "the name is shown as written"
+    );
+
+    let broken = tmp.path().join("broken");
+    let o = bilat(&[
+        "init",
+        broken.to_str().expect("utf8"),
+        "--party",
+        "A\ntitle: x:aa",
+        "--party",
+        "B:bb",
+    ]);
+    assert!(!o.status.success(), "a name with a line break is refused");
+    assert!(stderr(&o).contains("control characters"), "{}", stderr(&o));
+    assert!(!broken.exists(), "nothing is written for a refused name");
+}
