@@ -139,7 +139,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name == "4913" // vim's write test file
 }
 
-fn to_slash(p: &Path) -> String {
+pub(crate) fn to_slash(p: &Path) -> String {
     p.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

@@ -207,9 +207,10 @@ fn code_points(name: &str) -> String {
 }
 
 /// The ids written as plain attribute values (`id="main"`, not `id="src-{{ s.id }}"`) in the
-/// files under layouts/, each with the first layout that writes it: a heading must not take one.
-fn layout_ids(root: &Path) -> HashMap<String, String> {
-    let mut ids = HashMap::new();
+/// site's layouts and the built-in ones it does not override, each with the first layout that
+/// writes it: a heading must not take one.
+fn layout_ids(root: &Path, theme: crate::config::Theme) -> HashMap<String, String> {
+    let mut layouts: Vec<(String, String, String)> = Vec::new();
     let dir = root.join(crate::render::LAYOUTS_DIR);
     for entry in walkdir::WalkDir::new(&dir)
         .sort_by_file_name()
@@ -220,10 +221,24 @@ fn layout_ids(root: &Path) -> HashMap<String, String> {
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
-        let shown = Path::new(crate::render::LAYOUTS_DIR)
-            .join(entry.path().strip_prefix(&dir).unwrap_or(entry.path()))
-            .display()
-            .to_string();
+        let rel = content::to_slash(entry.path().strip_prefix(&dir).unwrap_or(entry.path()));
+        let shown = format!("{}/{rel}", crate::render::LAYOUTS_DIR);
+        layouts.push((rel, shown, text));
+    }
+    if theme == crate::config::Theme::Builtin {
+        for f in crate::theme::files_in(crate::theme::Folder::Layouts) {
+            if !layouts.iter().any(|(rel, _, _)| *rel == f.rel) {
+                let text = String::from_utf8_lossy(f.bytes).into_owned();
+                layouts.push((
+                    f.rel.clone(),
+                    format!("the built-in {}", f.site_path()),
+                    text,
+                ));
+            }
+        }
+    }
+    let mut ids = HashMap::new();
+    for (_, shown, text) in &layouts {
         for (i, _) in text.match_indices("id=") {
             if !text[..i].ends_with(|c: char| c.is_ascii_whitespace()) {
                 continue;
@@ -789,7 +804,7 @@ impl Site {
                 .map(|f| f.rel.clone())
                 .collect(),
             glossary: Glossary::new(&self.registries.glossary),
-            layout_ids: layout_ids(&self.root),
+            layout_ids: layout_ids(&self.root, self.config.theme),
         }
     }
 

@@ -130,3 +130,25 @@ fn json_ld_and_search_index_parse_whatever_the_titles_hold() {
         );
     }
 }
+
+#[test]
+fn headings_may_not_take_the_built_in_theme_s_own_ids() {
+    let (_tmp, root) = repo_site_copy();
+    std::fs::write(
+        root.join("content/topics/clash.md"),
+        "---\ntitle: \"Clash\"\n---\n## Main\n\nText.\n\n## Own {#main}\n",
+    )
+    .expect("write");
+    let out = root.parent().expect("tmp").join("public");
+    let o = build(&root, &out, &[]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("content/topics/clash.md:8: error: heading id `#main` is taken: the built-in layouts/base.html uses it"),
+        "{err}"
+    );
+    assert!(
+        err.contains("content/topics/clash.md:4: warning: heading `Main` gets the id `#main-1`"),
+        "{err}"
+    );
+}
