@@ -153,23 +153,11 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
     let bounds = crate::bounds::Bounds::new(content.parent().unwrap_or(content));
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(content)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            let wanted = e.depth() == 0
-                || !(is_ignored_name(&name)
-                    || (e.depth() == 1 && name == crate::registry::DATA_DIR));
-            if wanted && (e.depth() == 0 || e.path_is_symlink()) {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
-                }
-            }
-            wanted
-        });
+    let walker = bounds.walk(content, &mut escapes, |e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0
+            || !(is_ignored_name(&name) || (e.depth() == 1 && name == crate::registry::DATA_DIR))
+    });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,

@@ -272,19 +272,7 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
     let bounds = crate::bounds::Bounds::new(dir.parent().unwrap_or(dir));
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || e.path_is_symlink() {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
-                }
-            }
-            true
-        });
+    let walker = bounds.walk(dir, &mut escapes, |_| true);
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,

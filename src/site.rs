@@ -276,21 +276,9 @@ fn load_assets(
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
     // Without an assets/ of its own, a site uses the built-in assets alone.
-    let walker = dir.is_dir().then(|| {
-        walkdir::WalkDir::new(&dir)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                if e.depth() == 0 || e.path_is_symlink() {
-                    if let Some(d) = bounds.check_diag(e.path()) {
-                        escapes.push(d);
-                        return false;
-                    }
-                }
-                true
-            })
-    });
+    let walker = dir
+        .is_dir()
+        .then(|| bounds.walk(&dir, &mut escapes, |_| true));
     for entry in walker.into_iter().flatten() {
         match entry {
             Ok(e)
