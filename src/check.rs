@@ -642,6 +642,10 @@ impl<'a> Scan<'a> {
             .chain(site.assets.iter())
             .map(|f| f.rel.clone())
             .collect();
+        // A build draws a card for every content page; check links to them without drawing.
+        if site.config.social_cards {
+            files.extend(site.pages.iter().map(|p| crate::cards::card_path(&p.path)));
+        }
         let mut html: Vec<(String, Origin, &[u8])> = Vec::new();
         for (job, outputs) in rendered {
             for o in outputs {

@@ -104,6 +104,9 @@ pub struct Config {
     pub theme: Theme,
     #[serde(default)]
     pub script_urls: ScriptUrlPolicy,
+    /// A 1200×630 PNG per content page for link previews (`og:image`), drawn at build time.
+    #[serde(default = "yes")]
+    pub social_cards: bool,
     /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
     /// a list is paginated where its template reads `paginator`.
     #[serde(default = "default_paginate_by")]

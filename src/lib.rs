@@ -7,6 +7,7 @@
 //! [`build`] runs them once; `watch` and `serve` keep the model in memory and re-run parts of it.
 
 pub mod bounds;
+pub mod cards;
 pub mod chart;
 pub mod check;
 pub mod config;
@@ -43,6 +44,8 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// Social cards drawn and taken from the cache.
+    pub cards: cards::Stats,
 }
 
 /// Builds the site into the output dir. On any error the previous output is left as it was.
@@ -59,6 +62,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     // rendered, whatever the size of the site, and the allocator reuses the same buffers instead
     // of the kernel zeroing fresh pages for each file.
     let pages = site.render_each(&templates, &views, &jobs, |outputs| staging.write(outputs))?;
+    let (card_files, cards) = cards::outputs(&site)?;
+    staging.write(&card_files)?;
+    drop(card_files);
     let copies: Vec<&content::StaticFile> =
         site.static_files.iter().chain(site.assets.iter()).collect();
     let files = staging.finish(&copies)?;
@@ -72,5 +78,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         files,
         warnings,
         elapsed: start.elapsed(),
+        cards,
     })
 }

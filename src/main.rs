@@ -249,8 +249,17 @@ fn main() -> ExitCode {
                 for w in &report.warnings {
                     eprintln!("{w}");
                 }
+                let cards = report.cards;
+                let cards = if cards.drawn + cards.cached > 0 {
+                    format!(
+                        "; social cards: {} drawn, {} from the cache",
+                        cards.drawn, cards.cached
+                    )
+                } else {
+                    String::new()
+                };
                 println!(
-                    "built {} pages ({} files) in {} ms",
+                    "built {} pages ({} files) in {} ms{cards}",
                     report.pages,
                     report.files,
                     report.elapsed.as_millis()

@@ -515,6 +515,8 @@ impl Watcher {
         for c in copies {
             outputs.push(c?);
         }
+        // From the cache, except the cards whose page title or template changed.
+        outputs.extend(crate::cards::outputs(&site)?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
         if self.state.is_none() && self.written.is_empty() {
@@ -762,6 +764,21 @@ impl Watcher {
                 return Err(e);
             }
         };
+        // The cards of the re-rendered pages: drawn again only if what they show changed.
+        let card_pages: Vec<usize> = jobs
+            .iter()
+            .filter_map(|j| match j {
+                Job::Page(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let cards = match crate::cards::outputs_for(&state.site, &card_pages) {
+            Ok(c) => c,
+            Err(e) => {
+                rollback(&mut state.site, old_pages);
+                return Err(e);
+            }
+        };
 
         // 4. Commit and write.
         let mut stale: Vec<String> = Vec::new();
@@ -777,6 +794,7 @@ impl Watcher {
                         .chain(&state.site.assets)
                         .map(|f| f.rel.as_str()),
                 )
+                .chain(cards.iter().map(|c| c.path.as_str()))
                 .collect();
             stale = self
                 .written
@@ -827,6 +845,7 @@ impl Watcher {
         let mut report = RebuildReport::new(RebuildKind::Incremental);
         report.rendered = outputs.len();
         copies.extend(outputs);
+        copies.extend(cards);
         report.written = crate::output::write_changed(&self.output, &copies, &mut self.written)?;
         report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
         report.css_only = css_only;

@@ -654,6 +654,8 @@ sitemap: true
 search: true
 minify: true
 broken_links: error
+# Hugo, the bench's peer, draws no social cards: they are timed on their own (RESULTS.md).
+social_cards: false
 "##;
 
 /// Generates the corpus; removes and recreates `opts.out` (and `opts.hugo_out`).
