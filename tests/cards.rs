@@ -7,24 +7,7 @@ mod common;
 
 use common::*;
 use scraper::{Html, Selector};
-use std::path::{Path, PathBuf};
-
-fn chart_site() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().join("site");
-    let o = bilat(&[
-        "init",
-        root.to_str().expect("utf8"),
-        "--party",
-        "Testland:tl",
-        "--party",
-        "Examplestan:ex",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_dir_all(root.join("content")).expect("clear content");
-    copy_dir(&fixture("sites/charts"), &root);
-    (tmp, root)
-}
+use std::path::Path;
 
 /// (width, height, RGBA pixels) of a PNG, decoded.
 fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
