@@ -1,5 +1,4 @@
-// The default layouts and assets are embedded in the binary for `bilat init`; rebuild when they change.
+// The built-in theme (theme/layouts, theme/assets) is embedded in the binary; rebuild when it changes.
 fn main() {
-    println!("cargo:rerun-if-changed=layouts");
-    println!("cargo:rerun-if-changed=assets");
+    println!("cargo:rerun-if-changed=theme");
 }

@@ -22,11 +22,14 @@ hashes() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha2
 
 # The repository site, built from a copy so that the checkout's public/ is never touched.
 mkdir -p "$work/site"
-cp -a site.yaml content layouts assets "$work/site/"
+# layouts/ and assets/ hold the site's overrides of the built-in theme, if it has any.
+for part in site.yaml content layouts assets; do
+  if [ -e "$part" ]; then cp -a "$part" "$work/site/"; fi
+done
 "$bilat" build --root "$work/site" --output "$work/site-public" >/dev/null
 hashes "$work/site-public" >"$out/site.sha256"
 
-# The bench corpus: deterministic, with the repository's layouts and assets.
+# The bench corpus: deterministic, with the built-in theme and the repository's own layouts.
 "$generator" "$topics" "$work/corpus" --layouts-from "$repo" >/dev/null
 "$bilat" build --root "$work/corpus" --output "$work/corpus-public" >/dev/null
 hashes "$work/corpus-public" >"$out/corpus.sha256"

@@ -104,6 +104,33 @@ impl Bounds {
     pub fn check_diag(&self, path: &Path) -> Option<Diagnostic> {
         self.check(path).err().map(|e| self.diagnostic(&e))
     }
+
+    /// Walks `dir` in file-name order, following links only inside the site: the walk does not
+    /// enter a link (or start from a folder) that leads out, and says why in `escapes`.
+    /// `wanted` prunes entries first, so that ignored names are never resolved.
+    pub fn walk<'a>(
+        &'a self,
+        dir: &Path,
+        escapes: &'a mut Vec<Diagnostic>,
+        wanted: impl Fn(&walkdir::DirEntry) -> bool + 'a,
+    ) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> + 'a {
+        walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(move |e| {
+                if !wanted(e) {
+                    return false;
+                }
+                if e.depth() == 0 || e.path_is_symlink() {
+                    if let Some(d) = self.check_diag(e.path()) {
+                        escapes.push(d);
+                        return false;
+                    }
+                }
+                true
+            })
+    }
 }
 
 fn is_hidden(c: &Component<'_>) -> bool {

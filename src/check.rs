@@ -163,7 +163,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
             site.config.minify = false;
             match rendered(site) {
                 Ok((build, rendered)) => {
-                    let layouts = Layouts::of(&build.templates);
+                    let layouts = Layouts::of(&build.templates, &opts.root);
                     let scan = Scan::new(&build.site, &rendered, &layouts);
                     let mut externals = scan.internal(&mut diags, &mut report);
                     if opts.external {
@@ -243,21 +243,37 @@ fn rendered(site: Site) -> Result<(std::sync::Arc<Build>, Rendered)> {
     Ok((build, sink.jobs))
 }
 
-/// The site's templates as text, to find which one wrote a link.
+/// The site's templates as text (its own and the built-in ones it does not override), to find
+/// which one wrote a link.
 struct Layouts {
     files: Vec<(String, String)>,
+    /// The names of the built-in layouts among them, to say so when one wrote a broken link.
+    builtin: HashSet<String>,
 }
 
 impl Layouts {
     /// The text the templates were compiled from, by name.
-    fn of(templates: &crate::render::Templates) -> Layouts {
+    fn of(templates: &crate::render::Templates, root: &Path) -> Layouts {
         let mut files: Vec<(String, String)> = templates
             .sources
             .iter()
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
         files.sort();
-        Layouts { files }
+        let dir = root.join(crate::render::LAYOUTS_DIR);
+        let builtin = files
+            .iter()
+            .filter(|(name, _)| !dir.join(name).is_file())
+            .map(|(name, _)| name.clone())
+            .collect();
+        Layouts { files, builtin }
+    }
+
+    /// A help line for a problem written by template `name`, if it is a built-in one.
+    fn help_for(&self, name: &str) -> Option<String> {
+        self.builtin.contains(name).then(|| {
+            format!("layouts/{name} is built into bilat; `bilat theme eject layouts/{name}` copies it into the site to change it")
+        })
     }
 
     fn text(&self, name: &str) -> Option<&str> {
@@ -617,6 +633,10 @@ impl<'a> Scan<'a> {
             .chain(site.assets.iter())
             .map(|f| f.rel.clone())
             .collect();
+        // A build draws a card for every content page; check links to them without drawing.
+        if site.config.social_cards {
+            files.extend(site.pages.iter().map(|p| crate::cards::card_path(&p.path)));
+        }
         let mut html: Vec<(String, Origin, &[u8])> = Vec::new();
         for (job, outputs) in rendered {
             for o in outputs {
@@ -859,24 +879,38 @@ impl<'a> Scan<'a> {
                         .with_col(Some(col));
                 }
                 let layout = self.site.layout_of(*i);
-                let place = match self.layouts.find(layout, &template) {
-                    Some((t, line, col)) => {
-                        format!("written by template layouts/{t}:{line}:{col} ({attr})")
-                    }
-                    None => format!("written by layout `{layout}` or a template it uses ({attr})"),
+                let (place, help) = match self.layouts.find(layout, &template) {
+                    Some((t, line, col)) => (
+                        format!("written by template layouts/{t}:{line}:{col} ({attr})"),
+                        self.layouts.help_for(&t),
+                    ),
+                    None => (
+                        format!("written by layout `{layout}` or a template it uses ({attr})"),
+                        None,
+                    ),
                 };
-                Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]"))
-                    .with_col(Some(1))
+                let d = Diagnostic::error(&p.shown, Some(1), format!("{message} [{place}]"))
+                    .with_col(Some(1));
+                match help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
             }
             Origin::Template(name) => {
                 let url = self.url_of(page);
                 match self.layouts.find(name, &template) {
-                    Some((t, line, col)) => Diagnostic::error(
-                        Path::new(crate::render::LAYOUTS_DIR).join(&t),
-                        Some(line),
-                        format!("{message} [on {url}, rendered from {name}]"),
-                    )
-                    .with_col(Some(col)),
+                    Some((t, line, col)) => {
+                        let d = Diagnostic::error(
+                            Path::new(crate::render::LAYOUTS_DIR).join(&t),
+                            Some(line),
+                            format!("{message} [on {url}, rendered from {name}]"),
+                        )
+                        .with_col(Some(col));
+                        match self.layouts.help_for(&t) {
+                            Some(h) => d.with_help(h),
+                            None => d,
+                        }
+                    }
                     None => Diagnostic::error(
                         Path::new(crate::render::LAYOUTS_DIR).join(name),
                         Some(1),

@@ -1,7 +1,6 @@
 //! `site.yaml`: the site's title, base URL, the two parties and the switches for generated files.
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::frontmatter::yaml_diagnostic_in;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -36,6 +35,31 @@ pub enum LinkPolicy {
     Warn,
 }
 
+/// Where a site's layouts and assets come from besides its own `layouts/` and `assets/`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// bilat's built-in theme; each file of the site's `layouts/` and `assets/` replaces the
+    /// built-in file of the same path.
+    #[default]
+    Builtin,
+    /// No built-in files: the site's `layouts/` and `assets/` are its whole theme.
+    None,
+}
+
+/// What a link or image to a URL that runs script (`javascript:`, `vbscript:`, `data:` other than
+/// an image) does to the build. Such a URL on a page published under a shared origin (all of an
+/// owner's `owner.github.io` project sites share one) can act for the reader on every site there.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScriptUrlPolicy {
+    /// A build error naming the file and line.
+    #[default]
+    Error,
+    /// Kept as written: for sites whose every contributor is trusted with script.
+    Allow,
+}
+
 fn yes() -> bool {
     true
 }
@@ -49,6 +73,8 @@ pub struct Config {
     pub description: String,
     /// Where the site is published, e.g. `https://owner.github.io/repo/`. Its path is the base path.
     pub base_url: String,
+    /// The site's BCP 47 language tag: `<html lang>`, and the formats of dates and numbers
+    /// (`crate::locale`).
     #[serde(default = "default_language")]
     pub language: String,
     #[serde(default)]
@@ -73,6 +99,14 @@ pub struct Config {
     /// dead sources (default: the Wayback Machine's).
     #[serde(default)]
     pub archive_api: Option<String>,
+    /// `builtin` (the default) or `none`.
+    #[serde(default)]
+    pub theme: Theme,
+    #[serde(default)]
+    pub script_urls: ScriptUrlPolicy,
+    /// A 1200×630 PNG per content page for link previews (`og:image`), drawn at build time.
+    #[serde(default = "yes")]
+    pub social_cards: bool,
     /// How many items a paginated list page shows (sections, tags, timeline, people, sources);
     /// a list is paginated where its template reads `paginator`.
     #[serde(default = "default_paginate_by")]
@@ -124,8 +158,8 @@ impl Config {
 
     /// Parses `site.yaml` text; every problem names its line.
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = serde_yaml::from_str(text)
-            .map_err(|e| Error::Build(vec![yaml_diagnostic_in(CONFIG_FILE, &e, 1, text)]))?;
+        let config: Config = crate::yaml::parse(std::path::Path::new(CONFIG_FILE), text, 1)
+            .map_err(|d| Error::Build(vec![d]))?;
         config.validate(text)?;
         Ok(config)
     }
@@ -173,6 +207,12 @@ impl Config {
             problems.push(
                 Diagnostic::error(CONFIG_FILE, line("paginate_by"), "`paginate_by` is 0")
                     .with_help("give the number of items a list page shows, such as 100"),
+            );
+        }
+        if let Err(msg) = crate::locale::Locale::get(&self.language) {
+            problems.push(
+                Diagnostic::error(CONFIG_FILE, line("language"), msg)
+                    .with_help("write a BCP 47 tag such as `en`, `ru`, `hi` or `pt-BR`"),
             );
         }
         if let Err(msg) = parse_base_url(&self.base_url) {
@@ -245,5 +285,21 @@ mod tests {
         assert_eq!(parse_base_url("https://example.org").unwrap().1, "/");
         assert!(parse_base_url("example.org").is_err());
         assert_eq!(normalize_base_path("a/b"), "/a/b/");
+    }
+
+    #[test]
+    fn a_language_that_is_not_a_tag_names_its_line() {
+        let text = "title: T\nbase_url: https://x.org/\nlanguage: \"english please\"\nparties:\n  - { name: A, code: a, colour: red }\n  - { name: B, code: b, colour: blue }\n";
+        let Err(Error::Build(diags)) = Config::parse(text) else {
+            panic!("a bad language tag was accepted");
+        };
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].line, Some(3));
+        assert!(
+            diags[0].message.contains("english please"),
+            "{}",
+            diags[0].message
+        );
+        assert!(Config::parse(&text.replace("\"english please\"", "ru")).is_ok());
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 pub const CONTENT_DIR: &str = "content";
 /// Files copied as they are, beside the pages, with a content hash for cache busting.
 pub const ASSETS_DIR: &str = "assets";
+pub const LAYOUTS_DIR: &str = "layouts";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,9 +86,31 @@ impl Page {
 /// A non-Markdown file under `content/`, copied to the same relative place in the output.
 #[derive(Debug, Clone)]
 pub struct StaticFile {
+    /// Path on disk; for a file of the built-in theme, the path an override of it would have in
+    /// the site (`assets/css/site.css`), for messages.
     pub file: PathBuf,
     /// Relative output path with `/` separators.
     pub rel: String,
+    /// The bytes of a built-in theme file, compiled into the binary; `None` for a file on disk.
+    pub builtin: Option<&'static [u8]>,
+}
+
+impl StaticFile {
+    /// The file's bytes, from the binary or from the disk.
+    pub fn read(&self) -> std::io::Result<std::borrow::Cow<'static, [u8]>> {
+        match self.builtin {
+            Some(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
+            None => std::fs::read(&self.file).map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// Writes the file to `dest` (a copy of the file on disk keeps the copy cheap for large files).
+    pub fn copy_to(&self, dest: &Path) -> std::io::Result<()> {
+        match self.builtin {
+            Some(bytes) => std::fs::write(dest, bytes),
+            None => std::fs::copy(&self.file, dest).map(|_| ()),
+        }
+    }
 }
 
 /// Everything read from `content/`.
@@ -97,6 +120,9 @@ pub struct Content {
     pub static_files: Vec<StaticFile>,
     /// Whether the pages hold their Markdown bodies (see [`load`]).
     pub bodies_kept: bool,
+    /// Content paths of the Markdown files that could not be loaded (their errors are reported):
+    /// links to them are not reported again as broken.
+    pub unloaded: Vec<String>,
     /// Pages marked `draft: true` that were left out.
     pub drafts: Vec<Draft>,
 }
@@ -128,7 +154,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name == "4913" // vim's write test file
 }
 
-fn to_slash(p: &Path) -> String {
+pub(crate) fn to_slash(p: &Path) -> String {
     p.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -142,23 +168,11 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
     let bounds = crate::bounds::Bounds::new(content.parent().unwrap_or(content));
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(content)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            let wanted = e.depth() == 0
-                || !(is_ignored_name(&name)
-                    || (e.depth() == 1 && name == crate::registry::DATA_DIR));
-            if wanted && (e.depth() == 0 || e.path_is_symlink()) {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
-                }
-            }
-            wanted
-        });
+    let walker = bounds.walk(content, &mut escapes, |e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0
+            || !(is_ignored_name(&name) || (e.depth() == 1 && name == crate::registry::DATA_DIR))
+    });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -197,7 +211,11 @@ fn discover(content: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, Vec<Stati
             md.push(path);
         } else {
             let rel = to_slash(path.strip_prefix(content).unwrap_or(&path));
-            statics.push(StaticFile { file: path, rel });
+            statics.push(StaticFile {
+                file: path,
+                rel,
+                builtin: None,
+            });
         }
     }
     diags.extend(escapes);
@@ -241,7 +259,8 @@ pub fn load(
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     let mut drafts = Vec::new();
-    for r in results {
+    let mut unloaded = Vec::new();
+    for (r, path) in results.into_iter().zip(&md) {
         match r {
             Ok(p) if p.meta.draft && !include_drafts => drafts.push(Draft {
                 line: p.line_of_key("draft"),
@@ -249,13 +268,17 @@ pub fn load(
                 title: p.meta.title,
             }),
             Ok(p) => pages.push(p),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                unloaded.push(to_slash(path.strip_prefix(&content).unwrap_or(path)));
+            }
         }
     }
     Content {
         pages,
         static_files,
         bodies_kept: keep_bodies,
+        unloaded,
         drafts,
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::content::PageKind;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::jobs::{self, Job, Listing};
+use crate::jobs::{self, Job, Listing, SEARCH_DIR};
 use crate::output::Output;
 use crate::render::{self, Helpers, Templates};
 use crate::site::Site;
@@ -53,8 +53,9 @@ pub fn templates(site: &Site, asset_hashes: HashMap<String, String>) -> Result<T
         base_path: site.base_path.clone(),
         base_url: site.base_url.clone(),
         asset_hashes,
+        language: site.config.language.clone(),
     };
-    let t = Templates::load(&site.root, helpers, &mut diags);
+    let t = Templates::load(&site.root, site.config.theme, helpers, &mut diags);
     diags.into_result()?;
     t.ok_or_else(|| {
         Error::Build(vec![Diagnostic::error(
@@ -244,10 +245,7 @@ fn render_job_inner(
                 bytes: redirect_html(&to).into_bytes(),
             }]
         }
-        Job::SearchIndex => vec![Output {
-            path: "search.json".into(),
-            bytes: search_index(site),
-        }],
+        Job::SearchIndex => search_index(site),
         // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
         Job::PagesFiles => crate::publish::files(site, &build.views, &build.templates),
     })
@@ -288,7 +286,9 @@ fn render_listing(
                 return Err(Diagnostic::error(
                     &page.shown,
                     page.line_of_key("layout").or(Some(1)),
-                    format!("layout `{layout}` not found in layouts/"),
+                    format!(
+                        "layout `{layout}` not found in layouts/ nor among the built-in layouts"
+                    ),
                 )
                 .with_help(
                     match crate::text::did_you_mean(layout, names.iter().copied()) {
@@ -326,32 +326,41 @@ fn render_listing(
     })
 }
 
-/// `search.json`: every topic page's title, URL, summary, tags and opening words.
-fn search_index(site: &Site) -> Vec<u8> {
-    #[derive(serde::Serialize)]
-    struct Entry<'a> {
-        title: &'a str,
-        url: String,
-        summary: &'a str,
-        tags: &'a [String],
-        text: &'a str,
+/// The files of the search index (`crate::search`) of the site's topics and pages, under
+/// [`SEARCH_DIR`] beside the search page.
+fn search_index(site: &Site) -> Vec<Output> {
+    fn headings<'a>(toc: &'a [crate::markdown::TocEntry], out: &mut Vec<&'a str>) {
+        for t in toc {
+            out.push(&t.title);
+            headings(&t.children, out);
+        }
     }
-    let entries: Vec<Entry> = site
+    let docs: Vec<crate::search::Doc> = site
         .pages
         .iter()
         .zip(&site.rendered)
         .filter(|(p, _)| p.kind == PageKind::Page)
-        .map(|(p, r)| Entry {
-            title: &p.meta.title,
-            url: site.url(&p.path),
-            summary: p.meta.summary.as_deref().unwrap_or(""),
-            tags: &p.meta.tags,
-            // The opening words only (`markdown::OPENING_WORDS`): enough to match on, small
-            // enough for slow links.
-            text: &r.text,
+        .map(|(p, r)| {
+            let mut heads = Vec::new();
+            headings(&r.toc, &mut heads);
+            crate::search::Doc {
+                url: site.url(&p.path),
+                title: &p.meta.title,
+                summary: p.meta.summary.as_deref().unwrap_or(""),
+                tags: &p.meta.tags,
+                headings: heads,
+                // The opening words only (`markdown::OPENING_WORDS`): what the site keeps.
+                text: &r.text,
+            }
         })
         .collect();
-    serde_json::to_vec(&entries).unwrap_or_else(|_| b"[]".to_vec())
+    crate::search::build(&docs, &site.config.language)
+        .into_iter()
+        .map(|f| Output {
+            path: format!("{SEARCH_DIR}{}", f.path),
+            bytes: f.bytes,
+        })
+        .collect()
 }
 
 /// One template mistake fails every page using it: it is reported once, with a count.

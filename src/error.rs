@@ -3,6 +3,12 @@
 //! A build collects every problem it finds as a [`Diagnostic`] (file, line, column, message, hint)
 //! instead of stopping at the first one, and returns them together as [`Error::Build`]. Errors are
 //! printed once, at the edge (the CLI, the watcher or the dev server's overlay).
+//!
+//! File names, ids and values in messages come from the site's files, so whatever is printed is
+//! made safe here first ([`printable`], [`printable_line`]): no control character reaches the
+//! terminal (an ESC sequence could rewrite it) and no line can start with `::`, which GitHub
+//! Actions reads as a workflow command from any output (a file name with a newline and
+//! `::warning file=…` forged an annotation).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -28,6 +34,62 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+}
+
+/// `text` with every control character shown as an escape (`\u{1b}`, `\n`): for a single-line
+/// value such as a file name.
+pub fn printable_line(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control()) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` with its line breaks kept, every other control character shown as an escape, and a
+/// backslash before a line that would start with `::` (a workflow command).
+pub fn printable(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            let line = printable_line(line.strip_suffix('\r').unwrap_or(line));
+            if line.trim_start().starts_with("::") {
+                format!("\\{line}")
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A value of a workflow command property, escaped as GitHub documents (`%`, CR, LF, `:`, `,`),
+/// other control characters shown as escapes.
+fn annotation_property(text: &str) -> String {
+    printable_line(
+        &text
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+            .replace(':', "%3A")
+            .replace(',', "%2C"),
+    )
+}
+
+/// A workflow command's message, escaped as GitHub documents (`%`, CR, LF).
+fn annotation_message(text: &str) -> String {
+    printable_line(
+        &text
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 impl Diagnostic {
@@ -69,7 +131,7 @@ impl Diagnostic {
 
     /// `file:line:col` as editors and GitHub annotations expect it.
     pub fn location(&self) -> String {
-        let mut s = self.file.display().to_string();
+        let mut s = printable_line(&self.file.display().to_string());
         if let Some(line) = self.line {
             s.push_str(&format!(":{line}"));
             if let Some(col) = self.col {
@@ -85,7 +147,10 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut props = format!("file={}", self.file.display());
+        let mut props = format!(
+            "file={}",
+            annotation_property(&self.file.display().to_string())
+        );
         if let Some(line) = self.line {
             props.push_str(&format!(",line={line}"));
         }
@@ -93,11 +158,7 @@ impl Diagnostic {
             props.push_str(&format!(",col={col}"));
         }
         // Workflow commands end at a newline; percent-encode as the runner documents.
-        let msg = self
-            .message
-            .replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A");
+        let msg = annotation_message(&self.message);
         format!("::{kind} {props}::{msg}")
     }
 }
@@ -108,9 +169,14 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}: {kind}: {}", self.location(), self.message)?;
+        write!(
+            f,
+            "{}: {kind}: {}",
+            self.location(),
+            printable(&self.message)
+        )?;
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -123,20 +189,20 @@ pub enum Error {
     #[error("{}", summarize(.0))]
     Build(Vec<Diagnostic>),
     /// A file or directory could not be read or written.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {source}", printable_line(&.path.display().to_string()))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// The command was asked to do something it refuses to do (e.g. write over the site's sources).
-    #[error("{0}")]
+    #[error("{}", printable(.0))]
     Refused(String),
     /// The file watcher could not start or stopped.
-    #[error("file watcher: {0}")]
+    #[error("file watcher: {}", printable(.0))]
     Watch(String),
     /// The dev server could not start.
-    #[error("server: {0}")]
+    #[error("server: {}", printable(.0))]
     Serve(String),
 }
 
@@ -209,5 +275,55 @@ impl Diagnostics {
         } else {
             Ok(self.sorted())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forged() -> Diagnostic {
+        Diagnostic::error(
+            "content/x\n::warning file=README.md,line=1::forged\u{1b}[2J.md",
+            Some(3),
+            "front matter: unknown source `a\n::error::b`\u{1b}]0;title\u{7}",
+        )
+        .with_help("see\n  ::notice::c")
+    }
+
+    #[test]
+    fn printed_diagnostics_hold_no_control_characters_and_no_workflow_commands() {
+        let shown = forged().to_string();
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+            "{shown:?}"
+        );
+        for line in shown.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{shown}");
+        }
+        assert!(
+            shown.starts_with(
+                "content/x\\n::warning file=README.md,line=1::forged\\u{1b}[2J.md:3: error:"
+            ),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn annotations_escape_properties_and_messages_as_github_documents() {
+        let a = forged().github_annotation();
+        assert_eq!(a.lines().count(), 1, "{a}");
+        assert!(!a.contains('\u{1b}'), "{a:?}");
+        let (props, message) = a
+            .strip_prefix("::error ")
+            .and_then(|r| r.split_once("::"))
+            .expect("one command");
+        assert_eq!(
+            props,
+            "file=content/x%0A%3A%3Awarning file=README.md%2Cline=1%3A%3Aforged\\u{1b}[2J.md,line=3"
+        );
+        assert!(message.contains("`a%0A::error::b`"), "{message}");
+        let percent = Diagnostic::error("100%.md", None, "50% done").github_annotation();
+        assert_eq!(percent, "::error file=100%25.md::50%25 done");
     }
 }

@@ -5,7 +5,7 @@
 //! of the YAML block, so the block's first line is added back here.
 
 use crate::error::Diagnostic;
-use crate::text::{did_you_mean, Day, PartialDate};
+use crate::text::{Day, PartialDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,164 +71,7 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     .with_help("add a line with only `---` after the last front matter field"))
 }
 
-/// Turns a serde_yaml error into a diagnostic at the right file line, with a hint where one helps.
-pub fn yaml_diagnostic(
-    file: impl AsRef<Path>,
-    err: &serde_yaml::Error,
-    first_line: usize,
-) -> Diagnostic {
-    yaml_diagnostic_in(file, err, first_line, "")
-}
-
-/// Like [`yaml_diagnostic`], with the YAML text so errors without a precise location (a bad value
-/// rejected after parsing, such as 30 February) can be placed on the line that holds the value.
-pub fn yaml_diagnostic_in(
-    file: impl AsRef<Path>,
-    err: &serde_yaml::Error,
-    first_line: usize,
-    yaml: &str,
-) -> Diagnostic {
-    let file = file.as_ref();
-    let full = err.to_string();
-    // serde_yaml appends " at line L column C" (of the YAML block); we report file lines instead.
-    // A scanner error also says where the unfinished token started ("while scanning a quoted
-    // scalar at line 1 column 8"): that start is where the mistake is.
-    let (mut message, mut line, mut col) = match full.find(" at line ") {
-        Some(i) => (full[..i].to_string(), None, None),
-        None => (full.clone(), None, None),
-    };
-    if let Some((what, l, c)) = scanning_start(&full) {
-        message = format!("{message} {what}");
-        line = Some(l + first_line - 1);
-        col = Some(c);
-    }
-    if line.is_none() {
-        if let Some(loc) = err.location() {
-            line = Some(loc.line() + first_line - 1);
-            col = Some(loc.column());
-        }
-    }
-    // Values rejected by our own types (a bad date) come back located at the start of the block or
-    // of the mapping that holds them: the value itself is on that line or a later one.
-    let about_a_key = [
-        "missing field",
-        "unknown field",
-        "duplicate field",
-        "unknown variant",
-    ]
-    .iter()
-    .any(|k| message.contains(k));
-    if !about_a_key {
-        if let Some(value) = message.split('`').nth(1) {
-            // The reported line as a 1-based line of the YAML block.
-            let block_line = line.map_or(1, |l| (l + 1).saturating_sub(first_line).max(1));
-            let rest = yaml
-                .lines()
-                .skip(block_line - 1)
-                .collect::<Vec<_>>()
-                .join("\n");
-            if let Some(l) = crate::text::find_word_line(&rest, value) {
-                line = Some(block_line - 1 + l + first_line - 1);
-                col = None;
-            }
-        }
-    }
-    // serde reports a repeated key at the mapping that holds it (or at its first use): point at
-    // the repetition instead.
-    let repeated = message
-        .split_once("duplicate field `")
-        .and_then(|(_, r)| r.split('`').next())
-        .or_else(|| {
-            message
-                .split_once("duplicate entry with key \"")
-                .and_then(|(_, r)| r.split('"').next())
-        });
-    if let Some(key) = repeated {
-        let from = line.map_or(1, |l| (l + 1).saturating_sub(first_line).max(1));
-        let is_key = |l: &str| {
-            let t = l.trim_start().trim_start_matches("- ");
-            [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
-                .iter()
-                .any(|k| {
-                    t.strip_prefix(k.as_str())
-                        .is_some_and(|r| r.trim_start().starts_with(':'))
-                })
-        };
-        let second = yaml
-            .lines()
-            .enumerate()
-            .skip(from - 1)
-            .filter(|(_, l)| is_key(l))
-            .nth(1);
-        if let Some((i, l)) = second {
-            line = Some(i + 1 + first_line - 1);
-            col = Some(l.len() - l.trim_start().len() + 1);
-        }
-    }
-    let line = line.or(Some(first_line.saturating_sub(1).max(1)));
-    // Only Markdown files have front matter; site.yaml and the registries are YAML files.
-    let is_markdown = file.extension().is_some_and(|e| e == "md");
-    let shown_message = if is_markdown {
-        format!("front matter: {message}")
-    } else {
-        message.clone()
-    };
-    let mut d = Diagnostic::error(file, line, shown_message).with_col(col);
-    if let Some(help) = hint_for(&message) {
-        d = d.with_help(help);
-    }
-    d
-}
-
-/// Finds ", while scanning X at line L column C" in a serde_yaml message.
-fn scanning_start(msg: &str) -> Option<(String, usize, usize)> {
-    let i = msg.find(", while ")?;
-    let rest = &msg[i + 2..];
-    let at = rest.find(" at line ")?;
-    let what = rest[..at].to_string();
-    let mut nums = rest[at + 9..]
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty());
-    let line = nums.next()?.parse().ok()?;
-    let col = nums.next()?.parse().ok()?;
-    Some((what, line, col))
-}
-
-fn hint_for(message: &str) -> Option<String> {
-    let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    if message.contains("unknown field") {
-        let unknown = ticked.first()?;
-        let expected = ticked.iter().skip(1).copied();
-        return Some(match did_you_mean(unknown, expected) {
-            Some(best) => format!("did you mean `{best}`? (free-form data goes under `extra:`)"),
-            None => {
-                "this key is not part of the schema; put free-form data under `extra:`".to_string()
-            }
-        });
-    }
-    if message.contains("unknown variant") {
-        let unknown = ticked.first()?;
-        if let Some(best) = did_you_mean(unknown, ticked.iter().skip(1).copied()) {
-            return Some(format!("did you mean `{best}`?"));
-        }
-    }
-    if message.contains("repetition limit exceeded") {
-        return Some(
-            "YAML aliases (`*name`) here expand to too much data; write the values out instead"
-                .to_string(),
-        );
-    }
-    if message.contains("recursion limit exceeded") {
-        return Some("values are nested too deeply (YAML allows bilat 128 levels)".to_string());
-    }
-    if message.contains("missing field `title`") {
-        return Some("every page needs `title: \"…\"` in its front matter".to_string());
-    }
-    if message.contains("found character that cannot start any token") || message.contains("tab") {
-        return Some("YAML indentation must use spaces, not tabs; quote values that contain `:` or start with `@`, `` ` ``, `%` or `&`".to_string());
-    }
-    None
-}
+pub use crate::yaml::{yaml_diagnostic, yaml_diagnostic_in};
 
 /// A caveat: what the record says against a claim, with its own source.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -463,8 +306,7 @@ pub fn parse(file: &Path, split: &Split<'_>) -> Result<FrontMatter, Diagnostic> 
                 .with_help("every page needs `title: \"…\"` in its front matter"),
         );
     }
-    let mut fm: FrontMatter = serde_yaml::from_str(split.yaml)
-        .map_err(|e| yaml_diagnostic_in(file, &e, split.yaml_line, split.yaml))?;
+    let mut fm: FrontMatter = crate::yaml::parse(file, split.yaml, split.yaml_line)?;
     // A correction revises the page: `updated` is at least the newest correction's day, so the
     // feed, the sitemap and the page's own dates show it.
     if let Some(newest) = fm.corrections.iter().map(|c| c.date).max() {

@@ -10,6 +10,9 @@ use crate::render::Templates;
 use crate::site::Site;
 use crate::views::{Generated, PagedList, Paging, Views};
 
+/// The search index's directory in the output, beside the search page (`search/`) that reads it.
+pub const SEARCH_DIR: &str = "search/";
+
 /// A unit of rendering; `watch` re-runs only the jobs an edit affects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Job {
@@ -24,7 +27,7 @@ pub enum Job {
     /// Page `number` (2 and up) of a paginated list page. What it pages is a [`Listing`], which
     /// cannot be a pager itself.
     Pager { of: Listing, number: usize },
-    /// `search.json`.
+    /// The search index's files (`crate::search`) under [`SEARCH_DIR`].
     SearchIndex,
     /// Files for publishing (`.nojekyll`, `CNAME`, `robots.txt`, `sitemap.xml`, `atom.xml`); they
     /// read every page's front matter, so any content change must re-run this job.

@@ -3,12 +3,13 @@
 //! The library is a pipeline of stages, each in its own module, each using only the ones before:
 //! load ([`config`] for site.yaml, [`content`] + [`frontmatter`] + [`registry`]) → model
 //! ([`site`]: index, checks, [`markdown`]) → [`views`] (what templates see) → [`render`] (the
-//! templates) → [`jobs`] (what to make) → [`engine`] (the one render path, into a sink) →
+//! templates over the built-in [`theme`]) → [`jobs`] (what to make) → [`engine`] (the one render path, into a sink) →
 //! [`output`] (staging and writing). [`build`] runs them once; [`watch`] and [`serve`] keep a
 //! prepared build in memory and re-run parts of it; [`check`] renders every job into a collection
 //! and reads the HTML. `tests/module_graph.rs` keeps the imports among modules acyclic.
 
 pub mod bounds;
+pub mod cards;
 pub mod chart;
 pub mod check;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod frontmatter;
 pub mod jobs;
+pub mod locale;
 pub mod markdown;
 pub mod minify;
 pub mod output;
@@ -24,12 +26,15 @@ pub mod publish;
 pub mod registry;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod sources;
 pub mod text;
+pub mod theme;
 pub mod views;
 pub mod watch;
+pub mod yaml;
 
 pub use error::{Diagnostic, Error, Result, Severity};
 pub use site::{BuildOptions, Site};
@@ -43,6 +48,8 @@ pub struct BuildReport {
     pub files: usize,
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// Social cards drawn and taken from the cache.
+    pub cards: cards::Stats,
 }
 
 /// Builds the site into the output dir. On any error the previous output is left as it was.
@@ -61,6 +68,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     // rendered, whatever the size of the site, and the allocator reuses the same buffers instead
     // of the kernel zeroing fresh pages for each file.
     let pages = engine::render(&build, jobs, &mut engine::Staged(&staging))?;
+    let (card_files, cards) = cards::outputs(&build.site)?;
+    staging.write(&card_files)?;
+    drop(card_files);
     let copies: Vec<&content::StaticFile> = build
         .site
         .static_files
@@ -77,5 +87,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         files,
         warnings,
         elapsed: start.elapsed(),
+        cards,
     })
 }

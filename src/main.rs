@@ -107,6 +107,10 @@ enum Command {
         /// Poll for changes and compare contents (network mounts, VMs) instead of OS notifications
         #[arg(long)]
         poll: bool,
+        /// Also answer requests for this host name (repeatable); others than localhost,
+        /// 127.0.0.1, [::1] and the --bind address get 403, against DNS rebinding
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
     },
     /// Work with the texts of the sources (kept in .bilat-cache/sources/, outside git)
     Sources {
@@ -117,6 +121,11 @@ enum Command {
     New {
         #[command(subcommand)]
         what: NewKind,
+    },
+    /// The built-in theme: copy its files into the site, or compare the site's copies with it
+    Theme {
+        #[command(subcommand)]
+        what: ThemeCommand,
     },
     /// Start a new explainer for another pair of countries
     Init {
@@ -141,6 +150,25 @@ enum SourcesKind {
         /// Fetch again sources that already have a text
         #[arg(long)]
         refetch: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ThemeCommand {
+    /// Copy built-in layouts or assets into the site to edit them (all of them without FILE);
+    /// never overwrites a file the site has
+    Eject {
+        /// Files to copy, e.g. `layouts/page.html`, `page.html` or `assets/css/site.css`
+        files: Vec<String>,
+        /// The site's root folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Show how the site's layouts/ and assets/ differ from this release's built-in files
+    Diff {
+        /// The site's root folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -230,8 +258,17 @@ fn main() -> ExitCode {
                 for w in &report.warnings {
                     eprintln!("{w}");
                 }
+                let cards = report.cards;
+                let cards = if cards.drawn + cards.cached > 0 {
+                    format!(
+                        "; social cards: {} drawn, {} from the cache",
+                        cards.drawn, cards.cached
+                    )
+                } else {
+                    String::new()
+                };
                 println!(
-                    "built {} pages ({} files) in {} ms",
+                    "built {} pages ({} files) in {} ms{cards}",
                     report.pages,
                     report.files,
                     report.elapsed.as_millis()
@@ -288,6 +325,7 @@ fn main() -> ExitCode {
             open,
             drafts,
             poll,
+            allowed_hosts,
         } => {
             let build = bilat::BuildOptions {
                 root,
@@ -309,6 +347,7 @@ fn main() -> ExitCode {
                     port,
                     open,
                     poll,
+                    allowed_hosts,
                 },
                 on,
                 interrupted(),
@@ -325,7 +364,46 @@ fn main() -> ExitCode {
         Command::New {
             what: NewKind::Topic { slug, root },
         } => bilat::scaffold::new_topic(&root, &slug).map(|path| {
-            println!("wrote {}", path.display());
+            println!(
+                "wrote {}",
+                bilat::error::printable_line(&path.display().to_string())
+            );
+        }),
+        Command::Theme {
+            what: ThemeCommand::Eject { files, root },
+        } => bilat::theme::eject(&root, &files).map(|report| {
+            for path in &report.written {
+                println!("wrote {}", path.display());
+            }
+            if !report.kept.is_empty() {
+                println!(
+                    "kept the site's own {} (see `bilat theme diff`)",
+                    report.kept.join(", ")
+                );
+            }
+        }),
+        Command::Theme {
+            what: ThemeCommand::Diff { root },
+        } => bilat::theme::diff(&root).map(|files| {
+            use bilat::theme::Comparison;
+            if files.is_empty() {
+                println!("the site overrides nothing: it uses the built-in theme as it is");
+            }
+            for f in &files {
+                match &f.comparison {
+                    Comparison::Same => println!(
+                        "{}: the same as the built-in file (delete it to follow future releases)",
+                        f.path
+                    ),
+                    Comparison::SiteOnly => {
+                        println!("{}: the site's own (no built-in file of that name)", f.path)
+                    }
+                    Comparison::Changed(None) => {
+                        println!("{}: differs from the built-in file (not text)", f.path)
+                    }
+                    Comparison::Changed(Some(diff)) => print!("{diff}"),
+                }
+            }
         }),
         Command::Init { dir, parties } => bilat::scaffold::init(&dir, &parties).and_then(|files| {
             println!("wrote {} files into {}", files.len(), dir.display());

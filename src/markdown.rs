@@ -42,6 +42,8 @@ pub struct Problem {
     pub help: Option<String>,
     /// Broken links may be lowered to warnings by `broken_links: warn`.
     pub broken_link: bool,
+    /// Reported as a warning, never failing the build.
+    pub warning: bool,
 }
 
 /// The result of rendering one page's body.
@@ -107,6 +109,10 @@ pub struct Context<'a> {
     pub sources: &'a Registry<Source>,
     pub terms: &'a Registry<Term>,
     pub glossary: &'a Glossary,
+    /// Whether links and images may use URLs that run script.
+    pub script_urls: crate::config::ScriptUrlPolicy,
+    /// Ids the layouts write into every page they render (`main`), with the layout that does.
+    pub layout_ids: &'a HashMap<String, String>,
 }
 
 /// What the page being rendered is.
@@ -162,6 +168,52 @@ fn is_external(url: &str) -> bool {
         })
 }
 
+/// The scheme of a URL that runs script when followed or loaded: `javascript`, `vbscript`, or
+/// `data` (except `data:image/…` for an image, which cannot run script). The URL is read as a
+/// browser reads it (the WHATWG URL parser): leading and trailing spaces and control characters
+/// dropped, tabs and newlines removed anywhere, the scheme in any case. Character references
+/// (`&#106;avascript:`) are decoded by the Markdown parser before this sees the URL.
+pub fn script_scheme(url: &str, is_image: bool) -> Option<&'static str> {
+    let trimmed = url.trim_matches(|c: char| c <= ' ');
+    let mut scheme = String::new();
+    let mut rest = None;
+    for (i, c) in trimmed.char_indices() {
+        match c {
+            '\t' | '\n' | '\r' => {}
+            ':' => {
+                rest = Some(&trimmed[i + 1..]);
+                break;
+            }
+            c if c.is_ascii_alphanumeric() || "+-.".contains(c) => {
+                scheme.push(c.to_ascii_lowercase());
+            }
+            _ => return None,
+        }
+        if scheme.len() > 10 {
+            return None;
+        }
+    }
+    let rest = rest?;
+    match scheme.as_str() {
+        "javascript" => Some("javascript"),
+        "vbscript" => Some("vbscript"),
+        "data" => {
+            let media: String = rest
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .take(6)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if is_image && media == "image/" {
+                None
+            } else {
+                Some("data")
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Percent-encodes what cannot stand for itself in a URL path (`%`, `#`, `?`, spaces, controls);
 /// `/` and other characters, non-ASCII included, are kept (the HTML writer escapes the rest).
 fn encode_path(path: &str) -> String {
@@ -189,6 +241,8 @@ struct Renderer<'a, 'c> {
     lines: LineIndex,
     out: Rendered,
     used_ids: HashMap<String, usize>,
+    /// The line of each heading's id.
+    heading_lines: HashMap<String, usize>,
     linked_terms: HashSet<usize>,
     footnotes: HashMap<String, usize>,
     /// Footnote name → the unique part of its ids (`fn-<id>`, `fnref-<id>`).
@@ -210,7 +264,51 @@ impl<'a, 'c> Renderer<'a, 'c> {
             message,
             help,
             broken_link,
+            warning: false,
         });
+    }
+
+    /// The id a heading gets. An id the layouts write themselves (`main`) or one another heading
+    /// or a footnote already has is never given twice: an explicit `{#id}` that clashes is an
+    /// error naming both, a generated one takes the next free suffix with a warning naming both.
+    fn heading_id(&mut self, explicit: Option<&str>, title: &str, offset: usize) -> String {
+        let base = match explicit {
+            Some(id) => id.to_string(),
+            None => slugify(title),
+        };
+        let line = self.line(offset);
+        let taken_by = if let Some(layout) = self.ctx.layout_ids.get(&base) {
+            Some(format!("{layout} uses it"))
+        } else if let Some(&l) = self.heading_lines.get(&base) {
+            Some(format!("the heading on line {l} has it"))
+        } else if self.used_ids.contains_key(&base) && base.starts_with("fn") {
+            Some("a footnote has it".to_string())
+        } else {
+            None
+        };
+        let id = self.unique_id(&base);
+        self.heading_lines.insert(id.clone(), line);
+        if let Some(who) = taken_by {
+            if explicit.is_some() {
+                self.problem(
+                    offset,
+                    format!("heading id `#{base}` is taken: {who}"),
+                    Some("choose another `{#id}`; ids on a page must be unique".into()),
+                    false,
+                );
+            } else if self.ctx.layout_ids.contains_key(&base) {
+                self.out.problems.push(Problem {
+                    line,
+                    message: format!("heading `{title}` gets the id `#{id}`, not `#{base}`: {who}"),
+                    help: Some(
+                        "give the heading an id of its own with `{#id}` after its text".into(),
+                    ),
+                    broken_link: false,
+                    warning: true,
+                });
+            }
+        }
+        id
     }
 
     /// `base`, or `base-1`, `base-2` … whichever no element of the page has yet (an explicit
@@ -241,6 +339,23 @@ impl<'a, 'c> Renderer<'a, 'c> {
 
     /// Rewrites a link destination; records anchors to check once every page is rendered.
     fn rewrite_link(&mut self, dest: &str, offset: usize, is_image: bool) -> String {
+        if let Some(scheme) = script_scheme(dest, is_image) {
+            if self.ctx.script_urls == crate::config::ScriptUrlPolicy::Allow {
+                return dest.to_string();
+            }
+            let what = if is_image {
+                "an image from"
+            } else {
+                "a link to"
+            };
+            self.problem(
+                offset,
+                format!("{what} a `{scheme}:` URL runs script in the reader's browser"),
+                Some("link to an http(s) page instead; a site whose contributors are all trusted with script can set `script_urls: allow` in site.yaml".into()),
+                false,
+            );
+            return "#".to_string();
+        }
         if dest.is_empty() || is_external(dest) {
             return dest.to_string();
         }
@@ -348,9 +463,18 @@ impl<'a, 'c> Renderer<'a, 'c> {
     ) {
         let mut rest = text;
         while let Some(start) = rest.find("[@") {
-            let Some(len) = rest[start..].find(']') else {
-                break;
+            // A citation holds only ids, separators and spaces: the search for its `]` stops at
+            // any other character, so a line of a million `[@` is read once, not once per `[@`.
+            let after = &rest[start + 2..];
+            let stop = after
+                .find(|c: char| !(c.is_alphanumeric() || "-_;,@ \t".contains(c)))
+                .filter(|&i| after.as_bytes()[i] == b']');
+            let Some(inner_len) = stop else {
+                self.plain(&rest[..start + 2], events, link_terms);
+                rest = after;
+                continue;
             };
+            let len = inner_len + 2;
             let inner = &rest[start + 2..start + len];
             let ids: Vec<&str> = inner
                 .split([';', ','])
@@ -379,6 +503,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
             }
             for id in ids {
                 if !self.ctx.sources.contains(id) {
+                    if self.ctx.sources.failed {
+                        continue;
+                    }
                     let help = crate::text::did_you_mean(id, self.ctx.sources.ids())
                         .map(|b| format!("did you mean `{b}`?"))
                         .unwrap_or_else(|| {
@@ -459,6 +586,33 @@ impl<'a, 'c> Renderer<'a, 'c> {
     }
 }
 
+/// Adjacent text events being merged: the first as the parser gave it, then one owned buffer.
+enum TextRun<'a> {
+    One(CowStr<'a>),
+    Many(String),
+}
+
+impl<'a> TextRun<'a> {
+    fn push(&mut self, more: &str) {
+        match self {
+            TextRun::One(first) => {
+                let mut s = String::with_capacity(first.len() + more.len());
+                s.push_str(first);
+                s.push_str(more);
+                *self = TextRun::Many(s);
+            }
+            TextRun::Many(s) => s.push_str(more),
+        }
+    }
+
+    fn into_cow(self) -> CowStr<'a> {
+        match self {
+            TextRun::One(t) => t,
+            TextRun::Many(s) => s.into(),
+        }
+    }
+}
+
 /// How many elements Markdown may open inside each other.
 pub const MAX_NESTING: usize = 100;
 
@@ -469,7 +623,8 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         input,
         lines: LineIndex::new(input.body),
         out: Rendered::default(),
-        used_ids: HashMap::new(),
+        used_ids: ctx.layout_ids.keys().map(|k| (k.clone(), 0)).collect(),
+        heading_lines: HashMap::new(),
         linked_terms: HashSet::new(),
         footnotes: HashMap::new(),
         footnote_ids: HashMap::new(),
@@ -477,16 +632,28 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         footnotes_referenced: HashSet::new(),
     };
     // Merge adjacent text events first: the parser splits `[@s1]` and glossary terms across them.
+    // A run of text events is gathered in one growing buffer: copying the merged string at every
+    // event made a line of a million `[a](` quadratic.
     let mut raw: Vec<(Event<'_>, std::ops::Range<usize>)> = Vec::new();
+    let mut run: Option<(TextRun<'_>, std::ops::Range<usize>)> = None;
     for (ev, range) in Parser::new_ext(input.body, options()).into_offset_iter() {
-        if let (Event::Text(t), Some((Event::Text(prev), prev_range))) = (&ev, raw.last_mut()) {
-            let mut merged = prev.to_string();
-            merged.push_str(t);
-            *prev = CowStr::from(merged);
-            prev_range.end = range.end;
+        if let Event::Text(t) = ev {
+            match &mut run {
+                Some((text, r)) => {
+                    text.push(&t);
+                    r.end = range.end;
+                }
+                None => run = Some((TextRun::One(t), range)),
+            }
             continue;
         }
+        if let Some((text, r)) = run.take() {
+            raw.push((Event::Text(text.into_cow()), r));
+        }
         raw.push((ev, range));
+    }
+    if let Some((text, r)) = run.take() {
+        raw.push((Event::Text(text.into_cow()), r));
     }
 
     // Footnote ids first, so that a heading written "fn 1" cannot take footnote 1's id, and two
@@ -519,6 +686,7 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     let mut flat_toc: Vec<(u8, String, String)> = Vec::new();
     // While inside a heading: its start index in `events` and its text so far.
     let mut heading: Option<(usize, String)> = None;
+    let mut heading_offset = 0usize;
     let mut link_depth = 0usize;
     // Links, headings and code opened in raw HTML (`<a href=…>the FTA</a>`): no glossary link
     // may go inside them. An unclosed raw `<a>` stays open for the rest of the page, as browsers
@@ -556,6 +724,7 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                 attrs,
             }) => {
                 heading = Some((events.len(), String::new()));
+                heading_offset = range.start;
                 events.push(Event::Start(Tag::Heading {
                     level,
                     id: id.map(|s| s.into_static()),
@@ -569,14 +738,14 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             Event::End(TagEnd::Heading(level)) => {
                 if let Some((start, title)) = heading.take() {
                     let title = title.trim().to_string();
+                    let explicit = match &events[start] {
+                        Event::Start(Tag::Heading { id, .. }) => id.as_deref().map(str::to_string),
+                        _ => None,
+                    };
+                    let unique = r.heading_id(explicit.as_deref(), &title, heading_offset);
+                    r.out.anchors.insert(unique.clone());
+                    flat_toc.push((heading_level(level), unique.clone(), title));
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let base = id
-                            .as_deref()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| slugify(&title));
-                        let unique = r.unique_id(&base);
-                        r.out.anchors.insert(unique.clone());
-                        flat_toc.push((heading_level(level), unique.clone(), title));
                         *id = Some(unique.into());
                     }
                 }
@@ -719,8 +888,9 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         // (a third of the buffer on average).
         html.shrink_to_fit();
         r.out.html = html;
-        r.out.toc = nest_toc(flat_toc);
     }
+    // Kept without the HTML too: the search index weighs headings.
+    r.out.toc = nest_toc(flat_toc);
     r.out.word_count = r.out.text.split_whitespace().count();
     // Only the opening words are used (search index, feed summaries); a large site keeps no more.
     r.out.text = r
@@ -796,6 +966,8 @@ mod tests {
         let sources = Registry::default();
         let terms = Registry::default();
         let glossary = Glossary::new(&terms);
+        let layout_ids: HashMap<String, String> =
+            [("main".to_string(), "layouts/base.html".to_string())].into();
         let ctx = Context {
             base_path: "/b/",
             pages: &pages,
@@ -803,6 +975,8 @@ mod tests {
             sources: &sources,
             terms: &terms,
             glossary: &glossary,
+            script_urls: crate::config::ScriptUrlPolicy::Error,
+            layout_ids: &layout_ids,
         };
         render(
             &ctx,
@@ -833,6 +1007,49 @@ mod tests {
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 5);
         assert_eq!(r.anchor_links[0].anchor, "x");
+    }
+
+    #[test]
+    fn script_schemes_are_read_as_browsers_read_them() {
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            " \u{1}javascript:x",
+            "java\tscript:x",
+            "java\nscript:x",
+            "vbscript:x",
+            "data:text/html,x",
+        ] {
+            assert!(script_scheme(url, false).is_some(), "{url:?}");
+        }
+        assert_eq!(script_scheme("data:image/png;base64,AA", true), None);
+        assert_eq!(
+            script_scheme("data:image/png;base64,AA", false),
+            Some("data")
+        );
+        assert_eq!(script_scheme("data:text/html,x", true), Some("data"));
+        for url in [
+            "https://example.org/javascript:x",
+            "javascript.md",
+            "page.md#javascript:x",
+            "java script:x",
+        ] {
+            assert_eq!(script_scheme(url, false), None, "{url:?}");
+        }
+        let r = render_md("[x](&#106;avascript:alert(1)) [ok](trade.md)\n");
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(!r.html.contains("javascript"), "{}", r.html);
+    }
+
+    #[test]
+    fn long_runs_of_text_events_render_as_written() {
+        let line = "[a](".repeat(50_000);
+        let r = render_md(&line);
+        assert!(r.problems.is_empty(), "{:?}", &r.problems[..1]);
+        assert_eq!(r.html.matches("[a](").count(), 50_000);
+        let r = render_md(&format!("{}]", "[@a, ".repeat(20_000)));
+        assert_eq!(r.html.matches("[@a,").count(), 20_000);
+        assert!(r.citations.is_empty());
     }
 
     #[test]

@@ -406,9 +406,7 @@ impl Staging {
             if let Some(parent) = dest.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             }
-            std::fs::copy(&c.file, &dest)
-                .map(|_| ())
-                .map_err(|e| Error::io(&c.file, e))
+            c.copy_to(&dest).map_err(|e| Error::io(&c.file, e))
         })?;
         // Keep what the user put in the old output (a git checkout for deploys, a CNAME).
         for keep in KEEP {

@@ -214,6 +214,9 @@ fn first_words(text: &str, n: usize) -> String {
 /// The feed's `updated` is the newest date in the content, never the build time: two builds of the
 /// same content are byte-identical, and feed readers see a change only when the content changed.
 pub fn feed(site: &Site) -> String {
+    // Timeline dates in the summaries are written in the site's language.
+    let locale = crate::locale::Locale::get(&site.config.language)
+        .unwrap_or_else(|_| crate::locale::Locale::english());
     let mut entries: Vec<FeedEntry> = Vec::new();
     let all: Vec<usize> = (0..site.pages.len())
         .filter(|&i| published(site, i))
@@ -274,7 +277,7 @@ pub fn feed(site: &Site) -> String {
                 updated: date,
                 summary: format!(
                     "{}: {} ({})",
-                    t.date.display(),
+                    t.date.display_in(&locale).unwrap_or_else(|_| t.date.iso()),
                     t.event.trim(),
                     page.meta.title
                 ),

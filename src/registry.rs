@@ -101,6 +101,9 @@ pub struct Registry<T> {
     pub text: String,
     pub items: Vec<T>,
     index: HashMap<String, usize>,
+    /// The file could not be read or parsed (that error is reported): every reference to it would
+    /// be a follow-on error, so none is reported.
+    pub failed: bool,
 }
 
 impl<T> Default for Registry<T> {
@@ -110,6 +113,7 @@ impl<T> Default for Registry<T> {
             text: String::new(),
             items: Vec::new(),
             index: HashMap::new(),
+            failed: false,
         }
     }
 }
@@ -125,6 +129,12 @@ impl<T> Registry<T> {
 
     pub fn contains(&self, id: &str) -> bool {
         self.index.contains_key(id)
+    }
+
+    /// Whether a reference to `id` is an error to report: the id is missing from a registry that
+    /// loaded (a registry that failed has its own error, and would make every reference one).
+    pub fn lacks(&self, id: &str) -> bool {
+        !self.failed && !self.contains(id)
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
@@ -150,6 +160,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
     rel_root: &Path,
     name: &str,
     id_of: impl Fn(&T) -> String,
+    kind: &str,
     diags: &mut Diagnostics,
 ) -> Registry<T> {
     let path = content.join(DATA_DIR).join(name);
@@ -159,11 +170,13 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         text: String::new(),
         items: Vec::new(),
         index: HashMap::new(),
+        failed: false,
     };
     // A link (or a linked `_data/`) that leads out of the site is never read.
     let bounds = crate::bounds::Bounds::new(content.parent().unwrap_or(content));
     if let Some(d) = bounds.check_diag(&path) {
         diags.push(d);
+        reg.failed = true;
         return reg;
     }
     // A FIFO or a device (a link to /dev/zero) would block or never end: read regular files only.
@@ -174,6 +187,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
                 Diagnostic::error(&shown, None, "not a regular file")
                     .with_help("a registry is a YAML text file"),
             );
+            reg.failed = true;
             return reg;
         }
         _ => {}
@@ -182,6 +196,7 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         Ok(b) => b,
         Err(e) => {
             diags.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
+            reg.failed = true;
             return reg;
         }
     };
@@ -189,23 +204,38 @@ fn load_one<T: for<'de> Deserialize<'de>>(
         Ok(t) => t,
         Err(d) => {
             diags.push(d);
+            reg.failed = true;
             return reg;
         }
     };
     if !text.trim().is_empty() {
-        match serde_yaml::from_str::<Vec<T>>(&text) {
+        match crate::yaml::parse::<Vec<T>>(&shown, &text, 1) {
             Ok(items) => reg.items = items,
-            Err(e) => diags.push(crate::frontmatter::yaml_diagnostic_in(&shown, &e, 1, &text)),
+            Err(d) => {
+                diags.push(d);
+                reg.failed = true;
+            }
         }
     }
+    // Where each entry starts: worked out only when an entry needs a line (a repeated id).
+    let mut lines: Option<Vec<usize>> = None;
     for (i, item) in reg.items.iter().enumerate() {
         let id = id_of(item);
-        if reg.index.insert(id.clone(), i).is_some() {
+        if let Some(first) = reg.index.insert(id.clone(), i) {
+            // The first definition keeps its place; the repetition is the error.
+            reg.index.insert(id.clone(), first);
+            let lines = lines.get_or_insert_with(|| crate::yaml::entry_lines(&text));
+            let (line, first_line) = if lines.len() == reg.items.len() {
+                (Some(lines[i]), Some(lines[first]))
+            } else {
+                (find_word_line(&text, &id), None)
+            };
+            let first_at = first_line.map_or(String::new(), |l| format!(" (first on line {l})"));
             diags.push(
                 Diagnostic::error(
                     &shown,
-                    find_word_line(&text, &id),
-                    format!("`{id}` is defined twice"),
+                    line,
+                    format!("{kind} `{id}` is defined twice{first_at}"),
                 )
                 .with_help("ids in a registry must be unique"),
             );
@@ -213,6 +243,38 @@ fn load_one<T: for<'de> Deserialize<'de>>(
     }
     reg.text = text;
     reg
+}
+
+/// A glossary term and each alias must have words: an empty one would match nowhere or
+/// everywhere, and a term without a slug has no anchor on the glossary page.
+fn check_terms(glossary: &Registry<Term>, diags: &mut Diagnostics) {
+    let mut lines: Option<Vec<usize>> = None;
+    for (i, t) in glossary.items.iter().enumerate() {
+        let empty_alias = t.aliases.iter().any(|a| a.trim().is_empty());
+        let problem = if t.term.trim().is_empty() {
+            Some("a glossary term is empty".to_string())
+        } else if t.id.is_empty() {
+            Some(format!(
+                "glossary term `{}` has no letters or digits to make its anchor from",
+                t.term
+            ))
+        } else if empty_alias {
+            Some(format!("glossary term `{}` has an empty alias", t.term))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let lines = lines.get_or_insert_with(|| crate::yaml::entry_lines(&glossary.text));
+            let line = lines
+                .get(i)
+                .copied()
+                .filter(|_| lines.len() == glossary.items.len());
+            diags.push(
+                Diagnostic::error(&glossary.file, line, message)
+                    .with_help("write the term (and each alias) as the words a page uses"),
+            );
+        }
+    }
 }
 
 impl Registries {
@@ -223,6 +285,7 @@ impl Registries {
             rel_content,
             "sources.yaml",
             |s: &Source| s.id.clone(),
+            "source",
             diags,
         );
         let people = load_one(
@@ -230,6 +293,7 @@ impl Registries {
             rel_content,
             "people.yaml",
             |p: &Person| p.id.clone(),
+            "person",
             diags,
         );
         let mut glossary = load_one(
@@ -237,11 +301,13 @@ impl Registries {
             rel_content,
             "glossary.yaml",
             |t: &Term| slugify(&t.term),
+            "glossary term with the anchor",
             diags,
         );
         for t in &mut glossary.items {
             t.id = slugify(&t.term);
         }
+        check_terms(&glossary, diags);
         let regs = Registries {
             sources,
             people,
@@ -263,14 +329,14 @@ impl Registries {
         };
         for p in &self.people.items {
             if let Some(s) = &p.source {
-                if !self.sources.contains(s) {
+                if self.sources.lacks(s) {
                     diags.push(unknown_source(&self.people.file, &self.people.text, s));
                 }
             }
         }
         for t in &self.glossary.items {
             if let Some(s) = &t.source {
-                if !self.sources.contains(s) {
+                if self.sources.lacks(s) {
                     diags.push(unknown_source(&self.glossary.file, &self.glossary.text, s));
                 }
             }

@@ -1,12 +1,13 @@
-//! Templates: loading `layouts/` into Tera once, the functions and filters bilat gives templates,
+//! Templates: loading `layouts/` (over the built-in theme, see [`crate::theme`]) into Tera once, the functions and filters bilat gives templates,
 //! rendering one page's context (the result is minified by [`crate::minify`]).
 
+use crate::config::Theme;
 use crate::error::{Diagnostic, Diagnostics};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use tera::{Context, ErrorKind, Kwargs, State, Tera, TeraResult, Value};
 
-pub const LAYOUTS_DIR: &str = "layouts";
+pub use crate::content::LAYOUTS_DIR;
 
 /// The compiled layouts of a site.
 pub struct Templates {
@@ -139,7 +140,7 @@ impl std::io::Write for CappedWriter {
 
 /// The 1-based line of the statement a message is about: the `include`/`extends` of the next
 /// template in a chain (`a.html → b.html`), or a component call when components recursed.
-fn statement_line(text: &str, message: &str) -> Option<usize> {
+fn statement_line(text: &str, message: &str, name: &str) -> Option<usize> {
     let find = |pred: &dyn Fn(&str) -> bool| text.lines().position(pred).map(|i| i + 1);
     if message.contains("includes itself") || message.contains("extends itself") {
         let keyword = if message.contains("includes") {
@@ -147,9 +148,16 @@ fn statement_line(text: &str, message: &str) -> Option<usize> {
         } else {
             "extends"
         };
-        // "a.html → b.html → a.html": the statement names the template after this one.
-        let chain = message.rsplit(": ").next()?;
-        let next = chain.split(" → ").nth(1).unwrap_or(chain).trim();
+        // "a.html → b.html → c.html → b.html": the statement in `name` names the template after
+        // it in the chain (not the chain's second: the loop may start further down).
+        let chain: Vec<&str> = message
+            .rsplit(": ")
+            .next()?
+            .split(" → ")
+            .map(str::trim)
+            .collect();
+        let at = chain.iter().position(|t| *t == name).unwrap_or(0);
+        let next = chain.get(at + 1).or(chain.first())?;
         return find(&|l: &str| l.contains(keyword) && l.contains(next));
     }
     if message.contains("recursion depth for components") {
@@ -164,6 +172,8 @@ pub struct Helpers {
     pub base_url: String,
     /// Asset path (relative to the output root) → short content hash.
     pub asset_hashes: HashMap<String, String>,
+    /// The BCP 47 tag whose formats the `date` and `number` filters use (`site.yaml`'s `language`).
+    pub language: String,
 }
 
 fn shown(name: &str) -> PathBuf {
@@ -203,12 +213,12 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
         ErrorKind::MissingParent { current, parent } => Diagnostic::error(
             shown(current),
             None,
-            format!("template extends `{parent}`, which is not in layouts/"),
+            format!("template extends `{parent}`, which is neither in layouts/ nor built in"),
         ),
         ErrorKind::TemplateNotFound(name) => Diagnostic::error(
             shown(fallback_template),
             None,
-            format!("template `{name}` not found in layouts/"),
+            format!("template `{name}` not found in layouts/ nor among the built-in layouts"),
         ),
         _ => {
             let mut msg = err.to_string();
@@ -217,8 +227,40 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
                 msg.push_str(&format!(": {s}"));
                 src = s.source();
             }
+            // Some errors (an unknown template in an `include`) carry their place only in the
+            // text, as ` --> base.html:8:12` above a snippet: that is the file and line, not the
+            // template being rendered when it surfaced.
+            if let Some((head, place)) = msg.split_once("\n --> ") {
+                let place = place.lines().next().unwrap_or_default();
+                let mut parts = place.rsplitn(3, ':');
+                let col = parts.next().and_then(|c| c.trim().parse::<usize>().ok());
+                let line = parts.next().and_then(|l| l.trim().parse::<usize>().ok());
+                if let (Some(col), Some(line), Some(file)) = (col, line, parts.next()) {
+                    let head = head
+                        .trim()
+                        .trim_start_matches("error: ")
+                        .replace("error: ", "");
+                    return Diagnostic::error(shown(file), Some(line), format!("template: {head}"))
+                        .with_col(Some(col));
+                }
+            }
             Diagnostic::error(shown(fallback_template), None, format!("template: {msg}"))
         }
+    }
+}
+
+/// The templates of a site: every file under its `layouts/`, named by its path (`page.html`,
+/// `partials/x.html`), and, with the built-in theme, every built-in layout it does not override.
+pub fn layout_sources(root: &Path, theme: Theme, diags: &mut Diagnostics) -> Vec<(String, String)> {
+    let dir = root.join(LAYOUTS_DIR);
+    match theme {
+        Theme::Builtin => crate::theme::with_builtin_layouts(read_layouts(&dir, diags)),
+        Theme::None if !dir.is_dir() => {
+            diags.push(Diagnostic::error(LAYOUTS_DIR, None, "layouts/ folder not found")
+                .with_help("site.yaml says `theme: none`, so the site's layouts/ must hold all of its templates; remove that line to use the built-in theme"));
+            Vec::new()
+        }
+        Theme::None => read_layouts(&dir, diags),
     }
 }
 
@@ -226,26 +268,13 @@ pub fn tera_diagnostic(err: &tera::Error, fallback_template: &str) -> Diagnostic
 fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if !dir.is_dir() {
-        diags.push(Diagnostic::error(LAYOUTS_DIR, None, "layouts/ folder not found")
-            .with_help("create layouts/ with base.html, index.html, section.html and page.html, or start from `bilat init`"));
+        // A site without layouts/ of its own uses the built-in ones alone.
         return out;
     }
     let bounds = crate::bounds::Bounds::new(dir.parent().unwrap_or(dir));
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || e.path_is_symlink() {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
-                }
-            }
-            true
-        });
+    let walker = bounds.walk(dir, &mut escapes, |_| true);
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -285,8 +314,13 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
 
 impl Templates {
     /// Compiles every layout once; reports every template with a syntax error.
-    pub fn load(root: &Path, helpers: Helpers, diags: &mut Diagnostics) -> Option<Templates> {
-        let sources = read_layouts(&root.join(LAYOUTS_DIR), diags);
+    pub fn load(
+        root: &Path,
+        theme: Theme,
+        helpers: Helpers,
+        diags: &mut Diagnostics,
+    ) -> Option<Templates> {
+        let sources = layout_sources(root, theme, diags);
         Templates::from_sources(&sources, helpers, diags)
     }
 
@@ -441,7 +475,7 @@ fn locate_in<'a>(mut d: Diagnostic, text_of: impl Fn(&str) -> Option<&'a str>) -
         .to_string_lossy()
         .replace('\\', "/");
     if let Some(text) = text_of(&name) {
-        d.line = statement_line(text, &d.message);
+        d.line = statement_line(text, &d.message, &name);
     }
     d
 }
@@ -451,6 +485,7 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
         base_path,
         base_url,
         asset_hashes,
+        language,
     } = helpers;
     let origin = crate::config::parse_base_url(&base_url)
         .map(|(o, _)| o)
@@ -484,13 +519,20 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
             }
         },
     );
+    // Dates and numbers in the site's language (see `crate::locale`); `locale="ru"` picks
+    // another language, as an edition's switcher or a quote's original language will.
+    let site_locale =
+        crate::locale::Locale::get(&language).unwrap_or_else(|_| crate::locale::Locale::english());
+    let locale_of = move |kwargs: &Kwargs| -> TeraResult<std::sync::Arc<crate::locale::Locale>> {
+        match kwargs.get::<&str>("locale")? {
+            Some(tag) => crate::locale::Locale::get(tag).map_err(tera::Error::message),
+            None => Ok(site_locale.clone()),
+        }
+    };
+    let date_locale = locale_of.clone();
     tera.register_filter(
         "date",
-        |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
-            let format = kwargs
-                .get::<&str>("format")?
-                .unwrap_or("%-d %B %Y")
-                .to_string();
+        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
             let iso = match value.as_str() {
                 Some(s) => s.to_string(),
                 None => value
@@ -502,19 +544,35 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
                     })?,
             };
             let partial = crate::text::PartialDate::parse(&iso).map_err(tera::Error::message)?;
-            match (partial.month, partial.day) {
-                (Some(m), Some(d)) => {
-                    let date = jiff::civil::Date::new(partial.year, m, d)
-                        .map_err(|e| tera::Error::message(e.to_string()))?;
-                    let mut out = String::new();
-                    use std::fmt::Write;
-                    write!(out, "{}", date.strftime(&format)).map_err(|_| {
-                        tera::Error::message(format!("date: bad format `{format}`"))
-                    })?;
-                    Ok(out)
-                }
-                _ => Ok(partial.display()),
+            // An explicit strftime `format` keeps its old meaning (English names, via jiff) for
+            // a full date; without one, the locale's long form of the date's precision.
+            if let (Some(format), Some(m), Some(d)) =
+                (kwargs.get::<&str>("format")?, partial.month, partial.day)
+            {
+                let date = jiff::civil::Date::new(partial.year, m, d)
+                    .map_err(|e| tera::Error::message(e.to_string()))?;
+                let mut out = String::new();
+                use std::fmt::Write;
+                write!(out, "{}", date.strftime(format))
+                    .map_err(|_| tera::Error::message(format!("date: bad format `{format}`")))?;
+                return Ok(out);
             }
+            partial
+                .display_in(&*date_locale(&kwargs)?)
+                .map_err(tera::Error::message)
+        },
+    );
+    tera.register_filter(
+        "number",
+        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let text = match (value.as_number(), value.as_str()) {
+                (Some(n), _) => n.to_string(),
+                (None, Some(s)) => s.to_string(),
+                _ => return Err(tera::Error::message("number: expected a number")),
+            };
+            locale_of(&kwargs)?
+                .number(&text)
+                .map_err(|e| tera::Error::message(format!("number: {e}")))
         },
     );
     tera.register_filter(
@@ -522,8 +580,7 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
         |value: Value, _: Kwargs, _: &State| -> TeraResult<String> {
             let text =
                 serde_json::to_string(&value).map_err(|e| tera::Error::message(e.to_string()))?;
-            // Safe inside <script>: a string can never close the element.
-            Ok(text.replace("</", "<\\/").replace("<!--", "<\\!--"))
+            Ok(crate::text::json_for_script(&text))
         },
     );
     tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
@@ -751,6 +808,44 @@ mod tests {
         // The word in text is not a use; the whole object passed on is every list.
         assert_eq!(read["plain.html"], some(&[]));
         assert_eq!(read["whole.html"], ListsRead::All);
+    }
+
+    fn render_with(language: &str, template: &str) -> Result<String, Diagnostic> {
+        let helpers = Helpers {
+            base_path: "/".into(),
+            base_url: "https://x.org/".into(),
+            asset_hashes: HashMap::new(),
+            language: language.into(),
+        };
+        let mut diags = Diagnostics::default();
+        let t = Templates::from_sources(&[("t.html".into(), template.into())], helpers, &mut diags)
+            .expect("template compiles");
+        t.render("t.html", &Context::new())
+    }
+
+    #[test]
+    fn date_and_number_filters_follow_the_site_language() {
+        let t = "{{ '2023-12-27' | date }}|{{ '2023-12' | date }}|{{ 2023 | str | date }}|{{ 1234.5 | number }}|{{ '65.70' | number }}|{{ '2023-12-27' | date(format='%d/%m') }}|{{ '2023-12-27' | date(locale='hi') }}";
+        assert_eq!(
+            render_with("en", t).expect("en"),
+            "27 December 2023|December 2023|2023|1,234.5|65.70|27/12|27 दिसंबर, 2023"
+        );
+        assert_eq!(
+            render_with("ru", t).expect("ru"),
+            "27 декабря 2023\u{202f}г.|декабрь 2023\u{202f}г.|2023|1\u{a0}234,5|65,70|27/12|27 दिसंबर, 2023"
+        );
+        assert_eq!(
+            render_with("de", "{{ 1234.5 | number }} {{ 1200 | number }}").expect("de"),
+            "1.234,5 1.200"
+        );
+        let err = render_with("en", "{{ 'many' | number }}").expect_err("not a number");
+        assert!(
+            err.message.contains("`many` is not a number"),
+            "{}",
+            err.message
+        );
+        let err = render_with("en", "{{ 1 | number(locale='not a tag') }}").expect_err("bad tag");
+        assert!(err.message.contains("not a tag"), "{}", err.message);
     }
 
     #[test]

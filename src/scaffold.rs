@@ -1,16 +1,8 @@
 //! Writing new things: `bilat new topic SLUG` and `bilat init DIR` (a whole new explainer for
-//! another pair of countries, with the default layouts embedded in the binary).
+//! another pair of countries, which builds with the built-in theme of [`crate::theme`]).
 
 use crate::error::{Error, Result};
-use include_dir::{include_dir, Dir};
 use std::path::{Path, PathBuf};
-
-/// The layouts and assets this repository's own site uses, compiled into the binary.
-static LAYOUTS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/layouts");
-static ASSETS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets");
-
-/// Layouts that belong to one particular site and are not part of a new one.
-const SITE_SPECIFIC_LAYOUTS: &[&str] = &["map.html"];
 
 /// Default accent colours for the two parties (both pass WCAG AA as borders on white and black).
 const COLOURS: [&str; 2] = ["#b45309", "#1d4ed8"];
@@ -86,6 +78,14 @@ pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
         .rsplit_once(':')
         .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. \"Country A:aa\""))?;
     let (name, code) = (name.trim(), code.trim().to_lowercase());
+    // Names are written into YAML comments and Markdown as well as quoted YAML values: a line
+    // break or other control character would end a comment and inject front matter.
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "`{}`: the name must not contain line breaks or other control characters",
+            arg.escape_debug()
+        ));
+    }
     if name.is_empty()
         || code.is_empty()
         || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -172,7 +172,7 @@ broken_links: error
         format!(
             r#"---
 title: "An example topic"
-summary: "Replace this with a topic of the {pair} relationship."
+summary: {summary}
 date: {date}
 weight: 1
 tags: [diplomacy]
@@ -192,6 +192,9 @@ in_brief:
 Write in your own words. Cite a source right after a claim by writing `[@my-source]`
 with the id of a source in content/_data/sources.yaml.
 "#,
+            summary = yaml_string(&format!(
+                "Replace this with a topic of the {pair} relationship."
+            )),
             date = today(),
             a_code = a.1,
             b_code = b.1,
@@ -215,35 +218,10 @@ could not confirm is marked as such or left out.\n"
             .into(),
     );
     add("content/_data/glossary.yaml", "# - term: \"FTA\"\n#   expansion: \"Free Trade Agreement\"\n#   definition: \"One line in your own words.\"\n#   aliases: [\"free trade agreement\"]\n[]\n".into());
-    for (root, subdir) in [(&LAYOUTS, "layouts"), (&ASSETS, "assets")] {
-        for f in all_files(root) {
-            let rel = f.path().to_string_lossy().replace('\\', "/");
-            if subdir == "layouts" && SITE_SPECIFIC_LAYOUTS.contains(&rel.as_str()) {
-                continue;
-            }
-            files.push((dir.join(subdir).join(&rel), f.contents().to_vec()));
-        }
-    }
     let mut written = Vec::new();
     for (path, bytes) in files {
         write_new(&path, &bytes)?;
         written.push(path);
     }
     Ok(written)
-}
-
-fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
-    let mut out: Vec<&include_dir::File> = dir.files().collect();
-    for d in dir.dirs() {
-        out.extend(all_files(d));
-    }
-    out
-}
-
-/// Names of the embedded layouts, for tests that compare them with layouts/.
-pub fn embedded_layouts() -> Vec<String> {
-    all_files(&LAYOUTS)
-        .iter()
-        .map(|f| f.path().to_string_lossy().replace('\\', "/"))
-        .collect()
 }

@@ -35,6 +35,59 @@ pub struct ServeOptions {
     pub port: u16,
     pub open: bool,
     pub poll: bool,
+    /// Host names answered besides this machine's own (`--allowed-host`).
+    pub allowed_hosts: Vec<String>,
+}
+
+/// The `Host:` headers the server answers. A page on any web site can point its own name at
+/// 127.0.0.1 (DNS rebinding) and then read the preview, live-reload stream included, as a
+/// same-origin page; its requests carry its own name as the Host, so only names that mean this
+/// machine are answered, as Vite and webpack-dev-server do.
+#[derive(Debug, Clone)]
+pub struct AllowedHosts {
+    names: Vec<String>,
+    /// Bound to every interface (0.0.0.0, ::): the machine is reached by any of its addresses,
+    /// and an IP literal cannot be rebound.
+    any_ip: bool,
+}
+
+impl AllowedHosts {
+    /// localhost, 127.0.0.1, ::1, the bind address and `extra`.
+    pub fn new(bind: IpAddr, extra: &[String]) -> AllowedHosts {
+        let mut names: Vec<String> = ["localhost", "127.0.0.1", "::1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        names.push(bind.to_string());
+        names.extend(extra.iter().map(|h| normalize_host(h)));
+        AllowedHosts {
+            names,
+            any_ip: bind.is_unspecified(),
+        }
+    }
+
+    /// Whether a request's Host header value (with or without a port) is answered.
+    pub fn allows(&self, host: &str) -> bool {
+        let name = normalize_host(host);
+        if self.names.contains(&name) {
+            return true;
+        }
+        self.any_ip && name.parse::<IpAddr>().is_ok()
+    }
+}
+
+/// A Host header's name: port and IPv6 brackets removed, lowercase, no trailing dot.
+fn normalize_host(host: &str) -> String {
+    let host = host.trim();
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// One message to every open page.
@@ -53,6 +106,7 @@ struct Shared {
     /// The errors of the last rebuild as the JSON of a `build-error` event, while it is failing.
     errors: RwLock<Option<String>>,
     shutdown: tokio_watch::Receiver<bool>,
+    hosts: AllowedHosts,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -265,6 +319,18 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             "text/plain; charset=utf-8",
             b"431 request header fields too large\n".to_vec(),
         );
+    }
+    // HTTP/1.0 clients may send no Host; a browser always does, so its absence is no rebinding.
+    if let Some(host) = req.headers().get(header::HOST) {
+        let host = String::from_utf8_lossy(host.as_bytes());
+        if !shared.hosts.allows(&host) {
+            let shown: String = host.chars().filter(|c| !c.is_control()).take(200).collect();
+            return response(
+                StatusCode::FORBIDDEN,
+                "text/plain; charset=utf-8",
+                format!("403 forbidden: the Host `{shown}` does not name this machine; to preview under that name, run `bilat serve --allowed-host NAME`\n").into_bytes(),
+            );
+        }
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = response(
@@ -567,6 +633,7 @@ fn serve(
         events: events_tx,
         errors: RwLock::new(first_errors),
         shutdown: stop_rx,
+        hosts: AllowedHosts::new(opts.bind, &opts.allowed_hosts),
     });
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -666,6 +733,43 @@ mod tests {
             Ok("/repo/topics/café/")
         );
         assert_eq!(clean_path("/repo/").as_deref(), Ok("/repo/"));
+    }
+
+    #[test]
+    fn only_hosts_that_name_this_machine_are_answered() {
+        let local = AllowedHosts::new("127.0.0.1".parse().expect("ip"), &["Preview.Test".into()]);
+        for ok in [
+            "localhost",
+            "LOCALHOST:1111",
+            "localhost.",
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "[::1]",
+            "[::1]:1111",
+            "preview.test",
+            "preview.test:99",
+        ] {
+            assert!(local.allows(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:1111",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "10.0.0.7",
+            "[::2]",
+            "",
+            "localhost:1111:1111",
+        ] {
+            assert!(!local.allows(bad), "{bad}");
+        }
+        let lan = AllowedHosts::new("0.0.0.0".parse().expect("ip"), &[]);
+        assert!(lan.allows("192.168.1.20:1111"));
+        assert!(lan.allows("[fe80::1]:1111"));
+        assert!(!lan.allows("evil.example"));
+        let bound = AllowedHosts::new("192.168.1.20".parse().expect("ip"), &[]);
+        assert!(bound.allows("192.168.1.20:1111"));
+        assert!(!bound.allows("192.168.1.21"));
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub(crate) struct LinkTables {
     /// Static files of content/ and assets/, by output path.
     files: HashSet<String>,
     glossary: Glossary,
+    /// Ids the layouts write themselves, with the layout (see [`layout_ids`]).
+    layout_ids: HashMap<String, String>,
 }
 
 /// The loaded, checked and Markdown-rendered site.
@@ -84,6 +86,8 @@ pub struct Site {
     pub by_id: HashMap<String, usize>,
     /// Pages by the last segment of their id (`talks`), for short references.
     by_short_id: HashMap<String, Vec<usize>>,
+    /// Content paths of Markdown files that failed to load (see [`content::Content::unloaded`]).
+    pub unloaded: Vec<String>,
     pub warnings: Vec<Diagnostic>,
     /// How many quotes were checked against their sources' texts.
     pub quotes: crate::sources::QuoteTally,
@@ -110,35 +114,80 @@ fn code_points(name: &str) -> String {
         .collect()
 }
 
+/// The ids written as plain attribute values (`id="main"`, not `id="src-{{ s.id }}"`) in the
+/// site's layouts and the built-in ones it does not override, each with the first layout that
+/// writes it: a heading must not take one.
+fn layout_ids(root: &Path, theme: crate::config::Theme) -> HashMap<String, String> {
+    let mut layouts: Vec<(String, String, String)> = Vec::new();
+    let dir = root.join(crate::render::LAYOUTS_DIR);
+    for entry in walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+    {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let rel = content::to_slash(entry.path().strip_prefix(&dir).unwrap_or(entry.path()));
+        let shown = format!("{}/{rel}", crate::render::LAYOUTS_DIR);
+        layouts.push((rel, shown, text));
+    }
+    if theme == crate::config::Theme::Builtin {
+        for f in crate::theme::files_in(crate::theme::Folder::Layouts) {
+            if !layouts.iter().any(|(rel, _, _)| *rel == f.rel) {
+                let text = String::from_utf8_lossy(f.bytes).into_owned();
+                layouts.push((
+                    f.rel.clone(),
+                    format!("the built-in {}", f.site_path()),
+                    text,
+                ));
+            }
+        }
+    }
+    let mut ids = HashMap::new();
+    for (_, shown, text) in &layouts {
+        for (i, _) in text.match_indices("id=") {
+            if !text[..i].ends_with(|c: char| c.is_ascii_whitespace()) {
+                continue;
+            }
+            let rest = &text[i + 3..];
+            let value = match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => rest[1..].split(q).next(),
+                _ => rest
+                    .split(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+                    .next(),
+            };
+            if let Some(v) = value.filter(|v| !v.is_empty() && !v.contains(['{', '}', '%'])) {
+                ids.entry(v.to_string()).or_insert_with(|| shown.clone());
+            }
+        }
+    }
+    ids
+}
+
 pub(crate) fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lists assets/ and hashes each file for cache busting.
-fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMap<String, String>) {
+/// Lists assets/ with the built-in assets it does not override (unless `theme: none`), and hashes each file for cache
+/// busting.
+fn load_assets(
+    root: &Path,
+    theme: crate::config::Theme,
+    diags: &mut Diagnostics,
+) -> (Vec<StaticFile>, HashMap<String, String>) {
     let dir = root.join(content::ASSETS_DIR);
     let mut files = Vec::new();
-    if !dir.is_dir() {
-        return (files, HashMap::new());
-    }
     let bounds = crate::bounds::Bounds::new(root);
     // Links are followed only inside the site; the walk does not enter one that leads out.
     let mut escapes = Vec::new();
-    let walker = walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            if e.depth() == 0 || e.path_is_symlink() {
-                if let Some(d) = bounds.check_diag(e.path()) {
-                    escapes.push(d);
-                    return false;
-                }
-            }
-            true
-        });
-    for entry in walker {
+    // Without an assets/ of its own, a site uses the built-in assets alone.
+    let walker = dir
+        .is_dir()
+        .then(|| bounds.walk(&dir, &mut escapes, |_| true));
+    for entry in walker.into_iter().flatten() {
         match entry {
             Ok(e)
                 if e.file_type().is_file()
@@ -153,6 +202,7 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
                 files.push(StaticFile {
                     file: e.into_path(),
                     rel,
+                    builtin: None,
                 });
             }
             Ok(_) => {}
@@ -164,13 +214,12 @@ fn load_assets(root: &Path, diags: &mut Diagnostics) -> (Vec<StaticFile>, HashMa
         }
     }
     diags.extend(escapes);
+    if theme == crate::config::Theme::Builtin {
+        crate::theme::add_builtin_assets(&mut files);
+    }
     let hashes = files
         .par_iter()
-        .filter_map(|f| {
-            std::fs::read(&f.file)
-                .ok()
-                .map(|b| (f.rel.clone(), short_hash(&b)))
-        })
+        .filter_map(|f| f.read().ok().map(|b| (f.rel.clone(), short_hash(&b))))
         .collect();
     (files, hashes)
 }
@@ -206,7 +255,7 @@ impl Site {
             &mut diags,
         );
         crate::sources::fields::complete(&mut registries.sources, &config.language, &mut diags);
-        let (assets, asset_hashes) = load_assets(&opts.root, &mut diags);
+        let (assets, asset_hashes) = load_assets(&opts.root, config.theme, &mut diags);
         let base_path = match &opts.base_path {
             Some(p) => crate::config::normalize_base_path(p),
             None => config.base_path(),
@@ -226,6 +275,7 @@ impl Site {
             by_id: HashMap::new(),
             by_short_id: HashMap::new(),
             warnings: Vec::new(),
+            unloaded: content.unloaded,
             quotes: Default::default(),
             drafts: content.drafts,
             today: jiff::ZonedDateTime::now().date(),
@@ -448,6 +498,23 @@ impl Site {
     /// Every id a page names must exist: sources, speakers, related pages, party codes.
     pub(crate) fn check_references(&self, diags: &mut Diagnostics) {
         let regs = &self.registries;
+        // A source's links are written into pages as they are: the same rule as Markdown links.
+        if self.config.script_urls == crate::config::ScriptUrlPolicy::Error {
+            for s in &regs.sources.items {
+                for url in std::iter::once(&s.url).chain(s.archive_url.as_ref()) {
+                    if let Some(scheme) = markdown::script_scheme(url, false) {
+                        diags.push(
+                            Diagnostic::error(
+                                &regs.sources.file,
+                                regs.sources.line_of(url.trim()),
+                                format!("source `{}` links to a `{scheme}:` URL, which runs script in the reader's browser", s.id),
+                            )
+                            .with_help("give the source's http(s) address; a site whose contributors are all trusted with script can set `script_urls: allow` in site.yaml"),
+                        );
+                    }
+                }
+            }
+        }
         let codes: Vec<&str> = self
             .config
             .parties
@@ -457,7 +524,7 @@ impl Site {
         for page in &self.pages {
             let m = &page.meta;
             for (id, what) in m.cited_sources() {
-                if !regs.sources.contains(id) {
+                if regs.sources.lacks(id) {
                     diags.push(
                         Diagnostic::error(
                             &page.shown,
@@ -469,7 +536,7 @@ impl Site {
                 }
             }
             for q in &m.quotes {
-                if !regs.people.contains(&q.speaker) {
+                if regs.people.lacks(&q.speaker) {
                     diags.push(
                         Diagnostic::error(
                             &page.shown,
@@ -563,6 +630,8 @@ impl Site {
                             )),
                         );
                     }
+                    // A page that failed to load has its own error: a reference to it is no second one.
+                    PageRef::Missing if self.names_unloaded(r) => {}
                     PageRef::Missing => {
                         let known = self
                             .by_id
@@ -647,10 +716,13 @@ impl Site {
 
     fn link_tables(&self) -> LinkTables {
         LinkTables {
+            // A page that failed to load has its own error; a link to it is no second one (the
+            // build fails, so the empty URL is never written).
             pages: self
                 .pages
                 .iter()
                 .map(|p| (p.content_path.clone(), p.path.clone()))
+                .chain(self.unloaded.iter().map(|c| (c.clone(), String::new())))
                 .collect(),
             files: self
                 .static_files
@@ -659,6 +731,7 @@ impl Site {
                 .map(|f| f.rel.clone())
                 .collect(),
             glossary: Glossary::new(&self.registries.glossary),
+            layout_ids: layout_ids(&self.root, self.config.theme),
         }
     }
 
@@ -681,6 +754,7 @@ impl Site {
                         message: d.message,
                         help: d.help,
                         broken_link: false,
+                        warning: false,
                     }],
                     ..Rendered::default()
                 },
@@ -721,6 +795,8 @@ impl Site {
             sources: &self.registries.sources,
             terms: &self.registries.glossary,
             glossary: &links.glossary,
+            script_urls: self.config.script_urls,
+            layout_ids: &links.layout_ids,
         };
         Ok(markdown::render(
             &ctx,
@@ -740,7 +816,7 @@ impl Site {
         for (page, r) in self.pages.iter().zip(&self.rendered) {
             for p in &r.problems {
                 let mut d = Diagnostic::error(&page.shown, Some(p.line), p.message.clone());
-                if p.broken_link && policy == LinkPolicy::Warn {
+                if p.warning || (p.broken_link && policy == LinkPolicy::Warn) {
                     d.severity = crate::error::Severity::Warning;
                 }
                 if let Some(h) = &p.help {
@@ -877,6 +953,18 @@ impl PageRef {
             PageRef::Found(i) => Some(*i),
             PageRef::Ambiguous(_) | PageRef::Missing => None,
         }
+    }
+}
+
+impl Site {
+    /// Whether `reference` (a full or short id) names a Markdown file that failed to load.
+    fn names_unloaded(&self, reference: &str) -> bool {
+        let wanted = reference.trim_matches('/');
+        self.unloaded.iter().any(|c| {
+            let id = c.strip_suffix(".md").unwrap_or(c);
+            let id = id.strip_suffix("/index").unwrap_or(id);
+            id == wanted || short_id(id) == wanted
+        })
     }
 }
 

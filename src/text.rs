@@ -87,6 +87,26 @@ pub fn join_and(items: &[String]) -> String {
     }
 }
 
+/// Makes JSON text safe to embed in an HTML `<script>` element and still valid JSON: `<`, `>`
+/// and `&` (which can only occur inside strings) become `\u003c`, `\u003e` and `\u0026`, so no
+/// value can close the element or open a comment (`</script>`, `<!--`), and U+2028 and U+2029
+/// become `\u2028` and `\u2029`, which older JavaScript parsers refuse inside string literals.
+/// (`<\/` and `<\!--` are not JSON: a strict parser rejects `\!`.)
+pub fn json_for_script(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes in a URL path or fragment; invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
@@ -270,28 +290,19 @@ impl PartialDate {
         }
     }
 
-    /// Human form: "27 December 2023", "December 2023" or "2023".
+    /// English form: "27 December 2023", "December 2023" or "2023" (see `crate::locale`).
     pub fn display(&self) -> String {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        let month = |m: i8| MONTHS[(m.clamp(1, 12) - 1) as usize];
-        match (self.month, self.day) {
-            (Some(m), Some(d)) => format!("{d} {} {}", month(m), self.year),
-            (Some(m), None) => format!("{} {}", month(m), self.year),
-            _ => self.year.to_string(),
-        }
+        self.display_in(&crate::locale::Locale::english())
+            .unwrap_or_else(|_| self.iso())
+    }
+
+    /// The date as `locale` writes a day, a month or a year.
+    pub fn display_in(&self, locale: &crate::locale::Locale) -> Result<String, String> {
+        locale.date(
+            i32::from(self.year),
+            self.month.and_then(|m| u8::try_from(m).ok()),
+            self.day.and_then(|d| u8::try_from(d).ok()),
+        )
     }
 }
 

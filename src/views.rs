@@ -1099,6 +1099,17 @@ struct PageView<'a> {
     word_count: usize,
     reading_minutes: usize,
     pages: Vec<Value>,
+    /// The page's social card, or none where site.yaml turns them off.
+    card: Option<CardView>,
+}
+
+#[derive(Serialize)]
+struct CardView {
+    /// Absolute, as Open Graph asks.
+    url: String,
+    width: u32,
+    height: u32,
+    alt: String,
 }
 
 fn base_context(views: &Views, current_url: &str) -> Context {
@@ -1210,6 +1221,12 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,
+        card: site.config.social_cards.then(|| CardView {
+            url: site.permalink(&crate::cards::card_path(&page.path)),
+            width: crate::cards::WIDTH,
+            height: crate::cards::HEIGHT,
+            alt: format!("{} — {}", m.title, site.config.title),
+        }),
     };
     let mut ctx = base_context(views, &site.url(&page.path));
     let key = if page.kind == PageKind::Page {
@@ -1311,9 +1328,11 @@ mod tests {
             base_path: site.base_path.clone(),
             base_url: site.base_url.clone(),
             asset_hashes: site.asset_hashes.clone(),
+            language: site.config.language.clone(),
         };
         let mut diags = crate::error::Diagnostics::default();
-        let templates = Templates::load(&site.root, helpers, &mut diags).expect("templates");
+        let templates = Templates::load(&site.root, site.config.theme, helpers, &mut diags)
+            .expect("templates");
         let views = build(&site, &templates);
         let topics: Vec<&str> = views
             .lists

@@ -103,7 +103,7 @@ impl RebuildReport {
     }
 }
 
-/// The first few output files, as the URLs they are seen at (`topics/trade/`, `search.json`).
+/// The first few output files, as the URLs they are seen at (`topics/trade/`, `search/manifest.json`).
 fn list_some(paths: &[String]) -> String {
     const SHOWN: usize = 3;
     let mut sorted: Vec<&str> = paths
@@ -124,7 +124,7 @@ fn list_some(paths: &[String]) -> String {
             if p.is_empty() {
                 "/".to_string()
             } else {
-                p.to_string()
+                crate::error::printable_line(p)
             }
         })
         .collect();
@@ -144,11 +144,13 @@ fn plural(n: usize) -> &'static str {
 
 /// `content/topics/trade.md changed`, or a count when a checkout touched many files.
 pub fn describe_changes(changed: &[PathBuf]) -> String {
+    // File names are the user's: no control character may reach the terminal.
+    let shown = |p: &PathBuf| crate::error::printable_line(&p.display().to_string());
     match changed {
         [] => "rebuild".to_string(),
-        [one] => format!("{} changed", one.display()),
-        [a, b] => format!("{} and {} changed", a.display(), b.display()),
-        [first, rest @ ..] => format!("{} and {} other files changed", first.display(), rest.len()),
+        [one] => format!("{} changed", shown(one)),
+        [a, b] => format!("{} and {} changed", shown(a), shown(b)),
+        [first, rest @ ..] => format!("{} and {} other files changed", shown(first), rest.len()),
     }
 }
 
@@ -471,7 +473,14 @@ impl Watcher {
                     }
                 }
                 Some(LAYOUTS_DIR) => plan.layouts = true,
-                Some(ASSETS_DIR) if exists && site.assets.iter().any(|f| f.rel == rest) => {
+                // A new override of a built-in asset, or a removed one, is a new set of files.
+                Some(ASSETS_DIR)
+                    if exists
+                        && site
+                            .assets
+                            .iter()
+                            .any(|f| f.rel == rest && f.builtin.is_none()) =>
+                {
                     plan.assets.push((rest, self.root.join(rel)));
                 }
                 _ => plan.full = true,
@@ -496,10 +505,10 @@ impl Watcher {
             .par_iter()
             .chain(site.assets.par_iter())
             .map(|f| {
-                std::fs::read(&f.file)
+                f.read()
                     .map(|bytes| Output {
                         path: f.rel.clone(),
-                        bytes,
+                        bytes: bytes.into_owned(),
                     })
                     .map_err(|e| Error::io(&f.file, e))
             })
@@ -507,6 +516,8 @@ impl Watcher {
         for c in copies {
             outputs.push(c?);
         }
+        // From the cache, except the cards whose page title or template changed.
+        outputs.extend(crate::cards::outputs(site)?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
         if self.state.is_none() && self.written.is_empty() {
@@ -734,6 +745,14 @@ impl Watcher {
                 all_jobs,
             )
         };
+        // The cards of the re-rendered pages: drawn again only if what they show changed.
+        let card_pages: Vec<usize> = jobs
+            .iter()
+            .filter_map(|j| match j {
+                Job::Page(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
         let mut sink = engine::Collect::default();
         if let Err(e) = engine::render(build, jobs, &mut sink) {
             match Arc::get_mut(build) {
@@ -760,6 +779,13 @@ impl Watcher {
                 "internal error: the build is still in use after rendering",
             )]));
         };
+        let cards = match crate::cards::outputs_for(&state.site, &card_pages) {
+            Ok(c) => c,
+            Err(e) => {
+                rollback(&mut state.site, old_pages);
+                return Err(e);
+            }
+        };
 
         // 4. Commit and write.
         let mut stale: Vec<String> = Vec::new();
@@ -775,6 +801,7 @@ impl Watcher {
                         .chain(&state.site.assets)
                         .map(|f| f.rel.as_str()),
                 )
+                .chain(cards.iter().map(|c| c.path.as_str()))
                 .collect();
             stale = self
                 .written
@@ -819,6 +846,7 @@ impl Watcher {
         let mut report = RebuildReport::new(RebuildKind::Incremental);
         report.rendered = outputs.len();
         copies.extend(outputs);
+        copies.extend(cards);
         report.written = crate::output::write_changed(&self.output, &copies, &mut self.written)?;
         report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
         report.css_only = css_only;
@@ -850,6 +878,8 @@ struct Delta {
     entries: HashMap<List, HashSet<usize>>,
     /// The opening words changed.
     opening: bool,
+    /// The headings changed (the search index weighs them).
+    headings: bool,
     /// The opening words changed where the feed quotes them: a topic without a summary.
     feed_opening: bool,
     /// Tags before and after the edit.
@@ -890,6 +920,7 @@ impl Delta {
             changed_lists,
             entries: views::entries_changed_by(site, old, old_r, new, new_r),
             opening,
+            headings: old_r.toc != new_r.toc,
             feed_opening,
             tags,
         }
@@ -908,6 +939,7 @@ fn select_jobs(
 ) -> Vec<Job> {
     let lists = deltas.iter().any(|d| d.lists);
     let opening = deltas.iter().any(|d| d.opening || d.summary);
+    let headings = deltas.iter().any(|d| d.headings);
     let feed_opening = deltas.iter().any(|d| d.feed_opening);
     let summaries: HashSet<usize> = deltas
         .iter()
@@ -981,7 +1013,7 @@ fn select_jobs(
             Job::Pager { of, number } => listing_changed(*of, *number),
             // A redirect holds only the page's URL, which an edit to the page cannot change.
             Job::Alias { .. } => false,
-            Job::SearchIndex => opening,
+            Job::SearchIndex => opening || headings,
             // The sitemap lists every page and tag page with its date; the feed titles, dates,
             // summaries (or the opening words of a topic without one; `publish::feed`) and
             // timeline events. All are summary fields but the events and the opening words.

@@ -6,6 +6,7 @@
 //! - `env: KEY=VALUE`: set for the build;
 //! - `output: PATH`: after a successful build, this file exists in the output dir;
 //! - `html: PATH TEXT`: after a successful build, output file PATH contains TEXT;
+//! - `not: TEXT`: stderr must not contain TEXT (a follow-on error, say);
 //! - anything else: a substring stderr must contain.
 //!
 //! Every case, whatever it expects: no panic, no signal, finished within the time limit, peak RSS
@@ -31,6 +32,7 @@ struct Expected {
     outputs: Vec<String>,
     html: Vec<(String, String)>,
     stderr: Vec<String>,
+    not: Vec<String>,
 }
 
 fn expected(dir: &Path) -> Expected {
@@ -54,6 +56,8 @@ fn expected(dir: &Path) -> Expected {
             e.env.push((k.to_string(), v.to_string()));
         } else if let Some(p) = line.strip_prefix("output: ") {
             e.outputs.push(p.to_string());
+        } else if let Some(t) = line.strip_prefix("not: ") {
+            e.not.push(t.to_string());
         } else if let Some(rest) = line.strip_prefix("html: ") {
             let (p, t) = rest.split_once(' ').expect("html: PATH TEXT");
             e.html.push((p.to_string(), t.to_string()));
@@ -116,6 +120,123 @@ fn setup(name: &str, root: &Path) -> Setup {
             std::fs::write(
                 topics.join("big.md"),
                 format!("---\ntitle: Big\n---\n{}", prose(20_000_000)),
+            )
+            .expect("write");
+        }
+        "yaml-alias-bytes" => {
+            let big = "x".repeat(1_000_000);
+            let a100 = vec!["*a"; 100].join(", ");
+            let b100 = vec!["*b"; 100].join(", ");
+            std::fs::write(
+                topics.join("a.md"),
+                format!("---\ntitle: A\nextra:\n  a: &a \"{big}\"\n  b: &b [{a100}]\n  c: [{b100}]\n---\nBody.\n"),
+            )
+            .expect("write");
+        }
+        "yaml-alias-bytes-registry" => {
+            let big = "x".repeat(1_000_000);
+            let mut text = format!("- id: s1\n  publisher: \"Fixture Wire\"\n  title: \"Ministers meet\"\n  date: 2023-12-27\n  url: \"https://example.org/s1\"\n  note: &n \"{big}\"\n- id: s2\n  publisher: \"Fixture Times\"\n  title: \"Trade figures\"\n  date: 2023-04\n  url: \"https://example.org/s2\"\n");
+            for i in 0..10_000 {
+                text.push_str(&format!("- {{ id: g{i}, publisher: P, title: T, url: \"https://example.org/{i}\", note: *n }}\n"));
+            }
+            std::fs::write(root.join("content/_data/sources.yaml"), text).expect("write");
+        }
+        "yaml-deep-flow-front-matter" => {
+            let n = 100_000;
+            std::fs::write(
+                topics.join("a.md"),
+                format!(
+                    "---\ntitle: A\nextra:\n  x: {}1{}\n---\nBody.\n",
+                    "{a: ".repeat(n),
+                    "}".repeat(n)
+                ),
+            )
+            .expect("write");
+        }
+        "yaml-deep-flow-registry" => {
+            let n = 100_000;
+            let data = root.join("content/_data");
+            std::fs::write(
+                data.join("sources.yaml"),
+                format!("- id: s1\n  publisher: \"Fixture Wire\"\n  title: \"Ministers meet\"\n  date: 2023-12-27\n  url: \"https://example.org/s1\"\n- {{ id: deep, publisher: {}1{} }}\n", "{a: ".repeat(n), "}".repeat(n)),
+            )
+            .expect("write");
+            std::fs::write(data.join("people.yaml"), format!("- {}\n", "[".repeat(n)))
+                .expect("write");
+        }
+        "yaml-deep-flow-site-yaml" => {
+            let n = 100_000;
+            let mut site = std::fs::read_to_string(root.join("site.yaml")).expect("read");
+            site.push_str(&format!(
+                "extra:\n  x: {}1{}\n",
+                "{a: ".repeat(n),
+                "}".repeat(n)
+            ));
+            std::fs::write(root.join("site.yaml"), site).expect("write");
+        }
+        "markdown-quadratic-lines" => {
+            for (name, pattern) in [
+                ("link-open", "[a]("),
+                ("bracket", "["),
+                ("lt-a", "<a"),
+                ("cite-open", "[@"),
+                ("cite-bad", "[@a, "),
+                ("ref", "[a]["),
+            ] {
+                let line = pattern.repeat(1_200_000 / pattern.len());
+                std::fs::write(
+                    topics.join(format!("{name}.md")),
+                    format!("---\ntitle: {name}\n---\n{line}]\n"),
+                )
+                .expect("write");
+            }
+        }
+        "markdown-long-lines" => {
+            let n = 1_000_000;
+            let mut pages: Vec<(&str, String)> = [
+                ("star-a", "*a"),
+                ("emph-run", "**a*"),
+                ("backtick", "`"),
+                ("code-a", "`a"),
+                ("bang-bracket", "!["),
+                ("img-link", "![a]("),
+                ("gloss", "FTA "),
+                ("word", "a"),
+                ("strike", "~~a"),
+                ("under", "_a"),
+                ("lt", "<"),
+                ("footnote", "[^a]"),
+            ]
+            .iter()
+            .map(|(name, p)| (*name, p.repeat(n / p.len())))
+            .collect();
+            pages.push((
+                "nested",
+                format!("{}a{}", "[".repeat(n / 2), "]".repeat(n / 2)),
+            ));
+            pages.push(("heading", format!("# {}", "a ".repeat(n / 2))));
+            for (name, line) in pages {
+                std::fs::write(
+                    topics.join(format!("{name}.md")),
+                    format!("---\ntitle: {name}\n---\n{line}\n"),
+                )
+                .expect("write");
+            }
+        }
+        "forged-workflow-commands" => {
+            std::fs::write(
+                topics.join("x\n::warning file=README.md,line=1::forged.md"),
+                "no front matter\n",
+            )
+            .expect("write");
+            std::fs::write(
+                topics.join("\u{1b}[2J\u{1b}]0;pwned\u{7}.md"),
+                "---\ntitel: A\n---\nBody.\n",
+            )
+            .expect("write");
+            std::fs::write(
+                topics.join("a.md"),
+                "---\ntitle: A\nsources: [\"s\\n::error file=a.md::forged\"]\n---\nBody.\n",
             )
             .expect("write");
         }
@@ -186,7 +307,10 @@ fn time_limit(name: &str) -> Duration {
     // Debug builds (what `cargo test` runs) parse and minify 20-50 MB pages slowly; on a shared
     // 2-core machine give those two more room. Everything else must finish within a minute.
     match name {
-        "huge-body" | "huge-front-matter-value" => Duration::from_secs(240),
+        "huge-body"
+        | "huge-front-matter-value"
+        | "markdown-quadratic-lines"
+        | "markdown-long-lines" => Duration::from_secs(240),
         _ => Duration::from_secs(60),
     }
 }
@@ -256,6 +380,28 @@ fn run_case(name: &str) {
         assert!(
             err.contains(line.as_str()),
             "{name}: stderr should contain {line:?}\n--- stderr ---\n{err}"
+        );
+    }
+    // Whatever a case holds, nothing it prints reaches the terminal as a control sequence or
+    // reads as a GitHub workflow command.
+    for (stream, text) in [("stderr", err), ("stdout", &run.stdout)] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')),
+            "{name}: {stream} holds a control character\n{text:?}"
+        );
+        for line in text.lines() {
+            assert!(
+                !line.trim_start().starts_with("::"),
+                "{name}: {stream} prints a workflow command: {line:?}"
+            );
+        }
+    }
+    for text in &exp.not {
+        assert!(
+            !err.contains(text.as_str()),
+            "{name}: stderr should not contain {text:?}\n--- stderr ---\n{err}"
         );
     }
     if exp.exit == 0 {
@@ -377,4 +523,21 @@ cases! {
     static_file_page_collision => "static-file-page-collision",
     site_yaml_bom => "site-yaml-bom",
     site_yaml_non_utf8 => "site-yaml-non-utf8",
+    yaml_alias_bytes => "yaml-alias-bytes",
+    yaml_alias_bytes_registry => "yaml-alias-bytes-registry",
+    yaml_deep_flow_front_matter => "yaml-deep-flow-front-matter",
+    yaml_deep_flow_registry => "yaml-deep-flow-registry",
+    yaml_deep_flow_site_yaml => "yaml-deep-flow-site-yaml",
+    yaml_control_escapes => "yaml-control-escapes",
+    yaml_control_escapes_registry => "yaml-control-escapes-registry",
+    markdown_quadratic_lines => "markdown-quadratic-lines",
+    markdown_long_lines => "markdown-long-lines",
+    script_urls => "script-urls",
+    script_urls_allowed => "script-urls-allowed",
+    yaml_first_error_only => "yaml-first-error-only",
+    forged_workflow_commands => "forged-workflow-commands",
+    registry_duplicates_and_empty_terms => "registry-duplicates-and-empty-terms",
+    heading_id_clashes => "heading-id-clashes",
+    layout_include_missing => "layout-include-missing",
+    layout_include_loop_deeper => "layout-include-loop-deeper",
 }

@@ -239,3 +239,149 @@ fn an_open_page_follows_edits_in_chromium() {
         b.eval("return [getComputedStyle(document.body).color, window.__bilatNoReload || 0]")
     );
 }
+
+/// A copy of fixture `name` with the repository's layouts and assets beside its content (the
+/// fixture holds only site.yaml and content/), for tests of what the default layouts do.
+fn with_repository_layouts(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = site_copy(name);
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["layouts", "assets"] {
+        if repo.join(dir).is_dir() && !root.join(dir).exists() {
+            copy_tree(&repo.join(dir), &root.join(dir));
+        }
+    }
+    (tmp, root)
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let dest = to.join(entry.path().strip_prefix(from).expect("prefix"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// The index files of a built site's search directory, as `bilat::search::plan` reads them.
+fn index_files(out: &std::path::Path) -> Vec<bilat::search::IndexFile> {
+    let dir = out.join("search");
+    walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| bilat::search::IndexFile {
+            path: e
+                .path()
+                .strip_prefix(&dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/"),
+            bytes: std::fs::read(e.path()).expect("read"),
+        })
+        .collect()
+}
+
+/// Types into the search box as a reader does, one WebDriver key event per character.
+fn type_query(b: &Browser, text: &str) {
+    let found = b.call(
+        "POST",
+        &format!("/session/{}/element", b.session),
+        Some(json!({ "using": "css selector", "value": "#q" })),
+    );
+    let id = found["value"]
+        .as_object()
+        .and_then(|o| o.values().next())
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("no search box: {found}"))
+        .to_string();
+    let r = b.call(
+        "POST",
+        &format!("/session/{}/element/{id}/value", b.session),
+        Some(json!({ "text": text })),
+    );
+    assert!(r["value"].is_null(), "typing: {r}");
+}
+
+/// [status text, [result titles…]] of the search page.
+const RESULTS: &str = "var s=document.getElementById('search-status');return [s?s.textContent:null, Array.from(document.querySelectorAll('#results li a')).map(function(a){return a.textContent;})];";
+/// The index files the page fetched, relative to the index directory, with their sizes.
+const FETCHED: &str = "return performance.getEntriesByType('resource').filter(function(e){return e.name.indexOf('/search/')>=0 && /\\.json(\\?|$)/.test(e.name);}).map(function(e){var p=new URL(e.name).pathname;return [p.slice(p.indexOf('/search/')+8), e.encodedBodySize];});";
+
+#[test]
+fn search_finds_russian_words_ranked_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("search in Chromium") else {
+        return;
+    };
+    let (tmp, root) = with_repository_layouts("search-ru");
+    let built = tmp.path().join("built");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bilat"))
+        .args(["build", "--root", root.to_str().expect("utf8"), "--output"])
+        .arg(&built)
+        .output()
+        .expect("run bilat");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let files = index_files(&built);
+    // Without JavaScript the page lists every topic (server-rendered).
+    let page = std::fs::read_to_string(built.join("search/index.html")).expect("search page");
+    for title in ["Торговля", "Энергетика", "Оборона", "दिल्ली"]
+    {
+        assert!(
+            page.contains(title),
+            "{title} missing from the no-script list"
+        );
+    }
+
+    let s = Server::start_in(tmp, root, &[]);
+    let profile = s.tmp.path().join("chrome-profile");
+    let b = Browser::start(&chromium, &chromedriver, &profile);
+    b.goto(&format!("{}search/", s.url));
+    // The genitive «торговли» finds the topic titled «Торговля» first (stem and title weight),
+    // then the one that speaks of «торговле» in its body; upper case is folded.
+    type_query(&b, "ТОРГОВЛИ");
+    let found = b.wait(RESULTS, Duration::from_secs(10), |v| {
+        v[0].as_str().is_some_and(|t| t.contains("ТОРГОВЛИ"))
+    });
+    assert_eq!(
+        found.as_ref().map(|v| v[1].clone()),
+        Some(json!(["Торговля", "Энергетика"])),
+        "{found:?}"
+    );
+    assert!(found.is_some_and(|v| v[0].as_str().is_some_and(|t| t.starts_with("2 "))));
+    // The browser fetched exactly the files the Rust model of the page plans for the query.
+    let fetched = b.eval(FETCHED);
+    let mut paths: Vec<String> = fetched
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|e| e[0].as_str().expect("path").to_string())
+        .collect();
+    paths.sort();
+    let (mut planned, _) = bilat::search::plan(&files, "ТОРГОВЛИ");
+    planned.sort();
+    assert_eq!(paths, planned);
+
+    // A second word narrows the results (both must match); the last word is a prefix while typed.
+    type_query(&b, " нефт");
+    let narrowed = b.wait(RESULTS, Duration::from_secs(10), |v| {
+        v[0].as_str().is_some_and(|t| t.contains("нефт"))
+    });
+    assert_eq!(narrowed.map(|v| v[1].clone()), Some(json!(["Энергетика"])));
+
+    // Devanagari, and a word found nowhere.
+    b.goto(&format!(
+        "{}search/?q=%E0%A4%B5%E0%A5%8D%E0%A4%AF%E0%A4%BE%E0%A4%AA%E0%A4%BE%E0%A4%B0",
+        s.url
+    ));
+    let hindi = b.wait(RESULTS, Duration::from_secs(10), |v| {
+        v[1].as_array().is_some_and(|a| a.len() == 1)
+    });
+    assert_eq!(hindi.map(|v| v[1].clone()), Some(json!(["दिल्ली"])));
+    b.goto(&format!("{}search/?q=zzzz", s.url));
+    let none = b.wait(RESULTS, Duration::from_secs(10), |v| {
+        v[0].as_str().is_some_and(|t| t.starts_with("No results"))
+    });
+    assert!(none.is_some_and(|v| v[1] == json!([])), "no empty result");
+}

@@ -7,28 +7,10 @@ mod common;
 
 use common::*;
 use scraper::{ElementRef, Html, Selector};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("selector")
-}
-
-/// The chart fixture with the default layouts and assets (as `bilat init` writes them).
-fn chart_site() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().join("site");
-    let o = bilat(&[
-        "init",
-        root.to_str().expect("utf8"),
-        "--party",
-        "Testland:tl",
-        "--party",
-        "Examplestan:ex",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_dir_all(root.join("content")).expect("clear content");
-    copy_dir(&fixture("sites/charts"), &root);
-    (tmp, root)
 }
 
 fn built_page(root: &Path, rel: &str) -> Html {

@@ -526,7 +526,7 @@ fn long_lists_are_split_into_pages_that_together_hold_the_whole_list() {
     // The repository site with three items per page: copied, so the fixture is a real site.
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("site");
-    for part in ["content", "layouts", "assets"] {
+    for part in ["content", "layouts"] {
         copy_dir(&repo().join(part), &root.join(part));
     }
     let yaml = std::fs::read_to_string(repo().join("site.yaml")).expect("site.yaml");

@@ -45,19 +45,13 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     map
 }
 
-/// A fresh site made by `bilat init` in a temp dir (which also builds it once into public/).
-fn init_site() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path().join("site");
-    let o = bilat(&[
-        "init",
-        root.to_str().expect("utf8"),
-        "--party",
-        "India:in",
-        "--party",
-        "Russia:ru",
-    ]);
-    assert!(o.status.success(), "init: {}", stderr(&o));
+/// A fresh site made by `bilat init` in a temp dir (which also builds it once into public/), with
+/// the built-in theme ejected into it.
+fn ejected_site() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = common::init_site("India:in", "Russia:ru");
+    // init writes no layouts/ or assets/ (the built-in theme): these tests link inside both.
+    let o = bilat(&["theme", "eject", "--root", root.to_str().expect("utf8")]);
+    assert!(o.status.success(), "eject: {}", stderr(&o));
     (tmp, root)
 }
 
@@ -138,7 +132,7 @@ fn add_links(root: &Path) {
 
 #[test]
 fn build_refuses_every_spelling_of_an_output_over_the_sources() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     add_links(&root);
     let before = tree(tmp.path());
     for bad in BAD_OUTPUTS {
@@ -158,7 +152,7 @@ fn build_refuses_every_spelling_of_an_output_over_the_sources() {
 
 #[test]
 fn watch_and_serve_refuse_the_same_outputs_before_writing() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     add_links(&root);
     let before = tree(tmp.path());
     for bad in BAD_OUTPUTS {
@@ -180,7 +174,7 @@ fn watch_and_serve_refuse_the_same_outputs_before_writing() {
 
 #[test]
 fn the_root_given_through_dots_and_links_is_guarded_too() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     symlink(&root, tmp.path().join("site-link"));
     let before = tree(tmp.path());
     for (root_arg, out) in [
@@ -203,7 +197,7 @@ fn the_root_given_through_dots_and_links_is_guarded_too() {
 
 #[test]
 fn a_content_folder_that_is_a_link_is_guarded_where_it_leads() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     // The site's texts live elsewhere; content/ is a link to them.
     let texts = tmp.path().join("texts");
     std::fs::rename(root.join("content"), &texts).expect("move content");
@@ -229,7 +223,7 @@ fn a_content_folder_that_is_a_link_is_guarded_where_it_leads() {
 
 #[test]
 fn good_outputs_spelled_with_dots_and_links_build_where_they_lead() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     // `..` after a name that does not exist: the build writes ./public2, and never makes `nope`.
     let (code, err) = run_in(
         &root,
@@ -274,7 +268,7 @@ fn good_outputs_spelled_with_dots_and_links_build_where_they_lead() {
 
 #[test]
 fn an_output_through_a_broken_link_is_refused() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     symlink("gone", root.join("dangling"));
     let before = tree(tmp.path());
     let (code, err) = run_in(
@@ -351,7 +345,7 @@ fn outside_dir(tmp: &Path) -> PathBuf {
 #[test]
 fn links_out_of_the_site_are_errors_naming_link_and_target() {
     for i in 0..escaping_links(Path::new("/")).len() {
-        let (tmp, root) = init_site();
+        let (tmp, root) = ejected_site();
         let outside = outside_dir(tmp.path());
         let (link, target) = escaping_links(&outside).swap_remove(i);
         let path = root.join(link);
@@ -378,7 +372,7 @@ fn a_linked_site_yaml_content_or_data_folder_out_of_the_site_is_refused() {
         ("assets", false),
         ("layouts", false),
     ] {
-        let (tmp, root) = init_site();
+        let (tmp, root) = ejected_site();
         let moved = tmp.path().join("moved");
         std::fs::rename(root.join(name), &moved).expect("move");
         symlink(&moved, root.join(name));
@@ -392,7 +386,7 @@ fn a_linked_site_yaml_content_or_data_folder_out_of_the_site_is_refused() {
 
 #[test]
 fn links_into_the_sites_hidden_folders_are_refused() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     std::fs::create_dir_all(root.join(".git")).expect("mkdir");
     std::fs::write(
         root.join(".git/config"),
@@ -407,7 +401,7 @@ fn links_into_the_sites_hidden_folders_are_refused() {
 
 #[test]
 fn links_that_stay_inside_the_site_are_followed() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     // A file and a folder kept beside the sources, linked into them.
     std::fs::create_dir_all(root.join("shared/img")).expect("mkdir");
     std::fs::write(root.join("shared/img/logo.svg"), "<svg/>").expect("write");
@@ -444,7 +438,7 @@ fn links_that_stay_inside_the_site_are_followed() {
 #[test]
 fn watch_refuses_a_link_out_of_the_site_made_while_it_runs() {
     use bilat::watch::Watcher;
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     let out = tmp.path().join("out");
     let mut watcher = Watcher::new(bilat::BuildOptions {
         root: root.clone(),
@@ -500,7 +494,7 @@ fn watch_refuses_a_link_out_of_the_site_made_while_it_runs() {
 
 #[test]
 fn the_users_git_and_cname_in_the_output_survive_sources_that_would_replace_them() {
-    let (tmp, root) = init_site();
+    let (tmp, root) = ejected_site();
     let out = tmp.path().join("out");
     std::fs::create_dir_all(out.join(".git")).expect("mkdir");
     std::fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").expect("write");

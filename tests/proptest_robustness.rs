@@ -227,6 +227,8 @@ fn render(body: &str) -> markdown::Rendered {
         sources: &f.regs.sources,
         terms: &f.regs.glossary,
         glossary: &glossary,
+        script_urls: bilat::config::ScriptUrlPolicy::Error,
+        layout_ids: &HashMap::new(),
     };
     markdown::render(
         &ctx,

@@ -576,9 +576,43 @@ fn workflow_builds_with_the_pages_base_url_and_the_official_actions() {
         "runs on push to main"
     );
     assert!(on.get("workflow_dispatch").is_some(), "can be run by hand");
-    assert_eq!(wf["permissions"]["pages"], "write");
-    assert_eq!(wf["permissions"]["id-token"], "write");
-    assert_eq!(wf["permissions"]["contents"], "read");
+    // Least privilege: nothing workflow-wide; the build job (which runs the repository's code)
+    // may only read it, and only the deploy job may publish and mint an identity token.
+    assert!(
+        wf["permissions"]
+            .as_mapping()
+            .is_some_and(serde_yaml::Mapping::is_empty),
+        "no workflow-wide permissions: {:?}",
+        wf["permissions"]
+    );
+    let perms = |job: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = wf["jobs"][job]["permissions"]
+            .as_mapping()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap_or("").to_string(),
+                            v.as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        perms("build"),
+        [("contents".to_string(), "read".to_string())]
+    );
+    assert_eq!(
+        perms("deploy"),
+        [
+            ("id-token".to_string(), "write".to_string()),
+            ("pages".to_string(), "write".to_string())
+        ]
+    );
     assert_eq!(wf["concurrency"]["group"], "pages");
 
     let steps = |job: &str| {

@@ -74,22 +74,78 @@ fn init_writes_a_site_for_another_pair_that_builds() {
 }
 
 #[test]
-fn init_embeds_the_repository_layouts() {
-    let dir = fixture("../layouts");
-    let mut on_disk: Vec<String> = walkdir::WalkDir::new(&dir)
+fn the_built_in_theme_is_the_theme_folder() {
+    let dir = fixture("../theme");
+    let mut on_disk: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(&dir)
         .into_iter()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            e.path()
+            let rel = e
+                .path()
                 .strip_prefix(&dir)
                 .expect("prefix")
                 .to_string_lossy()
-                .replace('\\', "/")
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("read"))
         })
         .collect();
     on_disk.sort();
-    let mut embedded = bilat::scaffold::embedded_layouts();
+    let mut embedded: Vec<(String, Vec<u8>)> = bilat::theme::files()
+        .into_iter()
+        .map(|f| (f.site_path(), f.bytes.to_vec()))
+        .collect();
     embedded.sort();
-    assert_eq!(on_disk, embedded);
+    assert_eq!(
+        on_disk.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        embedded.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert!(
+        on_disk == embedded,
+        "the embedded bytes are those of theme/"
+    );
+}
+
+/// A party name with characters YAML and Markdown treat specially gives a site that builds and
+/// shows the name as written; a name with a line break is refused before anything is written.
+#[test]
+fn init_escapes_or_refuses_every_party_name() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("quoted");
+    let d = dir.to_str().expect("utf8");
+    let o = bilat(&[
+        "init",
+        d,
+        "--party",
+        "The \"Free\" State: of #1 [a]:fs",
+        "--party",
+        "Côte d'Ivoire:ci",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let check = bilat(&["check", "--root", d]);
+    assert!(
+        check.status.success(),
+        "the new site passes check:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        stderr(&check)
+    );
+    let page = read(&dir, "public/topics/example/index.html");
+    assert!(
+        page.contains("The &quot;Free&quot; State: of #1 [a]")
+            || page.contains("The \"Free\" State: of #1 [a]"),
+        "the name is shown as written"
+    );
+
+    let broken = tmp.path().join("broken");
+    let o = bilat(&[
+        "init",
+        broken.to_str().expect("utf8"),
+        "--party",
+        "A\ntitle: x:aa",
+        "--party",
+        "B:bb",
+    ]);
+    assert!(!o.status.success(), "a name with a line break is refused");
+    assert!(stderr(&o).contains("control characters"), "{}", stderr(&o));
+    assert!(!broken.exists(), "nothing is written for a refused name");
 }

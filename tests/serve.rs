@@ -101,7 +101,7 @@ fn pages_are_served_under_the_base_path() {
     );
 
     // The output on disk is the plain build: the script exists only in responses.
-    let live_in_search = s.get("/repo/search.json");
+    let live_in_search = s.get("/repo/search/manifest.json");
     assert_eq!(live_in_search.status, 200);
     assert!(!live_in_search.text().contains("bilat-live"));
 
@@ -131,7 +131,7 @@ fn content_types_are_right() {
         ("css/site.css", "text/css; charset=utf-8"),
         ("js/site.js", "text/javascript; charset=utf-8"),
         ("img/dot.svg", "image/svg+xml"),
-        ("search.json", "application/json"),
+        ("search/manifest.json", "application/json"),
         ("data/extra.xml", "application/xml"),
         ("img/dot.png", "image/png"),
         ("img/dot.jpg", "image/jpeg"),
@@ -626,4 +626,36 @@ fn ctrl_c_stops_cleanly_and_removes_the_temp_output() {
         !s.root.join("public").exists(),
         "serve never writes into the site by default"
     );
+}
+
+#[test]
+fn an_override_of_the_built_in_theme_is_picked_up_and_dropped_while_serving() {
+    // theme-basic has no layouts/ folder at all: creating one is an edit like any other.
+    let s = Server::start("theme-basic", &[]);
+    assert!(!s.file("layouts").exists());
+    let mut events = s.events();
+    let page = bilat::theme::builtin(bilat::theme::Folder::Layouts, "page.html")
+        .map(|b| String::from_utf8_lossy(b.bytes).into_owned())
+        .expect("built-in page.html")
+        .replacen(
+            "<article class=\"topic\">",
+            "<article class=\"topic\" data-override=serve>",
+            1,
+        );
+    std::fs::create_dir_all(s.file("layouts")).expect("mkdir");
+    write(&s.file("layouts/page.html"), &page);
+    let shown = wait_for(Duration::from_secs(5), || {
+        s.page("topics/trade/")
+            .text()
+            .contains("data-override=serve")
+            .then_some(())
+    });
+    assert!(shown.is_some(), "{}", s.bilat.output_text());
+    assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some());
+    std::fs::remove_file(s.file("layouts/page.html")).expect("rm");
+    assert!(wait_reload_of(&mut events, "/repo/topics/trade/", RELOAD_WITHIN).is_some());
+    let gone = wait_for(Duration::from_secs(5), || {
+        (!s.page("topics/trade/").text().contains("data-override")).then_some(())
+    });
+    assert!(gone.is_some(), "{}", s.bilat.output_text());
 }

@@ -393,6 +393,9 @@ fn site_with_default_layouts() -> (tempfile::TempDir, PathBuf) {
     let (tmp, root) = site("quotes");
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::remove_dir_all(root.join("layouts")).expect("rm layouts");
+    // The built-in theme, with the repository's own overrides on top.
+    let yaml = std::fs::read_to_string(root.join("site.yaml")).expect("site.yaml");
+    std::fs::write(root.join("site.yaml"), yaml.replace("theme: none\n", "")).expect("write");
     for dir in ["layouts", "assets"] {
         if repo.join(dir).is_dir() {
             copy_dir(&repo.join(dir), &root.join(dir));

@@ -41,7 +41,12 @@ impl Fixture {
 
     /// The fixture after `setup` has changed its sources, before the first build.
     fn with(setup: impl FnOnce(&Path)) -> Fixture {
-        let (tmp, root) = site_copy("serve-basic");
+        Fixture::of("serve-basic", setup)
+    }
+
+    /// Fixture site `name` after `setup` has changed its sources, before the first build.
+    fn of(name: &str, setup: impl FnOnce(&Path)) -> Fixture {
+        let (tmp, root) = site_copy(name);
         setup(&root);
         let out = tmp.path().join("out");
         let opts = BuildOptions {
@@ -109,14 +114,30 @@ fn a_body_edit_rewrites_only_that_page_and_the_search_index() {
     let r = f.apply(&["content/topics/trade.md"]);
     assert_eq!(r.kind, RebuildKind::Incremental);
     assert_eq!(r.changed, vec![PathBuf::from("content/topics/trade.md")]);
-    let mut written = r.written.clone();
-    written.sort();
     assert_eq!(
-        written,
-        vec!["search.json", "topics/trade/index.html"],
+        not_search(&r.written),
+        vec!["topics/trade/index.html"],
         "{}",
         r.summary()
     );
+    // The search index holds the page's opening words: its manifest and a term shard change.
+    assert!(
+        r.written.iter().any(|w| w == "search/manifest.json")
+            && r.written.iter().any(|w| w.starts_with("search/t/")),
+        "{}",
+        r.summary()
+    );
+}
+
+/// The written files outside the search index, sorted.
+fn not_search(written: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = written
+        .iter()
+        .filter(|w| !w.starts_with("search/") || w.ends_with(".html"))
+        .cloned()
+        .collect();
+    out.sort();
+    out
 }
 
 #[test]
@@ -257,20 +278,30 @@ fn a_new_citation_re_renders_only_the_bibliography_page_holding_that_source() {
         "Oil flows [@s1], and trade with it [@s2].",
     );
     let r = f.apply(&["content/topics/energy.md"]);
-    let mut written = r.written.clone();
-    written.sort();
     assert_eq!(
-        written,
-        // The search index holds the page's opening words, which the edit changed.
-        [
-            "search.json",
-            "sources/page/2/index.html",
-            "topics/energy/index.html"
-        ],
+        not_search(&r.written),
+        ["sources/page/2/index.html", "topics/energy/index.html"],
         "{}",
         r.summary()
     );
-    assert_eq!(r.rendered, 3, "not sources/ nor the feed: {}", r.summary());
+    // The search index holds the page's opening words, which the edit changed.
+    assert!(
+        r.written.iter().any(|w| w == "search/manifest.json"),
+        "{}",
+        r.summary()
+    );
+    // The two pages and the search index's files (manifest, term shard, result chunk).
+    let index_files = walkdir::WalkDir::new(f.out.join("search"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(
+        r.rendered,
+        2 + index_files,
+        "not sources/ nor the feed: {}",
+        r.summary()
+    );
     let page_2 = std::fs::read_to_string(f.out.join("sources/page/2/index.html")).expect("read");
     assert!(page_2.contains("Energy"), "{page_2}");
 }
@@ -307,7 +338,7 @@ fn page_only_fields_and_long_bodies() {
     edit(&trade, "Trade grew", "Commerce grew");
     let r = f.apply(&["content/topics/trade.md"]);
     assert!(
-        r.written.iter().any(|w| w == "search.json"),
+        r.written.iter().any(|w| w == "search/manifest.json"),
         "{}",
         r.summary()
     );
@@ -652,4 +683,60 @@ fn watch_with_poll_sees_edits() {
             .filter(|t| t.contains("MARKER-ENERGY-POLLED"))
     });
     assert!(seen.is_some(), "{}", w.output_text());
+}
+
+#[test]
+fn a_new_or_removed_override_of_the_built_in_theme_rebuilds_like_a_layout_edit() {
+    // theme-basic has no layouts/ or assets/: everything comes from the built-in theme.
+    let mut f = Fixture::of("theme-basic", |_| {});
+    let builtin = |rel: &str| {
+        bilat::theme::builtin(bilat::theme::Folder::Layouts, rel)
+            .map(|b| String::from_utf8_lossy(b.bytes).into_owned())
+            .expect("built-in layout")
+    };
+    let page = builtin("page.html").replacen(
+        "<article class=\"topic\">",
+        "<article class=\"topic\" data-override=watch>",
+        1,
+    );
+    std::fs::create_dir_all(f.path("layouts")).expect("mkdir");
+    write(&f.path("layouts/page.html"), &page);
+    f.apply(&["layouts/page.html"]);
+    let trade = std::fs::read_to_string(f.out.join("topics/trade/index.html")).expect("read");
+    assert!(
+        trade.contains("data-override=watch"),
+        "the new override is used"
+    );
+
+    std::fs::remove_file(f.path("layouts/page.html")).expect("rm");
+    f.apply(&["layouts/page.html"]);
+    let trade = std::fs::read_to_string(f.out.join("topics/trade/index.html")).expect("read");
+    assert!(
+        !trade.contains("data-override"),
+        "the built-in layout is back"
+    );
+
+    // An asset: a new override, an edit of it, its removal.
+    std::fs::create_dir_all(f.path("assets/css")).expect("mkdir");
+    write(&f.path("assets/css/site.css"), "body { color: teal; }\n");
+    f.apply(&["assets/css/site.css"]);
+    assert_eq!(
+        std::fs::read(f.out.join("css/site.css")).expect("css"),
+        b"body { color: teal; }\n"
+    );
+    write(&f.path("assets/css/site.css"), "body { color: navy; }\n");
+    let r = f.apply(&["assets/css/site.css"]);
+    assert_eq!(
+        r.css_only,
+        vec!["css/site.css"],
+        "an edit of an override is CSS-only"
+    );
+    std::fs::remove_file(f.path("assets/css/site.css")).expect("rm");
+    f.apply(&["assets/css/site.css"]);
+    let builtin_css =
+        bilat::theme::builtin(bilat::theme::Folder::Assets, "css/site.css").expect("built-in css");
+    assert_eq!(
+        std::fs::read(f.out.join("css/site.css")).expect("css"),
+        builtin_css.bytes
+    );
 }

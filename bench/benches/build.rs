@@ -182,8 +182,10 @@ fn corpus(work: &Path, n: usize, with_hugo: bool) -> (PathBuf, PathBuf) {
     let found = std::fs::read_to_string(&marker).unwrap_or_default();
     // A corpus generated with its Hugo copy also serves a bilat-only run.
     if found == stamp || (!with_hugo && found == format!("{n} {hash} true")) {
-        // Layouts may have changed since: refresh them.
+        // Layouts may have changed since: refresh them. The default theme is built into bilat;
+        // an assets/ left by an older corpus would shadow it.
         discard(&site.join("layouts"));
+        discard(&site.join("assets"));
         copy_tree(&repo_root().join("layouts"), &site.join("layouts"));
         return (site, hugo);
     }
@@ -799,6 +801,60 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
     (times, ready)
 }
 
+/// What the search page downloads for typical queries on the built corpus, counted from the
+/// index files the page fetches for each (`bilat::search::plan`; the browser test checks it
+/// against Chromium's own fetches): the worst and the median of the queries, and the index size.
+fn search_row(n: usize, public: &Path) -> String {
+    let dir = public.join("search");
+    let files: Vec<bilat::search::IndexFile> = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| bilat::search::IndexFile {
+            path: e
+                .path()
+                .strip_prefix(&dir)
+                .unwrap_or(e.path())
+                .to_string_lossy()
+                .replace('\\', "/"),
+            bytes: std::fs::read(e.path()).unwrap_or_default(),
+        })
+        .collect();
+    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    let queries = [
+        "trade",
+        "the",
+        "energy corridor",
+        "sanctions banks payments",
+        "rupee rouble settlement",
+        "Topic 1234",
+        "tra",
+        "fertiliser ",
+    ];
+    let mut sizes: Vec<usize> = queries
+        .iter()
+        .map(|q| {
+            let (fetched, hits) = bilat::search::plan(&files, q);
+            let bytes = bilat::search::bytes_fetched(&files, &fetched);
+            eprintln!(
+                "  search {n}: {q:?} fetches {} files, {bytes} bytes, {} results",
+                fetched.len(),
+                hits.len()
+            );
+            bytes
+        })
+        .collect();
+    sizes.sort_unstable();
+    format!(
+        "| {n} | search: bytes one query downloads (worst / median of {} queries; index {} in {} files) | {} KB / {} KB | | |",
+        sizes.len(),
+        format_args!("{:.1} MB", total as f64 / 1e6),
+        files.len(),
+        sizes.last().copied().unwrap_or(0) / 1024,
+        sizes[sizes.len() / 2] / 1024
+    )
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
@@ -941,6 +997,7 @@ fn main() {
             ));
             discard(&hugo_site.join("public"));
         }
+        rows.push(search_row(n, &site.join("public")));
         discard(&site.join("public"));
         if args.incremental && args.edits > 0 {
             let (times, first, written) = incremental(&site, n, args.edits);

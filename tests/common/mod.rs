@@ -81,3 +81,29 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn read(dir: &Path, rel: &str) -> String {
     std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
 }
+
+/// A new site made by `bilat init` for parties `a` and `b` ("Name:code") in a temp dir (init also
+/// builds it once into public/).
+pub fn init_site(a: &str, b: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    let o = bilat(&[
+        "init",
+        root.to_str().expect("utf8"),
+        "--party",
+        a,
+        "--party",
+        b,
+    ]);
+    assert!(o.status.success(), "init: {}", stderr(&o));
+    (tmp, root)
+}
+
+/// The chart fixture's content in a site made by `bilat init`: the built-in theme, as a new
+/// site has it.
+pub fn chart_site() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = init_site("Testland:tl", "Examplestan:ex");
+    std::fs::remove_dir_all(root.join("content")).expect("clear content");
+    copy_dir(&fixture("sites/charts"), &root);
+    (tmp, root)
+}
