@@ -1331,8 +1331,8 @@ mod tests {
             language: site.config.language.clone(),
         };
         let mut diags = crate::error::Diagnostics::default();
-        let templates = Templates::load(&site.root, site.config.theme, helpers, &mut diags)
-            .expect("templates");
+        let templates =
+            Templates::load(&site.root, site.config.theme, helpers, &mut diags).expect("templates");
         let views = build(&site, &templates);
         let topics: Vec<&str> = views
             .lists

@@ -178,8 +178,7 @@ pub fn parse<T: DeserializeOwned>(
                 .with_help(r.help),
         );
     }
-    serde_yaml::from_str(text)
-        .map_err(|e| yaml_diagnostic_in(file, &e, first_line, text))
+    serde_yaml::from_str(text).map_err(|e| yaml_diagnostic_in(file, &e, first_line, text))
 }
 
 /// The 1-based line where each entry of the top-level sequence starts (a registry's entries), in
