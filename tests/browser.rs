@@ -48,6 +48,17 @@ struct Browser {
 
 impl Browser {
     fn start(chromium: &PathBuf, chromedriver: &PathBuf, profile: &std::path::Path) -> Browser {
+        Browser::start_with(chromium, chromedriver, profile, &[], json!({}))
+    }
+
+    /// A session with more Chromium arguments and `goog:chromeOptions` fields (mobile emulation).
+    fn start_with(
+        chromium: &PathBuf,
+        chromedriver: &PathBuf,
+        profile: &std::path::Path,
+        args: &[&str],
+        options: Value,
+    ) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -70,17 +81,27 @@ impl Browser {
             status["value"]["ready"].as_bool().filter(|r| *r)
         });
         assert!(ready.is_some(), "chromedriver did not become ready");
+        let mut chrome_args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+        ]
+        .iter()
+        .chain(args)
+        .map(|a| a.to_string())
+        .collect();
+        chrome_args.push(format!("--user-data-dir={}", profile.display()));
+        let mut chrome = json!({ "binary": chromium, "args": chrome_args });
+        if let (Some(c), Some(extra)) = (chrome.as_object_mut(), options.as_object()) {
+            c.extend(extra.clone());
+        }
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": chromium,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-dev-shm-usage", "--no-first-run",
-                        format!("--user-data-dir={}", profile.display()),
-                    ]
-                }
+                "goog:chromeOptions": chrome
             }}
         });
         let created = browser.call("POST", "/session", Some(caps));
@@ -114,6 +135,88 @@ impl Browser {
             Some(json!({ "script": script, "args": [] })),
         );
         r["value"].clone()
+    }
+
+    /// Runs a script in the page with arguments and returns its value.
+    fn eval_with(&self, script: &str, args: Value) -> Value {
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            Some(json!({ "script": script, "args": args })),
+        );
+        r["value"].clone()
+    }
+
+    /// Runs a script that calls its last argument with its result.
+    fn eval_async(&self, script: &str) -> Value {
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/execute/async", self.session),
+            Some(json!({ "script": script, "args": [] })),
+        );
+        r["value"].clone()
+    }
+
+    /// Presses and releases each key in turn, as a keyboard does (WebDriver key codes).
+    fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        self.perform(json!([{ "type": "key", "id": "keyboard", "actions": actions }]));
+    }
+
+    /// A finger's tap at viewport point (x, y).
+    fn tap(&self, x: f64, y: f64) {
+        self.perform(json!([{
+            "type": "pointer", "id": "finger", "parameters": { "pointerType": "touch" },
+            "actions": [
+                { "type": "pointerMove", "x": x.round() as i64, "y": y.round() as i64 },
+                { "type": "pointerDown", "button": 0 },
+                { "type": "pause", "duration": 60 },
+                { "type": "pointerUp", "button": 0 }
+            ]
+        }]));
+    }
+
+    fn perform(&self, actions: Value) {
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/actions", self.session),
+            Some(json!({ "actions": actions })),
+        );
+        assert!(r["value"].is_null(), "actions: {r}");
+    }
+
+    /// Clicks the first element matching a CSS selector, as WebDriver's element click does.
+    fn click(&self, css: &str) {
+        let found = self.call(
+            "POST",
+            &format!("/session/{}/element", self.session),
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        let id = found["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_string();
+        let r = self.call(
+            "POST",
+            &format!("/session/{}/element/{id}/click", self.session),
+            Some(json!({})),
+        );
+        assert!(r["value"].is_null(), "click {css}: {r}");
+    }
+
+    fn current_url(&self) -> String {
+        let r = self.call("GET", &format!("/session/{}/url", self.session), None);
+        r["value"].as_str().unwrap_or_default().to_string()
     }
 
     /// Polls a script until `ok` accepts its value; only reads the page, never acts on it.
@@ -384,4 +487,300 @@ fn search_finds_russian_words_ranked_in_chromium() {
         v[0].as_str().is_some_and(|t| t.starts_with("No results"))
     });
     assert!(none.is_some_and(|v| v[1] == json!([])), "no empty result");
+}
+
+// Citations checked in place (theme/assets/js/cite.js) on the `citations` fixture: its topic cites
+// three sources in the body ([1]–[3]), one in a quote's caption, and has a footnote.
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const SPACE: &str = " ";
+
+/// What a reader has in front of them: the popover (if open), where focus is, whether the page
+/// jumped.
+const POP: &str = r#"var p=document.getElementById('cite-pop'),a=document.activeElement;
+var at=!a?null:a===p?'popover':p&&p.contains(a)?'in-popover:'+a.textContent:a.closest('sup.cite,sup.footnote-ref,a.ref')?'marker:'+a.getAttribute('href'):a.tagName;
+return {open:!!p,count:document.querySelectorAll('.cite-pop').length,text:p?p.textContent.trim():null,
+role:p&&p.getAttribute('role'),label:p&&p.getAttribute('aria-label'),first_link:p&&p.querySelector('a')?p.querySelector('a').href:null,
+expanded:Array.from(document.querySelectorAll('[aria-expanded=true]')).map(function(e){return e.getAttribute('href')}),
+at:at,hash:location.hash,scroll:Math.round(scrollY)};"#;
+
+fn axe_source(what: &str) -> Option<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/.axe/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(_) if std::env::var("BILAT_REQUIRE_BROWSER").as_deref() == Ok("1") => {
+            panic!("{what}: axe-core is required in CI (BILAT_REQUIRE_BROWSER=1); see .ci/run")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED {what}: needs axe-core in tests/.axe (see .ci/run)");
+            None
+        }
+    }
+}
+
+/// Opens the fixture's topic and waits until the page (and its deferred scripts) have run.
+fn open_topic(b: &Browser, s: &Server) {
+    b.goto(&format!("{}topics/grain/", s.url));
+    let ready = b.wait(
+        "return document.readyState;",
+        Duration::from_secs(10),
+        |v| v == "complete",
+    );
+    assert!(ready.is_some(), "the topic did not load");
+}
+
+/// Tabs forward until focus is on the marker linking to `href`; panics after 60 presses.
+fn tab_to(b: &Browser, href: &str) -> Value {
+    for _ in 0..60 {
+        b.press(&[TAB]);
+        let state = b.eval(POP);
+        if state["at"] == format!("marker:{href}") {
+            return state;
+        }
+    }
+    panic!("Tab never reached the marker {href}: {}", b.eval(POP));
+}
+
+/// axe-core's violations on the page as it is now, as [{id, nodes}].
+fn axe_violations(b: &Browser, axe: &str) -> Value {
+    let loaded = b.eval_with(
+        "var s=document.createElement('script');s.textContent=arguments[0];document.head.appendChild(s);return typeof axe;",
+        json!([axe]),
+    );
+    assert_eq!(loaded, json!("object"), "axe-core loaded");
+    b.eval_async(
+        "var done=arguments[arguments.length-1];axe.run(document,{resultTypes:['violations']}).then(function(r){done(r.violations.map(function(v){return {id:v.id,nodes:v.nodes.map(function(n){return n.target.join(' ')})}}))},function(e){done('axe failed: '+e)});",
+    )
+}
+
+#[test]
+fn citation_popovers_open_and_close_from_the_keyboard_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("citation popovers in Chromium") else {
+        return;
+    };
+    let Some(axe) = axe_source("citation popovers in Chromium") else {
+        return;
+    };
+    let s = Server::start("citations", &[]);
+    let b = Browser::start_with(
+        &chromium,
+        &chromedriver,
+        &s.tmp.path().join("chrome-profile"),
+        &["--window-size=1280,900"],
+        json!({}),
+    );
+    open_topic(&b, &s);
+
+    // Tab to the first citation: keyboard focus opens its source's entry beside it.
+    let on_focus = tab_to(&b, "#src-s1");
+    assert_eq!(on_focus["open"], json!(true), "focus opens: {on_focus}");
+    assert_eq!(on_focus["role"], json!("dialog"));
+    assert_eq!(on_focus["label"], json!("Source 1"));
+    assert_eq!(on_focus["expanded"], json!(["#src-s1"]));
+    let text = on_focus["text"].as_str().unwrap_or_default();
+    for part in [
+        "Fixture Wire",
+        "Ministers meet on grain",
+        "27 December 2023",
+        "Retrieved 2 January 2024",
+        "We have agreed to double the trade in grain.",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text:?}");
+    }
+
+    // Enter moves focus into it without the jump the link makes without script; Tab reaches its
+    // link; Escape closes it and focus returns to the marker.
+    b.press(&[ENTER]);
+    let entered = b.eval(POP);
+    assert_eq!(entered["at"], json!("popover"), "{entered}");
+    assert_eq!(entered["hash"], json!(""), "the reader stays in place");
+    assert_eq!(
+        entered["scroll"], on_focus["scroll"],
+        "the reader stays in place"
+    );
+    b.press(&[TAB]);
+    assert_eq!(
+        b.eval(POP)["at"],
+        json!("in-popover:Ministers meet on grain")
+    );
+    b.press(&[ESCAPE]);
+    let closed = b.eval(POP);
+    assert_eq!(closed["open"], json!(false), "{closed}");
+    assert_eq!(closed["at"], json!("marker:#src-s1"), "focus returns");
+    assert_eq!(closed["expanded"], json!([]));
+
+    // The dead source links to its archived copy first; Space opens as Enter does.
+    let dead = tab_to(&b, "#src-s2");
+    assert_eq!(dead["count"], json!(1), "one popover at a time: {dead}");
+    assert_eq!(
+        dead["first_link"],
+        json!("https://archive.example.org/web/20230501000000/https://example.org/s2")
+    );
+    assert!(dead["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("Archived from the original on 1 May 2023")));
+    b.press(&[SPACE]);
+    let spaced = b.eval(POP);
+    assert_eq!(spaced["at"], json!("popover"), "{spaced}");
+    assert_eq!(
+        spaced["scroll"], dead["scroll"],
+        "Space does not scroll the page"
+    );
+    b.press(&[ESCAPE]);
+    assert_eq!(b.eval(POP)["at"], json!("marker:#src-s2"));
+
+    // A footnote opens its text, without its back-link number.
+    let note = tab_to(&b, "#fn-press");
+    assert_eq!(note["label"], json!("Footnote 1"));
+    assert_eq!(
+        note["text"],
+        json!("The report in Russian named no figures; its title is translated by the site.")
+    );
+    // Focus moving on closes it.
+    let next = tab_to(&b, "#src-s2");
+    assert_eq!(next["count"], json!(1), "{next}");
+    assert_eq!(next["label"], json!("Source 2"));
+    b.press(&[ESCAPE]);
+    assert_eq!(b.eval(POP)["open"], json!(false));
+
+    // axe-core finds nothing wrong with a popover open (focus inside it), light and dark.
+    let quote_ref = tab_to(&b, "#src-s1");
+    assert_eq!(quote_ref["open"], json!(true));
+    b.press(&[ENTER]);
+    assert_eq!(b.eval(POP)["at"], json!("popover"));
+    assert_eq!(axe_violations(&b, &axe), json!([]), "light");
+    assert_eq!(b.eval(POP)["open"], json!(true), "still open after axe ran");
+    drop(b);
+
+    let dark = Browser::start_with(
+        &chromium,
+        &chromedriver,
+        &s.tmp.path().join("chrome-profile-dark"),
+        &[
+            "--window-size=1280,900",
+            "--blink-settings=preferredColorScheme=0",
+        ],
+        json!({}),
+    );
+    open_topic(&dark, &s);
+    assert_eq!(
+        dark.eval("return matchMedia('(prefers-color-scheme: dark)').matches;"),
+        json!(true)
+    );
+    tab_to(&dark, "#fn-press");
+    dark.press(&[ENTER]);
+    assert_eq!(dark.eval(POP)["at"], json!("popover"));
+    assert_eq!(axe_violations(&dark, &axe), json!([]), "dark");
+}
+
+#[test]
+fn a_tap_on_a_360_px_screen_opens_a_citation_inside_the_viewport_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("citation taps in Chromium") else {
+        return;
+    };
+    let s = Server::start("citations", &[]);
+    let b = Browser::start_with(
+        &chromium,
+        &chromedriver,
+        &s.tmp.path().join("chrome-profile"),
+        &[],
+        json!({ "mobileEmulation": { "deviceMetrics": {
+            "width": 360, "height": 740, "pixelRatio": 2, "touch": true
+        }}}),
+    );
+    open_topic(&b, &s);
+    assert_eq!(b.eval("return innerWidth;"), json!(360));
+    let markers = b.eval(
+        "return document.querySelectorAll('sup.cite a,sup.footnote-ref a,a.ref[href^=\"#\"]').length;",
+    );
+    let markers = markers.as_u64().expect("marker count");
+    assert_eq!(markers, 9, "the fixture's markers");
+    for i in 0..markers {
+        let at = b.eval(&format!(
+            "var a=document.querySelectorAll('sup.cite a,sup.footnote-ref a,a.ref[href^=\"#\"]')[{i}];\
+             a.scrollIntoView({{block:'center'}});var r=a.getBoundingClientRect();\
+             return [r.left+r.width/2,r.top+r.height/2,a.getAttribute('href')];"
+        ));
+        let before = b.eval(POP);
+        b.tap(at[0].as_f64().expect("x"), at[1].as_f64().expect("y"));
+        let opened = b.wait(
+            "var p=document.getElementById('cite-pop');if(!p)return null;var r=p.getBoundingClientRect();\
+             return {left:r.left,right:r.right,top:r.top,bottom:r.bottom,width:innerWidth,height:innerHeight,\
+             scale:visualViewport.scale,page_width:document.documentElement.scrollWidth,\
+             owner:document.querySelector('[aria-expanded=true]').getAttribute('href')};",
+            Duration::from_secs(5),
+            |v| !v.is_null(),
+        );
+        let Some(p) = opened else {
+            panic!(
+                "tap on marker {i} ({}) opened nothing: {}",
+                at[2],
+                b.eval(POP)
+            );
+        };
+        let f = |k: &str| p[k].as_f64().unwrap_or(f64::NAN);
+        assert_eq!(p["owner"], at[2], "marker {i}: {p}");
+        assert!(
+            f("left") >= 0.0 && f("right") <= f("width"),
+            "marker {i}: inside the width: {p}"
+        );
+        assert!(
+            f("top") >= 0.0 && f("bottom") <= f("height"),
+            "marker {i}: inside the height: {p}"
+        );
+        assert_eq!(f("scale"), 1.0, "marker {i}: no zoom: {p}");
+        assert!(f("page_width") <= f("width"), "no sideways scrolling: {p}");
+        let after = b.eval(POP);
+        assert_eq!(after["hash"], json!(""), "marker {i}: no jump");
+        assert_eq!(after["scroll"], before["scroll"], "marker {i}: no jump");
+        assert_eq!(after["count"], json!(1));
+        // A second tap on the marker closes it (it may cover the next marker).
+        b.tap(at[0].as_f64().expect("x"), at[1].as_f64().expect("y"));
+        let closed = b.wait(POP, Duration::from_secs(5), |v| v["open"] == json!(false));
+        assert!(closed.is_some(), "marker {i}: a second tap closes");
+    }
+    // A tap elsewhere closes it too.
+    let first = b.eval(
+        "var a=document.querySelector('sup.cite a');window.scrollTo(0,0);var r=a.getBoundingClientRect();return [r.left+r.width/2,r.top+r.height/2];",
+    );
+    b.tap(first[0].as_f64().expect("x"), first[1].as_f64().expect("y"));
+    let reopened = b.wait(POP, Duration::from_secs(5), |v| v["open"] == json!(true));
+    assert!(reopened.is_some(), "the first marker opens again");
+    let lede = b.eval(
+        "var r=document.querySelector('.lede').getBoundingClientRect();return [r.left+8,r.top+r.height/2];",
+    );
+    b.tap(lede[0].as_f64().expect("x"), lede[1].as_f64().expect("y"));
+    let gone = b.wait(POP, Duration::from_secs(5), |v| v["open"] == json!(false));
+    assert!(gone.is_some(), "a tap outside closes: {}", b.eval(POP));
+}
+
+#[test]
+fn without_javascript_a_citation_jumps_to_its_entry_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("citations without script") else {
+        return;
+    };
+    let s = Server::start("citations", &[]);
+    let b = Browser::start_with(
+        &chromium,
+        &chromedriver,
+        &s.tmp.path().join("chrome-profile"),
+        &["--window-size=1280,900"],
+        json!({ "prefs": { "profile.managed_default_content_settings.javascript": 2 } }),
+    );
+    b.goto(&format!("{}topics/grain/", s.url));
+    b.click("sup.cite a[href='#src-s2']");
+    assert!(
+        b.current_url().ends_with("/topics/grain/#src-s2"),
+        "{}",
+        b.current_url()
+    );
+    b.click("sup.footnote-ref a");
+    assert!(
+        b.current_url().ends_with("/topics/grain/#fn-press"),
+        "{}",
+        b.current_url()
+    );
 }
