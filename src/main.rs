@@ -21,7 +21,8 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "bilat",
-    version,
+    // The commit comes from build.rs: the one a release was built from, or the checkout's.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("BILAT_COMMIT"), ")"),
     about = "Build sourced explainers of the relations between two countries"
 )]
 struct Cli {
