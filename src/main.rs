@@ -135,6 +135,9 @@ enum Command {
         /// A party as Name:code, given twice (e.g. --party "Country A:aa" --party "Country B:bb")
         #[arg(long = "party", required = true, value_parser = bilat::scaffold::parse_party)]
         parties: Vec<(String, String)>,
+        /// Write into a folder that is not empty (its files are kept, never overwritten)
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -406,18 +409,35 @@ fn main() -> ExitCode {
                 }
             }
         }),
-        Command::Init { dir, parties } => bilat::scaffold::init(&dir, &parties).and_then(|files| {
-            println!("wrote {} files into {}", files.len(), dir.display());
+        Command::Init {
+            dir,
+            parties,
+            force,
+        } => bilat::scaffold::init(&bilat::scaffold::InitOptions {
+            dir: dir.clone(),
+            parties,
+            force,
+        })
+        .and_then(|done| {
+            println!("wrote {} files into {}", done.written.len(), dir.display());
+            for kept in &done.kept {
+                println!("kept {} as it was", kept.display());
+            }
             let opts = bilat::BuildOptions {
                 root: dir.clone(),
                 ..Default::default()
             };
             let report = bilat::build(&opts)?;
             println!(
-                "built {} pages; preview with `bilat serve --root {}`",
+                "built {} pages into {}",
                 report.pages,
-                dir.display()
+                opts.output_dir().display()
             );
+            println!("next:");
+            let width = done.next.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+            for (command, what) in &done.next {
+                println!("  {command:width$}  # {what}");
+            }
             Ok(())
         }),
     };

@@ -72,12 +72,16 @@ supports, like this: [@source-id].
     Ok(path)
 }
 
-/// One party given on the command line as `Name:code`.
+/// One party given on the command line as `Name:code`: any name without control characters, and
+/// a code of two letters in the shape of ISO 3166-1 alpha-2 (`jp`, `au`), lowercased.
 pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
     let (name, code) = arg
         .rsplit_once(':')
         .ok_or_else(|| format!("`{arg}`: write a party as Name:code, e.g. \"Country A:aa\""))?;
-    let (name, code) = (name.trim(), code.trim().to_lowercase());
+    let (name, code) = (name.trim(), code.trim().to_ascii_lowercase());
+    if name.is_empty() {
+        return Err(format!("`{arg}`: the party's name is empty"));
+    }
     // Names are written into YAML comments and Markdown as well as quoted YAML values: a line
     // break or other control character would end a comment and inject front matter.
     if name.chars().any(char::is_control) {
@@ -86,28 +90,83 @@ pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
             arg.escape_debug()
         ));
     }
-    if name.is_empty()
-        || code.is_empty()
-        || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_lowercase()) {
         return Err(format!(
-            "`{arg}`: the name must not be empty and the code must be letters, digits or dashes"
+            "`{arg}`: the code must be two letters, as in ISO 3166-1 alpha-2 (e.g. jp, au)"
         ));
     }
     Ok((name.to_string(), code))
 }
 
+/// A YAML double-quoted scalar holding exactly `s` (JSON's string syntax is valid YAML).
 fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Writes a new site for another pair of countries into `dir` (which must not hold a site yet).
-pub fn init(dir: &Path, parties: &[(String, String)]) -> Result<Vec<PathBuf>> {
+/// `s` as Markdown text that renders as itself: every ASCII punctuation mark is escaped.
+fn markdown_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What `bilat init` is asked to do.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub dir: PathBuf,
+    /// The two parties as (name, code).
+    pub parties: Vec<(String, String)>,
+    /// Write into a folder that already holds files, keeping every file it has.
+    pub force: bool,
+}
+
+/// What `bilat init` wrote, and what to run next.
+#[derive(Debug, Clone)]
+pub struct Initialized {
+    pub written: Vec<PathBuf>,
+    /// Files of a non-empty folder (`--force`) that init would have written, left as they were.
+    pub kept: Vec<PathBuf>,
+    /// The next three commands, with what each does.
+    pub next: Vec<(String, &'static str)>,
+}
+
+/// The release of bilat that the Pages workflow of a new site installs: this one.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where the release archives are downloaded from: `<this>/v<version>/<archive>`.
+pub fn releases_url() -> String {
+    format!(
+        "{}/releases/download",
+        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
+    )
+}
+
+/// The GitHub Pages workflow of a new site, installing release `version` of bilat.
+pub fn pages_workflow(version: &str) -> String {
+    include_str!("init/pages.yml")
+        .replace("@VERSION@", version)
+        .replace("@RELEASES@", &releases_url())
+}
+
+/// Writes a complete, publishable site for another pair of countries into `dir`: site.yaml,
+/// content (home, about, a topic using every explainer field and the registry entries it cites),
+/// `.gitignore`, a README for its editors and a GitHub Pages workflow. Everything is checked
+/// before anything is written: a folder that already holds a site, or any file unless `force`.
+pub fn init(opts: &InitOptions) -> Result<Initialized> {
+    let (dir, parties) = (&opts.dir, &opts.parties);
     if parties.len() != 2 {
         return Err(Error::Refused(format!(
             "a bilateral site needs exactly two parties, got {}",
             parties.len()
         )));
+    }
+    for (name, code) in parties {
+        parse_party(&format!("{name}:{code}")).map_err(Error::Refused)?;
     }
     if parties[0].1 == parties[1].1 {
         return Err(Error::Refused(
@@ -120,18 +179,83 @@ pub fn init(dir: &Path, parties: &[(String, String)]) -> Result<Vec<PathBuf>> {
             dir.display()
         )));
     }
-    let (a, b) = (&parties[0], &parties[1]);
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Refused(format!(
+            "{} is a file, not a folder",
+            dir.display()
+        )));
+    }
+    // A `.git` alone does not count: `git init` first, then `bilat init .`, is a natural order.
+    let non_empty = std::fs::read_dir(dir)
+        .is_ok_and(|mut d| d.any(|e| e.map_or(true, |e| e.file_name() != ".git")));
+    if non_empty && !opts.force {
+        return Err(Error::Refused(format!(
+            "{} is not empty; pass --force to write the site into it (files it has are kept)",
+            dir.display()
+        )));
+    }
+    let files = site_files(&parties[0], &parties[1]);
+    let mut report = Initialized {
+        written: Vec::new(),
+        kept: Vec::new(),
+        next: next_commands(dir),
+    };
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if path.exists() {
+            report.kept.push(path);
+            continue;
+        }
+        write_new(&path, text.as_bytes())?;
+        report.written.push(path);
+    }
+    Ok(report)
+}
+
+fn next_commands(dir: &Path) -> Vec<(String, &'static str)> {
+    let shown = dir.display().to_string();
+    // Quoted for a POSIX shell where it needs quotes; a control character is shown escaped, never
+    // sent to the terminal as it is.
+    let cd = if shown
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    {
+        format!("cd {shown}")
+    } else if shown.chars().any(char::is_control) {
+        format!("cd {}", shown.escape_debug())
+    } else {
+        format!("cd '{}'", shown.replace('\'', "'\\''"))
+    };
+    vec![
+        (cd, "the new site's folder"),
+        (
+            "bilat serve --open".into(),
+            "preview it; pages reload as you edit content/",
+        ),
+        (
+            "git init -b main && git add -A && git commit -m \"A new explainer\"".into(),
+            "then push to GitHub and choose Settings → Pages → Source: GitHub Actions (README.md)",
+        ),
+    ]
+}
+
+/// Every file of a new site, by path relative to its root.
+fn site_files(a: &(String, String), b: &(String, String)) -> Vec<(&'static str, String)> {
     let pair = format!("{}–{}", a.0, b.0);
-    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-    let mut add = |rel: &str, text: String| files.push((dir.join(rel), text.into_bytes()));
-    add(
+    let slug = crate::text::slugify(&format!("{} {}", a.1, b.1));
+    let title = format!("{pair} relations");
+    let date = today();
+    let mut files = Vec::new();
+    files.push((
         "site.yaml",
         format!(
             r#"title: {title}
 description: {description}
-# Where the site will be published; its path (here /{slug}/) prefixes every URL.
+# Where the site will be published; its path (here /{slug}/) prefixes every URL. The GitHub Pages
+# workflow passes the repository's real Pages URL instead.
 base_url: "https://example.github.io/{slug}/"
 language: en
+# Who publishes the explainer (a newsroom, an institute, your name): shown in every footer.
 publisher: ""
 parties:
   - {{ name: {a_name}, code: {a_code}, colour: "{c0}" }}
@@ -148,9 +272,8 @@ sitemap: true
 search: true
 broken_links: error
 "#,
-            title = yaml_string(&format!("{pair} relations")),
+            title = yaml_string(&title),
             description = yaml_string(&format!("A sourced explainer of {pair} relations.")),
-            slug = crate::text::slugify(&format!("{} {}", a.1, b.1)),
             a_name = yaml_string(&a.0),
             a_code = a.1,
             b_name = yaml_string(&b.0),
@@ -158,70 +281,123 @@ broken_links: error
             c0 = COLOURS[0],
             c1 = COLOURS[1],
         ),
-    );
-    add(
+    ));
+    files.push((
         "content/_index.md",
-        format!("---\ntitle: {}\nsummary: \"Three sentences on where the relationship stands.\"\n---\nWhat this explainer covers, and as of when.\n", yaml_string(&format!("{pair} relations"))),
-    );
-    add(
+        format!(
+            "---\ntitle: {}\nsummary: \"Three sentences on where the relationship stands.\"\n---\nWhat this explainer covers, and as of when.\n",
+            yaml_string(&title)
+        ),
+    ));
+    files.push((
         "content/topics/_index.md",
         "---\ntitle: \"Topics\"\n---\nEvery theme of the relationship, one page each.\n".into(),
-    );
-    add(
+    ));
+    files.push((
         "content/topics/example.md",
         format!(
             r#"---
+# Every field a topic can have, filled with placeholders: replace them, or delete this file
+# and the example entries of content/_data/ once you have topics of your own.
 title: "An example topic"
 summary: {summary}
 date: {date}
 weight: 1
-tags: [diplomacy]
+tags: [example]
+sources: [example-source]
 in_brief:
   - "Three to five bullets a busy reader can stop after."
-# Add sources to content/_data/sources.yaml, then cite them here by id:
-# figures:
-#   - {{ label: "Bilateral trade", value: "…", unit: "US$ billion", as_of: "2024", source: my-source }}
-# positions:
-#   {a_code}: [{{ text: "What {a_name} said", source: my-source }}]
-#   {b_code}: [{{ text: "What {b_name} said", source: my-source }}]
-# timeline:
-#   - {{ date: 2024-01, event: "What happened", source: my-source }}
+  - "Each one a finding, in your own words."
+  - "Cite the sources below; the build checks every id."
+figures:
+  - label: "An example figure"
+    value: "0"
+    unit: "units"
+    as_of: "the date the source gives"
+    source: example-source
+    caveat:
+      text: "Where another source qualifies the figure, say so here."
+      source: example-source
+quotes:
+  - speaker: example-speaker
+    text: "Copy the speaker's words here exactly as the source has them."
+    date: {date}
+    source: example-source
+    context: "where and when the words were said"
+positions:
+  {a_code}:
+    - text: {a_position}
+      source: example-source
+  {b_code}:
+    - text: {b_position}
+      source: example-source
+timeline:
+  - date: {date}
+    event: "What happened, in your own words."
+    source: example-source
+next:
+  - what: "Something to watch for, with when it is expected."
+    expected: {year}
+    source: example-source
+related: [about]
 ---
 ## What happened
 
-Write in your own words. Cite a source right after a claim by writing `[@my-source]`
+Write in your own words. Cite a source right after a claim, like this [@example-source],
 with the id of a source in content/_data/sources.yaml.
+
+The first mention of a term from content/_data/glossary.yaml on a page, such as EXT, links to
+its definition.
 "#,
-            summary = yaml_string(&format!(
-                "Replace this with a topic of the {pair} relationship."
-            )),
-            date = today(),
+            summary = yaml_string(&format!("Replace this with a topic of {pair} relations.")),
+            date = date,
+            year = date[..4].parse::<i32>().map_or(2030, |y| y + 1),
             a_code = a.1,
             b_code = b.1,
-            a_name = a.0,
-            b_name = b.0,
+            a_position = yaml_string(&format!("What {} says or wants, in your own words.", a.0)),
+            b_position = yaml_string(&format!("What {} says or wants, in your own words.", b.0)),
         ),
-    );
-    // The default layouts' footer links to this page.
-    add(
+    ));
+    // The built-in layouts' footer links to this page.
+    files.push((
         "content/about.md",
         "---\ntitle: \"About this explainer\"\nsummary: \"How it is made: sources, caveats and what we leave out.\"\n---\n\
 Every figure, date and quote on this site names its source, listed on the [sources page](/sources/).\n\
 Where the record contradicts a claim, a caveat with its own source stands next to it. Anything we\n\
 could not confirm is marked as such or left out.\n"
             .into(),
-    );
-    add("content/_data/sources.yaml", "# - id: my-source\n#   publisher: \"…\"\n#   title: \"…\"\n#   date: 2024-01-31\n#   url: \"https://…\"\n[]\n".into());
-    add(
-        "content/_data/people.yaml",
-        "# - id: minister\n#   name: \"…\"\n#   role: \"… at the time\"\n#   party: code\n[]\n"
+    ));
+    files.push((
+        "content/_data/sources.yaml",
+        "# Every source the topics cite, by id. The example topic cites this placeholder: replace it.\n\
+- id: example-source\n  publisher: \"The publisher\"\n  title: \"The title of the article, report or statement\"\n  date: 2024-01-31\n  url: \"https://example.org/\"\n"
             .into(),
-    );
-    add("content/_data/glossary.yaml", "# - term: \"FTA\"\n#   expansion: \"Free Trade Agreement\"\n#   definition: \"One line in your own words.\"\n#   aliases: [\"free trade agreement\"]\n[]\n".into());
-    let mut written = Vec::new();
-    for (path, bytes) in files {
-        write_new(&path, &bytes)?;
-        written.push(path);
-    }
-    Ok(written)
+    ));
+    files.push((
+        "content/_data/people.yaml",
+        "# Everyone a topic quotes, by id. The example topic quotes this placeholder: replace it.\n\
+- id: example-speaker\n  name: \"The speaker's name\"\n  role: \"Their role at the time\"\n"
+            .into(),
+    ));
+    files.push((
+        "content/_data/glossary.yaml",
+        "# Terms linked on their first mention on each page, with spellings that occur in the prose as\n\
+# aliases. The example topic mentions this placeholder: replace it.\n\
+- term: \"EXT\"\n  expansion: \"Example Term\"\n  definition: \"One line in your own words.\"\n  aliases: [\"example term\"]\n  source: example-source\n"
+            .into(),
+    ));
+    files.push((".gitignore", "public/\n.bilat-cache/\n".into()));
+    files.push(("README.md", editors_readme(&title)));
+    files.push((".github/workflows/pages.yml", pages_workflow(VERSION)));
+    files
+}
+
+fn editors_readme(title: &str) -> String {
+    include_str!("init/README.md")
+        .replace("@TITLE@", &markdown_text(title))
+        .replace("@VERSION@", VERSION)
+        .replace(
+            "@REPOSITORY@",
+            env!("CARGO_PKG_REPOSITORY").trim_end_matches('/'),
+        )
 }

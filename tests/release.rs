@@ -1,10 +1,12 @@
 //! Releases: the archive that `.ci/package` (the release workflow's packaging step) makes for
-//! Linux, and the release workflow itself.
+//! Linux, the release workflow itself, and the install step of the Pages workflow that `bilat
+//! init` writes, run here against the packed archive served from 127.0.0.1.
 
 mod common;
 
 use common::*;
 use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -117,6 +119,190 @@ fn the_linux_archive_holds_one_folder_with_the_binary_and_its_documents() {
         }
         _ => assert!(commit.len() == 12 || commit == "unknown", "{v}"),
     }
+}
+
+/// Serves the files of `dir` at `/v<version>/<file>` (the layout of GitHub's release downloads)
+/// on 127.0.0.1 until the process ends; anything else is a 404.
+fn serve_releases(dir: PathBuf, version: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]);
+            let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let file = path
+                .strip_prefix(&format!("/v{version}/"))
+                .filter(|f| !f.is_empty() && !f.contains('/'));
+            let reply = match file.and_then(|f| std::fs::read(dir.join(f)).ok()) {
+                Some(body) => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend(body);
+                    r
+                }
+                None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&reply);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The `run` script of the step named `name` in a workflow.
+fn step_script(workflow: &str, job: &str, name: &str) -> String {
+    let wf: serde_yaml::Value = serde_yaml::from_str(workflow).expect("yaml");
+    wf["jobs"][job]["steps"]
+        .as_sequence()
+        .expect("steps")
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .and_then(|s| s["run"].as_str())
+        .unwrap_or_else(|| panic!("no step {name}"))
+        .to_string()
+}
+
+/// The outcome of one run of the install step: whether it succeeded, what it wrote to
+/// `$GITHUB_PATH`, and its stderr.
+struct Install {
+    ok: bool,
+    path: String,
+    stderr: String,
+}
+
+/// Runs the install step of a new site's workflow, as the runner would (bash, the workflow's env,
+/// a fresh `$RUNNER_TEMP` and `$GITHUB_PATH`), against the release server at `releases`.
+fn run_install(
+    script: &str,
+    runner: &Path,
+    releases: &str,
+    version: &str,
+    pinned: &str,
+) -> Install {
+    std::fs::create_dir_all(runner).expect("mkdir");
+    let path_file = runner.join("github_path");
+    let o = Command::new("bash")
+        .arg("-e")
+        .arg("-c")
+        .arg(script)
+        .env("BILAT_VERSION", version)
+        .env("BILAT_SHA256", pinned)
+        .env("BILAT_RELEASES", releases)
+        .env("RUNNER_TEMP", runner)
+        .env("GITHUB_PATH", &path_file)
+        .output()
+        .expect("bash");
+    Install {
+        ok: o.status.success(),
+        path: std::fs::read_to_string(&path_file).unwrap_or_default(),
+        stderr: stderr(&o),
+    }
+}
+
+#[test]
+fn the_install_step_of_an_init_site_installs_the_release_and_refuses_a_wrong_sum() {
+    let version = env!("CARGO_PKG_VERSION");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A copy of the release folder, as this test corrupts the archive in the end.
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).expect("mkdir");
+    let packed = packaged();
+    let archive = dist.join(packed.file_name().expect("name"));
+    std::fs::copy(packed, &archive).expect("copy");
+    let sum_name = format!(
+        "{}.sha256",
+        archive.file_name().and_then(|n| n.to_str()).expect("name")
+    );
+    std::fs::copy(packed.with_file_name(&sum_name), dist.join(&sum_name)).expect("copy");
+    let good_sum = hex_sha256(&std::fs::read(&archive).expect("read"));
+
+    // The step as `bilat init` writes it, with the release URL pointed at a local server.
+    let site = tmp.path().join("site");
+    let o = bilat(&[
+        "init",
+        site.to_str().expect("utf8"),
+        "--party",
+        "Japan:jp",
+        "--party",
+        "Australia:au",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let workflow = read(&site, ".github/workflows/pages.yml");
+    let wf: serde_yaml::Value = serde_yaml::from_str(&workflow).expect("yaml");
+    assert_eq!(wf["env"]["BILAT_VERSION"].as_str(), Some(version));
+    assert_eq!(wf["env"]["BILAT_SHA256"].as_str(), Some(""));
+    assert_eq!(
+        wf["env"]["BILAT_RELEASES"].as_str(),
+        Some(bilat::scaffold::releases_url().as_str())
+    );
+    let script = step_script(&workflow, "build", "Install bilat");
+    let releases = serve_releases(dist.clone(), version);
+
+    // Checked against the release's .sha256: installed, on the PATH, and it runs.
+    let run = run_install(&script, &tmp.path().join("r1"), &releases, version, "");
+    assert!(run.ok, "{}", run.stderr);
+    let bin = PathBuf::from(run.path.trim()).join("bilat");
+    let v = Command::new(&bin).arg("--version").output().expect("run");
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout).split(" (").next(),
+        Some(format!("bilat {version}").as_str()),
+        "{}",
+        bin.display()
+    );
+
+    // A sum pinned in the workflow: the right one installs, a wrong one is refused although the
+    // release's own .sha256 matches.
+    let run = run_install(
+        &script,
+        &tmp.path().join("r2"),
+        &releases,
+        version,
+        &good_sum,
+    );
+    assert!(run.ok, "{}", run.stderr);
+    let wrong = format!("{}0", &good_sum[..63]);
+    let wrong = if wrong == good_sum {
+        format!("{}1", &good_sum[..63])
+    } else {
+        wrong
+    };
+    let run = run_install(&script, &tmp.path().join("r3"), &releases, version, &wrong);
+    assert!(!run.ok, "a wrong pinned sum fails the step");
+    assert!(run.stderr.contains("did NOT match"), "{}", run.stderr);
+    assert!(run.path.is_empty(), "nothing is added to the PATH");
+    assert!(
+        !tmp.path()
+            .join("r3")
+            .join(format!("bilat-{version}-{TARGET}"))
+            .exists(),
+        "not unpacked"
+    );
+
+    // A version that has no release: the download fails, nothing is installed.
+    let run = run_install(&script, &tmp.path().join("r4"), &releases, "9.9.9", "");
+    assert!(!run.ok && run.path.is_empty(), "{}", run.stderr);
+
+    // A corrupted archive is refused before it is unpacked or put on the PATH.
+    let mut bytes = std::fs::read(&archive).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&archive, bytes).expect("write");
+    let run = run_install(&script, &tmp.path().join("r5"), &releases, version, "");
+    assert!(!run.ok, "a wrong sum fails the step");
+    assert!(run.stderr.contains("did NOT match"), "{}", run.stderr);
+    assert!(run.path.is_empty(), "nothing is added to the PATH");
+    assert!(
+        !tmp.path()
+            .join("r5")
+            .join(format!("bilat-{version}-{TARGET}"))
+            .exists(),
+        "not unpacked"
+    );
 }
 
 #[test]
