@@ -16,24 +16,37 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `.ci/package` on the test binary once for all tests of this file (packing the debug
-/// binary takes a while); returns the archive's path in a folder no test changes.
+/// Runs `.ci/package` once for all tests of this file on the test binary, without its debug
+/// info where `strip` is installed (the debug binary is some 350 MB, and the tests unpack it
+/// twice); returns the archive's path in a folder no test changes.
 fn packaged() -> &'static Path {
     static DIST: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
     &DIST
         .get_or_init(|| {
             let tmp = tempfile::tempdir().expect("tempdir");
-            let archive = package(&tmp.path().join("dist"));
+            let stripped = tmp.path().join("bilat");
+            let binary = match Command::new("strip")
+                .arg("--strip-debug")
+                .arg("-o")
+                .arg(&stripped)
+                .arg(env!("CARGO_BIN_EXE_bilat"))
+                .status()
+            {
+                Ok(s) if s.success() => stripped,
+                _ => PathBuf::from(env!("CARGO_BIN_EXE_bilat")),
+            };
+            let archive = package(&binary, &tmp.path().join("dist"));
             (tmp, archive)
         })
         .1
 }
 
-/// Runs `.ci/package` on the test binary; returns the archive's path.
-fn package(out: &Path) -> PathBuf {
+/// Runs `.ci/package` on `binary`; returns the archive's path.
+fn package(binary: &Path, out: &Path) -> PathBuf {
     let o = Command::new("bash")
         .arg(repo().join(".ci/package"))
-        .args([TARGET, env!("CARGO_BIN_EXE_bilat")])
+        .arg(TARGET)
+        .arg(binary)
         .arg(out)
         .current_dir(repo())
         .output()
