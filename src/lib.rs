@@ -17,6 +17,7 @@ pub mod content;
 pub mod engine;
 pub mod error;
 pub mod frontmatter;
+pub mod images;
 pub mod jobs;
 pub mod locale;
 pub mod markdown;
@@ -50,6 +51,8 @@ pub struct BuildReport {
     pub elapsed: Duration,
     /// Social cards drawn and taken from the cache.
     pub cards: cards::Stats,
+    /// Image variants encoded and taken from the cache.
+    pub images: images::Stats,
 }
 
 /// Builds the site into the output dir. On any error the previous output is left as it was.
@@ -71,6 +74,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let (card_files, cards) = cards::outputs(&build.site)?;
     staging.write(&card_files)?;
     drop(card_files);
+    let (image_files, images) = images::outputs(&build.site)?;
+    staging.write(&image_files)?;
+    drop(image_files);
     let copies: Vec<&content::StaticFile> = build
         .site
         .static_files
@@ -88,5 +94,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         warnings,
         elapsed: start.elapsed(),
         cards,
+        images,
     })
 }

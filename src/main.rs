@@ -271,8 +271,15 @@ fn main() -> ExitCode {
                 } else {
                     String::new()
                 };
+                let images = match report.images {
+                    i if i.encoded + i.cached > 0 => format!(
+                        "; image variants: {} encoded, {} from the cache",
+                        i.encoded, i.cached
+                    ),
+                    _ => String::new(),
+                };
                 println!(
-                    "built {} pages ({} files) in {} ms{cards}",
+                    "built {} pages ({} files) in {} ms{cards}{images}",
                     report.pages,
                     report.files,
                     report.elapsed.as_millis()

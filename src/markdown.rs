@@ -1,7 +1,7 @@
 //! Markdown to HTML: pulldown-cmark plus what a sourced explainer needs on top of it —
 //! unique heading ids and a table of contents, internal links written to source files rewritten to
 //! URLs, `[@source]` citations, footnotes with unique ids, and the first mention of each glossary
-//! term linked to its entry.
+//! term linked to its entry; images of the site shown at the widths [`crate::images`] makes.
 //!
 //! Rendering a page needs only read access to the site's link table, so pages render in parallel.
 
@@ -62,6 +62,8 @@ pub struct Rendered {
     pub text: String,
     pub word_count: usize,
     pub problems: Vec<Problem>,
+    /// Site paths of the images shown as `<picture>`, whose variants the build must write.
+    pub images: Vec<String>,
 }
 
 /// Finds glossary terms (and their aliases) in text; built once per site.
@@ -113,6 +115,8 @@ pub struct Context<'a> {
     pub script_urls: crate::config::ScriptUrlPolicy,
     /// Ids the layouts write into every page they render (`main`), with the layout that does.
     pub layout_ids: &'a HashMap<String, String>,
+    /// The images that are resized, with their sizes.
+    pub images: &'a crate::images::Catalog,
 }
 
 /// What the page being rendered is.
@@ -216,7 +220,7 @@ pub fn script_scheme(url: &str, is_image: bool) -> Option<&'static str> {
 
 /// Percent-encodes what cannot stand for itself in a URL path (`%`, `#`, `?`, spaces, controls);
 /// `/` and other characters, non-ASCII included, are kept (the HTML writer escapes the rest).
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
         match c {
@@ -250,6 +254,8 @@ struct Renderer<'a, 'c> {
     /// Footnotes whose definition, and whose first reference, have been written (ids are unique).
     footnotes_defined: HashSet<String>,
     footnotes_referenced: HashSet<String>,
+    /// Whether a `<picture>` was written yet (the first is not lazy-loaded).
+    picture_written: bool,
 }
 
 impl<'a, 'c> Renderer<'a, 'c> {
@@ -453,6 +459,38 @@ impl<'a, 'c> Renderer<'a, 'c> {
         }
     }
 
+    /// The site path of an image that is resized, with its header, or None to show it as written.
+    fn responsive_image(
+        &mut self,
+        dest: &str,
+        offset: usize,
+    ) -> Option<(String, crate::images::Info)> {
+        if dest.is_empty() || is_external(dest) || script_scheme(dest, true).is_some() {
+            return None;
+        }
+        let path = dest.split(['#', '?']).next().unwrap_or_default();
+        let decoded = crate::text::percent_decode(path);
+        let site_path = match decoded.strip_prefix('/') {
+            // A site-absolute path names an output file: an image under assets/ or content/.
+            Some(rest) => join_relative("", rest)?,
+            None => join_relative(self.input.dir, &decoded)?,
+        };
+        match self.ctx.images.probe(&site_path)? {
+            Ok(info) => Some((site_path, info)),
+            Err(why) => {
+                self.problem(
+                    offset,
+                    format!("image `{dest}` cannot be used: {why}"),
+                    Some(
+                        "replace it with a JPEG, PNG or WebP that opens in an image viewer".into(),
+                    ),
+                    false,
+                );
+                None
+            }
+        }
+    }
+
     /// Splits text on `[@id]` citations and glossary terms, emitting HTML for each piece.
     fn text(
         &mut self,
@@ -630,6 +668,7 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
         footnote_ids: HashMap::new(),
         footnotes_defined: HashSet::new(),
         footnotes_referenced: HashSet::new(),
+        picture_written: false,
     };
     // Merge adjacent text events first: the parser splits `[@s1]` and glossary terms across them.
     // A run of text events is gathered in one growing buffer: copying the merged string at every
@@ -694,6 +733,8 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     let mut raw_blocking = 0usize;
     let mut code_depth = 0usize;
     let mut image_depth = 0usize;
+    // Each open image: where its events start, and what its `<picture>` needs if it gets one.
+    let mut open_images: Vec<(usize, usize, Option<PendingPicture>)> = Vec::new();
 
     // Open elements: 10,000 nested quotes are valid CommonMark, but the HTML would overflow the
     // stack of any recursive HTML tool downstream (the minifier, browsers cap it at 512).
@@ -783,6 +824,14 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             }) => {
                 image_depth += 1;
                 let dest = r.rewrite_link(&dest_url, range.start, true);
+                let picture =
+                    r.responsive_image(&dest_url, range.start)
+                        .map(|(site_path, info)| PendingPicture {
+                            site_path,
+                            info,
+                            title: title.to_string(),
+                        });
+                open_images.push((events.len(), range.start, picture));
                 events.push(Event::Start(Tag::Image {
                     link_type,
                     dest_url: dest.into(),
@@ -793,6 +842,48 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
             Event::End(TagEnd::Image) => {
                 image_depth = image_depth.saturating_sub(1);
                 events.push(Event::End(TagEnd::Image));
+                if let Some((start, offset, picture)) = open_images.pop() {
+                    let mut alt = String::new();
+                    for ev in events.get(start..).unwrap_or_default() {
+                        match ev {
+                            Event::Text(t) | Event::Code(t) => alt.push_str(t),
+                            Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                            _ => {}
+                        }
+                    }
+                    if alt.trim().is_empty() {
+                        let line = r.line(offset);
+                        r.out.problems.push(Problem {
+                            line,
+                            message: "image has no alt text".into(),
+                            help: Some("say what the image shows between the brackets, `![what it shows](photo.jpg)`: screen readers read it out, and it is shown when the image is not".into()),
+                            broken_link: false,
+                            warning: true,
+                        });
+                    }
+                    if let Some(p) = picture {
+                        events.truncate(start);
+                        let mut alt_attr = String::new();
+                        let _ = escape_html(&mut alt_attr, alt.trim());
+                        let mut title_attr = String::new();
+                        let _ = escape_html(&mut title_attr, &p.title);
+                        let base = r.ctx.base_path;
+                        let url = |path: &str| format!("{base}{}", encode_path(path));
+                        let html = crate::images::picture_html(&crate::images::Shown {
+                            url: &url,
+                            site_path: &p.site_path,
+                            info: p.info,
+                            alt: &alt_attr,
+                            title: &title_attr,
+                            first: !r.picture_written,
+                        });
+                        r.picture_written = true;
+                        if !r.out.images.contains(&p.site_path) {
+                            r.out.images.push(p.site_path);
+                        }
+                        events.push(Event::InlineHtml(html.into()));
+                    }
+                }
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 code_depth += 1;
@@ -903,6 +994,13 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
     r.out
 }
 
+/// An image being read that is shown as a `<picture>` once its alt text is known.
+struct PendingPicture {
+    site_path: String,
+    info: crate::images::Info,
+    title: String,
+}
+
 /// The count of open raw-HTML elements that must not contain a glossary link (`a`, headings,
 /// `code`, `pre`), after the tags in one raw HTML fragment.
 fn raw_blocking_after(mut open: usize, html: &str) -> usize {
@@ -977,6 +1075,7 @@ mod tests {
             glossary: &glossary,
             script_urls: crate::config::ScriptUrlPolicy::Error,
             layout_ids: &layout_ids,
+            images: &crate::images::Catalog::new(std::iter::empty()),
         };
         render(
             &ctx,

@@ -64,6 +64,7 @@ pub(crate) struct LinkTables {
     glossary: Glossary,
     /// Ids the layouts write themselves, with the layout (see [`layout_ids`]).
     layout_ids: HashMap<String, String>,
+    images: crate::images::Catalog,
 }
 
 /// The loaded, checked and Markdown-rendered site.
@@ -732,6 +733,7 @@ impl Site {
                 .collect(),
             glossary: Glossary::new(&self.registries.glossary),
             layout_ids: layout_ids(&self.root, self.config.theme),
+            images: crate::images::Catalog::new(self.static_files.iter().chain(&self.assets)),
         }
     }
 
@@ -797,6 +799,7 @@ impl Site {
             glossary: &links.glossary,
             script_urls: self.config.script_urls,
             layout_ids: &links.layout_ids,
+            images: &links.images,
         };
         Ok(markdown::render(
             &ctx,

@@ -518,6 +518,7 @@ impl Watcher {
         }
         // From the cache, except the cards whose page title or template changed.
         outputs.extend(crate::cards::outputs(site)?.0);
+        outputs.extend(crate::images::outputs(site)?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
         if self.state.is_none() && self.written.is_empty() {
@@ -779,7 +780,10 @@ impl Watcher {
                 "internal error: the build is still in use after rendering",
             )]));
         };
-        let cards = match crate::cards::outputs_for(&state.site, &card_pages) {
+        let cards = match crate::cards::outputs_for(&state.site, &card_pages).and_then(|mut c| {
+            c.extend(crate::images::outputs_for(&state.site, &card_pages)?);
+            Ok(c)
+        }) {
             Ok(c) => c,
             Err(e) => {
                 rollback(&mut state.site, old_pages);

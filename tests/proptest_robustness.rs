@@ -229,6 +229,7 @@ fn render(body: &str) -> markdown::Rendered {
         glossary: &glossary,
         script_urls: bilat::config::ScriptUrlPolicy::Error,
         layout_ids: &HashMap::new(),
+        images: &bilat::images::Catalog::new(std::iter::empty()),
     };
     markdown::render(
         &ctx,
