@@ -466,7 +466,10 @@ impl Watcher {
                             Some(&i) => plan.pages.push(i),
                             None => plan.full = true,
                         }
-                    } else if site.static_files.iter().any(|f| f.rel == rest) {
+                    } else if site.static_files.iter().any(|f| f.rel == rest)
+                        // A resized image changes its variants and maybe its page: a full build.
+                        && crate::images::Format::of_name(&rest).is_none()
+                    {
                         plan.statics.push((rest, self.root.join(rel)));
                     } else {
                         plan.full = true;
@@ -479,7 +482,8 @@ impl Watcher {
                         && site
                             .assets
                             .iter()
-                            .any(|f| f.rel == rest && f.builtin.is_none()) =>
+                            .any(|f| f.rel == rest && f.builtin.is_none())
+                        && crate::images::Format::of_name(&rest).is_none() =>
                 {
                     plan.assets.push((rest, self.root.join(rel)));
                 }
