@@ -637,7 +637,7 @@ impl<'a> Scan<'a> {
         if site.config.social_cards {
             files.extend(site.pages.iter().map(|p| crate::cards::card_path(&p.path)));
         }
-        files.extend(crate::images::all_variant_paths(site));
+        files.extend(crate::images::variant_paths_of(&site.images_shown(None)));
         let mut html: Vec<(String, Origin, &[u8])> = Vec::new();
         for (job, outputs) in rendered {
             for o in outputs {

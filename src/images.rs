@@ -13,7 +13,6 @@
 use crate::content::StaticFile;
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::Output;
-use crate::site::Site;
 use image::{DynamicImage, ImageDecoder, ImageReader};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -457,31 +456,28 @@ fn store(dir: &Path, file: &Path, bytes: &[u8]) {
     }
 }
 
-/// The images the given pages show, by site path (sorted, each once).
-fn shown_by(site: &Site, pages: &[usize]) -> BTreeSet<String> {
-    pages
-        .iter()
-        .filter_map(|&i| site.rendered.get(i))
-        .flat_map(|r| r.images.iter().cloned())
-        .collect()
+/// The images a build (or an edit) must make variants of, and where they are: the site's model
+/// hands this over ([`crate::site::Site::images_shown`]), so this module needs none of it.
+pub struct Wanted<'a> {
+    /// The site root: the cache is under it, and messages name files from it.
+    pub root: &'a Path,
+    /// Site path → file, for the static files of content/ and assets/.
+    pub files: HashMap<&'a str, &'a Path>,
+    /// The site paths of the images the pages show (sorted, each once).
+    pub shown: BTreeSet<String>,
 }
 
-fn make_all(site: &Site, paths: &BTreeSet<String>) -> Result<(Vec<Output>, Stats, Vec<String>)> {
-    let files: HashMap<&str, &Path> = site
-        .static_files
-        .iter()
-        .chain(site.assets.iter())
-        .map(|f| (f.rel.as_str(), f.file.as_path()))
-        .collect();
+fn make_all(w: &Wanted<'_>) -> Result<(Vec<Output>, Stats, Vec<String>)> {
     let variants = Variants {
-        cache: site.root.join(CACHE_DIR),
+        cache: w.root.join(CACHE_DIR),
     };
-    let results: Vec<std::result::Result<Made, Diagnostic>> = paths
+    let results: Vec<std::result::Result<Made, Diagnostic>> = w
+        .shown
         .par_iter()
-        .filter_map(|p| files.get(p.as_str()).map(|f| (p, *f)))
+        .filter_map(|p| w.files.get(p.as_str()).map(|f| (p, *f)))
         .map(|(p, file)| {
             variants.make(p, file).map_err(|m| {
-                let shown = file.strip_prefix(&site.root).unwrap_or(file);
+                let shown = file.strip_prefix(w.root).unwrap_or(file);
                 Diagnostic::error(shown, None, format!("image cannot be resized: {m}"))
                     .with_help("replace it with a JPEG, PNG or WebP that opens in an image viewer")
             })
@@ -507,31 +503,25 @@ fn make_all(site: &Site, paths: &BTreeSet<String>) -> Result<(Vec<Output>, Stats
     Ok((outputs, stats, keys))
 }
 
-/// Every variant of every image the site's pages show, for the output dir; cached variants no
-/// page shows any more are removed, so the cache stays the size of the site.
-pub fn outputs(site: &Site) -> Result<(Vec<Output>, Stats)> {
-    let all: Vec<usize> = (0..site.pages.len()).collect();
-    let (outputs, stats, keys) = make_all(site, &shown_by(site, &all))?;
-    prune(&site.root.join(CACHE_DIR), &keys);
+/// Every variant of every image a whole site shows, for the output dir; cached variants no page
+/// shows any more are removed, so the cache stays the size of the site.
+pub fn outputs(w: &Wanted<'_>) -> Result<(Vec<Output>, Stats)> {
+    let (outputs, stats, keys) = make_all(w)?;
+    prune(&w.root.join(CACHE_DIR), &keys);
     Ok((outputs, stats))
 }
 
-/// The variants of the images the pages at `pages` show; `bilat serve` calls this for the pages
-/// an edit re-renders.
-pub fn outputs_for(site: &Site, pages: &[usize]) -> Result<Vec<Output>> {
-    Ok(make_all(site, &shown_by(site, pages))?.0)
+/// The variants of some pages' images (`bilat serve` after an edit); the cache is not pruned.
+pub fn outputs_for(w: &Wanted<'_>) -> Result<Vec<Output>> {
+    Ok(make_all(w)?.0)
 }
 
 /// The site paths of every variant a build writes, without making them (for `bilat check`).
-pub fn all_variant_paths(site: &Site) -> Vec<String> {
-    let catalog = Catalog::new(site.static_files.iter().chain(site.assets.iter()));
-    let all: Vec<usize> = (0..site.pages.len()).collect();
-    shown_by(site, &all)
+pub fn variant_paths_of(w: &Wanted<'_>) -> Vec<String> {
+    w.shown
         .iter()
-        .filter_map(|p| match catalog.probe(p) {
-            Some(Ok(info)) => Some(variant_paths(p, &info)),
-            _ => None,
-        })
+        .filter_map(|p| w.files.get(p.as_str()).map(|f| (p, f)))
+        .filter_map(|(p, f)| probe_file(f).ok().map(|info| variant_paths(p, &info)))
         .flatten()
         .collect()
 }

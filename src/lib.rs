@@ -74,7 +74,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let (card_files, cards) = cards::outputs(&build.site)?;
     staging.write(&card_files)?;
     drop(card_files);
-    let (image_files, images) = images::outputs(&build.site)?;
+    let (image_files, images) = images::outputs(&build.site.images_shown(None))?;
     staging.write(&image_files)?;
     drop(image_files);
     let copies: Vec<&content::StaticFile> = build

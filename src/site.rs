@@ -865,6 +865,25 @@ impl Site {
         }
     }
 
+    /// The images the pages at `pages` (every page when None) show as `<picture>`, with the
+    /// files they are read from, for [`crate::images`].
+    pub fn images_shown(&self, pages: Option<&[usize]>) -> crate::images::Wanted<'_> {
+        let rendered: Vec<&Rendered> = match pages {
+            Some(p) => p.iter().filter_map(|&i| self.rendered.get(i)).collect(),
+            None => self.rendered.iter().collect(),
+        };
+        crate::images::Wanted {
+            root: &self.root,
+            files: (self.static_files.iter().chain(&self.assets))
+                .map(|f| (f.rel.as_str(), f.file.as_path()))
+                .collect(),
+            shown: rendered
+                .iter()
+                .flat_map(|r| r.images.iter().cloned())
+                .collect(),
+        }
+    }
+
     /// URL path of a site path, under the base path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_path, path.trim_start_matches('/'))

@@ -522,7 +522,7 @@ impl Watcher {
         }
         // From the cache, except the cards whose page title or template changed.
         outputs.extend(crate::cards::outputs(site)?.0);
-        outputs.extend(crate::images::outputs(site)?.0);
+        outputs.extend(crate::images::outputs(&site.images_shown(None))?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
         if self.state.is_none() && self.written.is_empty() {
@@ -785,7 +785,9 @@ impl Watcher {
             )]));
         };
         let cards = match crate::cards::outputs_for(&state.site, &card_pages).and_then(|mut c| {
-            c.extend(crate::images::outputs_for(&state.site, &card_pages)?);
+            c.extend(crate::images::outputs_for(
+                &state.site.images_shown(Some(&card_pages)),
+            )?);
             Ok(c)
         }) {
             Ok(c) => c,
