@@ -590,3 +590,47 @@ fn long_lists_are_split_into_pages_that_together_hold_the_whole_list() {
         "numbering continues: {sources_2}"
     );
 }
+
+#[test]
+fn the_corridors_map_is_drawn_from_natural_earth_outlines_and_stays_under_60_kb() {
+    let (_tmp, out) = built(&[]);
+    let doc = page(&out, "map/index.html");
+    let svg = doc.select(&sel("figure.map > svg")).next().expect("the map");
+    assert!(svg.select(&sel("title")).next().is_some());
+    assert!(svg.select(&sel("desc")).next().is_some());
+    let view: Vec<f64> = svg
+        .value()
+        .attr("viewbox")
+        .or(svg.value().attr("viewBox"))
+        .expect("viewBox")
+        .split_whitespace()
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    // Real outlines: hundreds of points for Russia (the hand-drawn shape had 30), each inside the frame.
+    for class in ["ru", "in", "ir"] {
+        let d = svg
+            .select(&sel(&format!("path.land.{class}")))
+            .next()
+            .and_then(|p| p.value().attr("d"))
+            .unwrap_or_else(|| panic!("no outline for {class}"));
+        let numbers: Vec<f64> = d
+            .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().expect("coordinate"))
+            .collect();
+        let min = if class == "ru" { 400 } else { 40 };
+        assert!(numbers.len() / 2 >= min, "{class}: {} points", numbers.len() / 2);
+        for xy in numbers.chunks(2) {
+            assert!(
+                (0.0..=view[2]).contains(&xy[0]) && (0.0..=view[3]).contains(&xy[1]),
+                "{class}: {xy:?} outside the map"
+            );
+        }
+    }
+    let caption = text_of(&doc, "figure.map figcaption").join(" ");
+    assert!(caption.contains("Natural Earth") && caption.contains("Albers equal-area conic"));
+    let map = std::fs::metadata(repo().join("layouts/corridors-map.html")).expect("map");
+    assert!(map.len() < 60 * 1024, "{} bytes", map.len());
+    let script = std::fs::read_to_string(repo().join("tools/map/build-map.mjs")).expect("script");
+    assert!(script.contains("world-atlas/countries-110m.json"));
+}
