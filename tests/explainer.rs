@@ -595,7 +595,10 @@ fn long_lists_are_split_into_pages_that_together_hold_the_whole_list() {
 fn the_corridors_map_is_drawn_from_natural_earth_outlines_and_stays_under_60_kb() {
     let (_tmp, out) = built(&[]);
     let doc = page(&out, "map/index.html");
-    let svg = doc.select(&sel("figure.map > svg")).next().expect("the map");
+    let svg = doc
+        .select(&sel("figure.map > svg"))
+        .next()
+        .expect("the map");
     assert!(svg.select(&sel("title")).next().is_some());
     assert!(svg.select(&sel("desc")).next().is_some());
     let view: Vec<f64> = svg
@@ -619,7 +622,11 @@ fn the_corridors_map_is_drawn_from_natural_earth_outlines_and_stays_under_60_kb(
             .map(|s| s.parse().expect("coordinate"))
             .collect();
         let min = if class == "ru" { 400 } else { 40 };
-        assert!(numbers.len() / 2 >= min, "{class}: {} points", numbers.len() / 2);
+        assert!(
+            numbers.len() / 2 >= min,
+            "{class}: {} points",
+            numbers.len() / 2
+        );
         for xy in numbers.chunks(2) {
             assert!(
                 (0.0..=view[2]).contains(&xy[0]) && (0.0..=view[3]).contains(&xy[1]),
