@@ -586,6 +586,29 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
     tera.register_filter("slugify", |value: &str, _: Kwargs, _: &State| {
         crate::text::slugify(value)
     });
+    tera.register_filter("compact", |value: Value, _: Kwargs, _: &State| {
+        compact(value)
+    });
+}
+
+/// A map without its unset fields (none, or an empty list), at any depth: data built as a map
+/// in a template (JSON-LD) then carries no `null` for what a page leaves out.
+fn compact(value: Value) -> Value {
+    let empty = |v: &Value| v.is_none() || v.as_array().is_some_and(|a| a.is_empty());
+    if let Some(map) = value.as_map() {
+        let mut out = tera::Map::new();
+        for (k, v) in map {
+            let v = compact(v.clone());
+            if !empty(&v) {
+                out.insert(k.clone(), v);
+            }
+        }
+        return Value::from(out);
+    }
+    if let Some(items) = value.as_array() {
+        return Value::from(items.iter().cloned().map(compact).collect::<Vec<_>>());
+    }
+    value
 }
 
 /// Ends a template render that never finishes: Tera cannot be interrupted, so a loop nested in a
@@ -821,6 +844,15 @@ mod tests {
         let t = Templates::from_sources(&[("t.html".into(), template.into())], helpers, &mut diags)
             .expect("template compiles");
         t.render("t.html", &Context::new())
+    }
+
+    #[test]
+    fn compact_leaves_out_unset_fields_at_any_depth() {
+        let t = r#"{{ {"a": 1, "b": none, "c": [], "d": [{"e": none, "f": "x"}], "g": {"h": none}, "i": "", "j": 0} | compact | json | safe }}"#;
+        assert_eq!(
+            render_with("en", t).expect("renders"),
+            r#"{"a":1,"d":[{"f":"x"}],"g":{},"i":"","j":0}"#
+        );
     }
 
     #[test]

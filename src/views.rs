@@ -1096,6 +1096,8 @@ struct PageView<'a> {
     sources: Vec<Value>,
     /// Newest first.
     corrections: Vec<&'a crate::frontmatter::Correction>,
+    /// The title of the section the page is in (`article:section`), none at the top level.
+    section_title: Option<&'a str>,
     word_count: usize,
     reading_minutes: usize,
     pages: Vec<Value>,
@@ -1218,6 +1220,14 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             c.sort_by_key(|x| std::cmp::Reverse(x.date));
             c
         },
+        section_title: (!page.section.is_empty())
+            .then(|| {
+                let index = format!("{}/_index.md", page.section);
+                site.by_content_path
+                    .get(&index)
+                    .map(|&j| site.pages[j].meta.title.as_str())
+            })
+            .flatten(),
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
         pages: children,

@@ -1,21 +1,33 @@
 // Citations checked in place. A marker ([n], a source reference, a footnote number) links to its
 // entry in the page's numbered source list or to its footnote; without this script that link
 // jumps there. With it, the entry opens beside the marker on hover, keyboard focus and tap, so the
-// reader never loses the place. Enter or Space moves focus into it (its links can then be
-// followed), Escape closes it and focus returns to the marker.
+// reader never loses the place. A source's entry adds the page's quotes taken from it (each
+// quote's caption cites it). Enter or Space moves focus into it (its links can then be followed),
+// Escape closes it and focus returns to the marker.
 (function () {
   "use strict";
-  var MARKERS = "sup.cite a,a.ref,sup.footnote-ref a";
+  var doc = document;
   var pop = null, owner = null, sticky = false, timer = 0, quiet = null;
 
-  function marker(el) {
-    var a = el && el.closest ? el.closest(MARKERS) : null;
+  function make(tag, cls) {
+    var el = doc.createElement(tag);
+    el.className = cls;
+    return el;
+  }
+
+  // What a marker links to on this page, if it is a marker.
+  function target(a) {
     var h = a && a.getAttribute("href");
-    return h && h.charAt(0) === "#" && document.getElementById(decodeURIComponent(h.slice(1))) ? a : null;
+    return h && h[0] === "#" ? doc.getElementById(decodeURIComponent(h.slice(1))) : null;
+  }
+
+  function marker(el) {
+    var a = el.closest && el.closest("sup.cite a,a.ref,sup.footnote-ref a");
+    return target(a) ? a : null;
   }
 
   function inside(el) {
-    return pop && el && pop.contains(el);
+    return pop && pop.contains(el);
   }
 
   function close(refocus) {
@@ -36,12 +48,10 @@
   // viewport at any width.
   function place() {
     if (!pop) return;
-    var r = owner.getBoundingClientRect();
-    var w = document.documentElement.clientWidth, h = innerHeight;
-    var pw = pop.offsetWidth, ph = pop.offsetHeight;
+    var r = owner.getBoundingClientRect(), pw = pop.offsetWidth, ph = pop.offsetHeight;
     var y = r.bottom + 6;
-    if (y + ph > h && r.top - ph - 6 >= 0) y = r.top - ph - 6;
-    pop.style.left = Math.max(8, Math.min(r.left + r.width / 2 - pw / 2, w - pw - 8)) + "px";
+    if (y + ph > innerHeight && r.top - ph - 6 >= 0) y = r.top - ph - 6;
+    pop.style.left = Math.max(8, Math.min(r.left + r.width / 2 - pw / 2, doc.documentElement.clientWidth - pw - 8)) + "px";
     pop.style.top = y + "px";
   }
 
@@ -49,23 +59,27 @@
     clearTimeout(timer);
     if (owner !== a) {
       close();
-      var entry = document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
-      var note = entry.tagName !== "LI";
-      pop = document.createElement("div");
-      pop.className = "cite-pop";
+      var entry = target(a), note = entry.tagName !== "LI", href = a.getAttribute("href");
+      pop = make("div", "cite-pop");
       pop.id = "cite-pop";
+      pop.tabIndex = -1;
       pop.setAttribute("role", "dialog");
       pop.setAttribute("aria-label", (note ? "Footnote " : "Source ") + a.textContent.replace(/[[\]]/g, ""));
-      pop.tabIndex = -1;
-      var copy = entry.cloneNode(true);
-      var label = copy.querySelector(".footnote-label");
-      if (label) label.remove();
-      var ids = copy.querySelectorAll("[id]");
-      for (var i = 0; i < ids.length; i++) ids[i].removeAttribute("id");
-      while (copy.firstChild) pop.appendChild(copy.firstChild);
+      var copy = entry.cloneNode(true), drop = copy.querySelectorAll("[id],.footnote-label"), i;
+      for (i = 0; i < drop.length; i++) {
+        if (drop[i].matches(".footnote-label")) drop[i].remove();
+        else drop[i].removeAttribute("id");
+      }
+      pop.append.apply(pop, copy.childNodes);
+      var refs = note ? [] : doc.querySelectorAll('figure.quote a.ref[href="' + href + '"]');
+      for (i = 0; i < refs.length; i++) {
+        var fig = refs[i].closest("figure"), said = make("p", "src-quotes"), q = doc.createElement("q");
+        q.textContent = fig.querySelector("blockquote").textContent.trim();
+        said.append("Quoted on this page: ", q, " (" + fig.querySelector("cite").textContent + ")");
+        pop.append(said);
+      }
       // Right after the marker, so Tab goes from the marker into the popover and on into the text.
-      var at = a.parentNode.tagName === "SUP" ? a.parentNode : a;
-      at.parentNode.insertBefore(pop, at.nextSibling);
+      (a.parentNode.tagName === "SUP" ? a.parentNode : a).after(pop);
       owner = a;
       a.removeAttribute("title");
       a.setAttribute("aria-expanded", "true");
@@ -79,26 +93,28 @@
     }
   }
 
-  function later() {
-    clearTimeout(timer);
-    if (pop && !sticky) timer = setTimeout(close, 300);
+  function on(type, f, opts) {
+    (type === "scroll" || type === "resize" ? window : doc).addEventListener(type, f, opts);
   }
 
-  document.addEventListener("mouseover", function (e) {
+  on("mouseover", function (e) {
     var a = marker(e.target);
     if (a) open(a);
     else if (inside(e.target)) clearTimeout(timer);
   });
-  document.addEventListener("mouseout", function (e) {
-    if (marker(e.target) === owner || inside(e.target)) later();
+  on("mouseout", function (e) {
+    if (pop && !sticky && (marker(e.target) === owner || inside(e.target))) {
+      clearTimeout(timer);
+      timer = setTimeout(close, 300);
+    }
   });
-  document.addEventListener("focusin", function (e) {
+  on("focusin", function (e) {
     var a = marker(e.target);
     if (a && a !== quiet) open(a);
     else if (!inside(e.target) && e.target !== owner) close();
     quiet = null;
   });
-  document.addEventListener("click", function (e) {
+  on("click", function (e) {
     var a = marker(e.target);
     if (a) {
       e.preventDefault();
@@ -107,15 +123,16 @@
       else open(a, true);
     } else if (pop && !inside(e.target)) close();
   });
-  document.addEventListener("keydown", function (e) {
+  on("keydown", function (e) {
+    var a = marker(e.target);
     if (e.key === "Escape" && pop) {
       e.preventDefault();
-      close(document.activeElement === owner || inside(document.activeElement));
-    } else if (e.key === " " && marker(e.target)) {
+      close(doc.activeElement === owner || inside(doc.activeElement));
+    } else if (e.key === " " && a) {
       e.preventDefault();
-      open(marker(e.target), true);
+      open(a, true);
     }
   });
-  addEventListener("scroll", place, { passive: true });
-  addEventListener("resize", place);
+  on("scroll", place, { passive: true });
+  on("resize", place);
 })();
