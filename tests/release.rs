@@ -24,21 +24,27 @@ fn packaged() -> &'static Path {
     &DIST
         .get_or_init(|| {
             let tmp = tempfile::tempdir().expect("tempdir");
-            let stripped = tmp.path().join("bilat");
-            let binary = match Command::new("strip")
-                .arg("--strip-debug")
-                .arg("-o")
-                .arg(&stripped)
-                .arg(env!("CARGO_BIN_EXE_bilat"))
-                .status()
-            {
-                Ok(s) if s.success() => stripped,
-                _ => PathBuf::from(env!("CARGO_BIN_EXE_bilat")),
-            };
+            let binary = test_binary(tmp.path());
             let archive = package(&binary, &tmp.path().join("dist"));
             (tmp, archive)
         })
         .1
+}
+
+/// The test binary without its debug info, in `dir`, where `strip` is installed; else the test
+/// binary itself.
+fn test_binary(dir: &Path) -> PathBuf {
+    let stripped = dir.join("bilat");
+    match Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&stripped)
+        .arg(env!("CARGO_BIN_EXE_bilat"))
+        .status()
+    {
+        Ok(s) if s.success() => stripped,
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_bilat")),
+    }
 }
 
 /// Runs `.ci/package` on `binary`; returns the archive's path.
@@ -363,4 +369,60 @@ fn the_release_workflow_builds_four_targets_with_pinned_official_actions() {
         wf["jobs"]["build"]["permissions"]["contents"].as_str(),
         Some("read")
     );
+}
+
+/// The Windows archive is a zip of the same folder with `bilat.exe`. The release workflow packs it
+/// on a Windows runner with 7-Zip; here `zip` stands in where it is installed (the layout is the
+/// script's, whichever tool writes it). The bytes inside are the Linux test binary: only the
+/// layout and the sum are checked.
+#[test]
+fn the_windows_archive_is_a_zip_of_the_same_folder_with_bilat_exe() {
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("-h")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has("zip") || !has("unzip") {
+        eprintln!("skipped: zip and unzip are not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let binary = test_binary(tmp.path());
+    let target = "x86_64-pc-windows-msvc";
+    let o = Command::new("bash")
+        .arg(repo().join(".ci/package"))
+        .arg(target)
+        .arg(&binary)
+        .arg(tmp.path().join("dist"))
+        .current_dir(repo())
+        .output()
+        .expect("run .ci/package");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let archive = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let name = format!("bilat-{}-{target}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        archive.file_name().and_then(|n| n.to_str()),
+        Some(format!("{name}.zip").as_str())
+    );
+    let listing = Command::new("unzip")
+        .arg("-Z1")
+        .arg(&archive)
+        .output()
+        .expect("unzip");
+    let mut entries: Vec<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["", "CHANGELOG.md", "LICENSE", "README.md", "bilat.exe"]
+            .iter()
+            .map(|f| format!("{name}/{f}"))
+            .collect::<Vec<_>>()
+    );
+    let sum = std::fs::read_to_string(archive.with_extension("zip.sha256")).expect("sum");
+    let bytes = std::fs::read(&archive).expect("archive");
+    assert_eq!(sum, format!("{}  {name}.zip\n", hex_sha256(&bytes)));
 }
