@@ -231,26 +231,44 @@ pub fn outputs_for(site: &Site, pages: &[usize]) -> Result<Vec<Output>> {
 
 /// Every content page's card, for the output dir. None when `social_cards: false`.
 pub fn outputs(site: &Site) -> Result<(Vec<Output>, Stats)> {
-    if !site.config.social_cards {
+    outputs_of(&[site])
+}
+
+/// The cards of every edition, each under its edition's folder (`ru/…`), with the cache pruned
+/// once to what all of them use. A topic an edition links to in the default edition has its card
+/// there.
+pub fn outputs_of(editions: &[&Site]) -> Result<(Vec<Output>, Stats)> {
+    let Some(first) = editions.first() else {
+        return Ok((Vec::new(), Stats::default()));
+    };
+    if !first.config.social_cards {
         return Ok((Vec::new(), Stats::default()));
     }
-    let cards = Cards::new(&site.root)?;
-    let drawn: Vec<(Output, bool, String)> = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            let svg = cards.svg(&page.meta.title, &site.config)?;
-            let (bytes, cached, key) = cards.png_keyed(&svg)?;
-            Ok((
-                Output {
-                    path: card_path(&page.path),
-                    bytes,
-                },
-                cached,
-                key,
-            ))
-        })
-        .collect::<Result<_>>()?;
+    let cards = Cards::new(&first.root)?;
+    let mut drawn: Vec<(Output, bool, String)> = Vec::new();
+    for site in editions {
+        let folder = &site.edition.prefix;
+        let pages: Vec<&crate::content::Page> = (0..site.pages.len())
+            .filter(|&i| !site.elsewhere(i))
+            .map(|i| &site.pages[i])
+            .collect();
+        let mut these: Vec<(Output, bool, String)> = pages
+            .par_iter()
+            .map(|page| {
+                let svg = cards.svg(&page.meta.title, &site.config)?;
+                let (bytes, cached, key) = cards.png_keyed(&svg)?;
+                Ok((
+                    Output {
+                        path: format!("{folder}{}", card_path(&page.path)),
+                        bytes,
+                    },
+                    cached,
+                    key,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        drawn.append(&mut these);
+    }
     cards.prune(&drawn.iter().map(|(_, _, k)| k.clone()).collect());
     let mut stats = Stats::default();
     let outputs = drawn

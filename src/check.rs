@@ -153,39 +153,26 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
         drafts: false,
         base_path: None,
     };
-    match Site::load(&build) {
-        Ok(mut site) => {
-            report.quotes = site.quotes;
-            diags.extend(std::mem::take(&mut site.warnings));
-            drafts(&site, &mut diags);
-            duplicate_titles(&site, &mut diags);
-            // Links are read from the HTML before minification: the same links, easier to read.
-            site.config.minify = false;
-            match rendered(site) {
-                Ok((build, rendered)) => {
-                    let layouts = Layouts::of(&build.templates, &opts.root);
-                    let scan = Scan::new(&build.site, &rendered, &layouts);
-                    let mut externals = scan.internal(&mut diags, &mut report);
-                    if opts.external {
-                        archives::add_sources(&build.site, &mut externals);
-                        report.external = externals.len();
-                        let urls: Vec<String> = externals.keys().cloned().collect();
-                        let outcomes = external::check_urls(&urls, &opts.external_options);
-                        // Dead sources are looked up in the archive; what it has goes with the
-                        // link's own report.
-                        let advice = archives::advise(
-                            &build.site,
-                            opts,
-                            &urls,
-                            &outcomes,
-                            &mut report,
-                            &mut diags,
-                        );
-                        scan.external(externals, outcomes, &advice, &mut diags);
-                    }
+    match Site::load_editions(&build, crate::site::Retention::Everything) {
+        Ok(mut sites) => {
+            report.quotes = sites[0].quotes;
+            diags.extend(std::mem::take(&mut sites[0].warnings));
+            drafts(&sites[0], &mut diags);
+            duplicate_titles(&sites[0], &mut diags);
+            let editions = sites.len();
+            let mut made = Vec::with_capacity(editions);
+            for mut site in sites {
+                // Links are read from the HTML before minification: the same links, easier to
+                // read.
+                site.config.minify = false;
+                match rendered(site) {
+                    Ok(r) => made.push(r),
+                    Err(Error::Build(d)) => diags.extend(d),
+                    Err(e) => return Err(e),
                 }
-                Err(Error::Build(d)) => diags.extend(d),
-                Err(e) => return Err(e),
+            }
+            if made.len() == editions {
+                scan_editions(opts, &made, &mut report, &mut diags);
             }
         }
         Err(Error::Build(d)) => diags.extend(d),
@@ -199,6 +186,35 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     }
     report.diagnostics = all;
     Ok(report)
+}
+
+/// Reads the links of every edition's pages; each edition may link into the others.
+fn scan_editions(
+    opts: &CheckOptions,
+    made: &[(std::sync::Arc<Build>, Rendered)],
+    report: &mut CheckReport,
+    diags: &mut Diagnostics,
+) {
+    let all_files: HashSet<String> = made
+        .iter()
+        .flat_map(|(_, r)| r.iter().flat_map(|(_, o)| o.iter().map(|o| o.path.clone())))
+        .collect();
+    for (build, rendered) in made {
+        let layouts = Layouts::of(&build.templates, &opts.root);
+        let scan = Scan::new(&build.site, rendered, &layouts, &all_files);
+        let mut externals = scan.internal(diags, report);
+        // External links are the same in every edition: asked for once, from the default's.
+        if opts.external && build.site.edition.is_default() {
+            archives::add_sources(&build.site, &mut externals);
+            report.external = externals.len();
+            let urls: Vec<String> = externals.keys().cloned().collect();
+            let outcomes = external::check_urls(&urls, &opts.external_options);
+            // Dead sources are looked up in the archive; what it has goes with the link's own
+            // report.
+            let advice = archives::advise(&build.site, opts, &urls, &outcomes, report, diags);
+            scan.external(externals, outcomes, &advice, diags);
+        }
+    }
 }
 
 /// Pages marked `draft: true`: `build` leaves them out, which is easy to forget.
@@ -236,10 +252,19 @@ fn duplicate_titles(site: &Site, diags: &mut Diagnostics) {
 type Rendered = Vec<(Job, Vec<Output>)>;
 
 /// Renders every job into a collection that keeps which job wrote which file.
+/// Each file is named by its path in the output (`ru/…` for another edition).
 fn rendered(site: Site) -> Result<(std::sync::Arc<Build>, Rendered)> {
     let build = std::sync::Arc::new(Build::prepare(site)?);
     let mut sink = engine::Collect::default();
-    engine::render(&build, build.jobs(), &mut sink)?;
+    let folder = build.site.edition.prefix.clone();
+    engine::render(
+        &build,
+        build.jobs(),
+        &mut engine::InFolder {
+            folder: &folder,
+            inner: &mut sink,
+        },
+    )?;
     Ok((build, sink.jobs))
 }
 
@@ -614,6 +639,8 @@ struct ScannedPage {
 /// The rendered site, scanned.
 struct Scan<'a> {
     site: &'a Site,
+    /// The whole site's base path (the default edition's): every edition's files are under it.
+    base_path: &'a str,
     layouts: &'a Layouts,
     pages: Vec<ScannedPage>,
     files: HashSet<String>,
@@ -626,16 +653,28 @@ struct Scan<'a> {
 type Externals = BTreeMap<String, Vec<(usize, Link)>>;
 
 impl<'a> Scan<'a> {
-    fn new(site: &'a Site, rendered: &[(Job, Vec<Output>)], layouts: &'a Layouts) -> Scan<'a> {
+    /// `elsewhere`: the files of the site's other editions, which links may point at.
+    fn new(
+        site: &'a Site,
+        rendered: &[(Job, Vec<Output>)],
+        layouts: &'a Layouts,
+        elsewhere: &HashSet<String>,
+    ) -> Scan<'a> {
         let mut files: HashSet<String> = site
             .static_files
             .iter()
             .chain(site.assets.iter())
             .map(|f| f.rel.clone())
+            .chain(elsewhere.iter().cloned())
             .collect();
         // A build draws a card for every content page; check links to them without drawing.
         if site.config.social_cards {
-            files.extend(site.pages.iter().map(|p| crate::cards::card_path(&p.path)));
+            let folder = &site.edition.prefix;
+            files.extend(
+                (0..site.pages.len())
+                    .filter(|&i| !site.elsewhere(i))
+                    .map(|i| format!("{folder}{}", crate::cards::card_path(&site.pages[i].path))),
+            );
         }
         files.extend(crate::images::variant_paths_of(&site.images_shown(None)));
         let mut html: Vec<(String, Origin, &[u8])> = Vec::new();
@@ -697,6 +736,7 @@ impl<'a> Scan<'a> {
             .unwrap_or_default();
         Scan {
             site,
+            base_path: &site.edition.root_base_path,
             layouts,
             pages,
             files,
@@ -709,24 +749,18 @@ impl<'a> Scan<'a> {
     /// Resolves every internal link; returns the external ones for `--external`.
     fn internal(&self, diags: &mut Diagnostics, report: &mut CheckReport) -> Externals {
         diags.extend(self.problems.iter().cloned());
-        report.pages = self.pages.len();
+        report.pages += self.pages.len();
         let mut externals: Externals = BTreeMap::new();
         for (pi, page) in self.pages.iter().enumerate() {
             for link in &page.facts.links {
-                let target =
-                    match classify(&link.value, &page.file, &self.site.base_path, &self.origin) {
-                        Ok(t) => t,
-                        Err(msg) => {
-                            report.links += 1;
-                            diags.push(self.locate(
-                                page,
-                                link,
-                                format!("broken link: {msg}"),
-                                None,
-                            ));
-                            continue;
-                        }
-                    };
+                let target = match classify(&link.value, &page.file, self.base_path, &self.origin) {
+                    Ok(t) => t,
+                    Err(msg) => {
+                        report.links += 1;
+                        diags.push(self.locate(page, link, format!("broken link: {msg}"), None));
+                        continue;
+                    }
+                };
                 match target {
                     Target::Skip => {}
                     Target::External(url) => {
@@ -760,7 +794,7 @@ impl<'a> Scan<'a> {
     ) -> Option<Diagnostic> {
         let v = link.value.trim();
         let Some(file) = served_file(path, &self.files) else {
-            let url = format!("{}{}", self.site.base_path, path);
+            let url = format!("{}{}", self.base_path, path);
             let mut d = self.locate(
                 page,
                 link,
@@ -773,7 +807,7 @@ impl<'a> Scan<'a> {
                 .filter(|f| f.ends_with("index.html"))
                 .map(|f| f.trim_end_matches("index.html"));
             if let Some(best) = crate::text::did_you_mean(path, candidates) {
-                d = d.with_help(format!("did you mean {}{best}?", self.site.base_path));
+                d = d.with_help(format!("did you mean {}{best}?", self.base_path));
             }
             return Some(d);
         };
@@ -785,11 +819,7 @@ impl<'a> Scan<'a> {
         let shown = if file == page.file {
             "this page".to_string()
         } else {
-            format!(
-                "{}{}",
-                self.site.base_path,
-                file.trim_end_matches("index.html")
-            )
+            format!("{}{}", self.base_path, file.trim_end_matches("index.html"))
         };
         let mut d = self.locate(
             page,
@@ -809,7 +839,7 @@ impl<'a> Scan<'a> {
     fn url_of(&self, page: &ScannedPage) -> String {
         format!(
             "{}{}",
-            self.site.base_path,
+            self.base_path,
             page.file.trim_end_matches("index.html")
         )
     }
@@ -826,8 +856,8 @@ impl<'a> Scan<'a> {
                 forms.push(rest.to_string());
             }
         }
-        let bp = &self.site.base_path;
-        let site_rel = path_form.strip_prefix(bp.as_str()).map(str::to_string);
+        let bp = self.base_path;
+        let site_rel = path_form.strip_prefix(bp).map(str::to_string);
         if let Some(r) = &site_rel {
             if bp != "/" {
                 forms.push(format!("/{r}"));

@@ -24,6 +24,25 @@ pub struct Party {
 pub struct MenuItem {
     pub title: String,
     pub path: String,
+    /// The title in other editions' languages, by language code (`{ ru: Темы }`).
+    #[serde(default)]
+    pub title_in: std::collections::BTreeMap<String, String>,
+}
+
+/// One edition of the site: a language its pages are published in (see `crate::editions`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageSpec {
+    /// A BCP 47 tag; also the suffix of translated files (`trade.ru.md`) and the edition's folder
+    /// in the output (`/ru/`).
+    pub code: String,
+    /// The language's name in itself, for the language switcher (`Русский`).
+    pub name: String,
+    /// The site's title and description in this language (the default edition's otherwise).
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// What a broken internal link does to the build.
@@ -77,6 +96,9 @@ pub struct Config {
     /// (`crate::locale`).
     #[serde(default = "default_language")]
     pub language: String,
+    /// The site's editions, the default `language` among them; empty for a site in one language.
+    #[serde(default)]
+    pub languages: Vec<LanguageSpec>,
     #[serde(default)]
     pub publisher: String,
     pub parties: Vec<Party>,
@@ -215,6 +237,7 @@ impl Config {
                     .with_help("write a BCP 47 tag such as `en`, `ru`, `hi` or `pt-BR`"),
             );
         }
+        self.validate_languages(text, &line, &mut problems);
         if let Err(msg) = parse_base_url(&self.base_url) {
             problems.push(Diagnostic::error(CONFIG_FILE, line("base_url"), msg));
         }
@@ -222,6 +245,67 @@ impl Config {
             Ok(())
         } else {
             Err(Error::Build(problems))
+        }
+    }
+
+    /// `languages:` names each edition once, by a tag ICU knows and a code that can be a file
+    /// suffix and a folder name, and includes the default `language`.
+    fn validate_languages(
+        &self,
+        text: &str,
+        line: &dyn Fn(&str) -> Option<usize>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        if self.languages.is_empty() {
+            return;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for l in &self.languages {
+            let at = crate::text::find_word_line(text, &l.code).or(line("languages"));
+            if !l
+                .code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                || l.code.is_empty()
+            {
+                problems.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        at,
+                        format!("language code `{}` must be lower-case letters, digits or dashes", l.code),
+                    )
+                    .with_help("it names translated files (`trade.ru.md`) and the edition's folder (`/ru/`); write a tag such as `ru`, `hi` or `pt-br`"),
+                );
+            } else if let Err(msg) = crate::locale::Locale::get(&l.code) {
+                problems.push(Diagnostic::error(CONFIG_FILE, at, msg));
+            }
+            if seen.contains(&l.code.as_str()) {
+                problems.push(Diagnostic::error(
+                    CONFIG_FILE,
+                    at,
+                    format!("language `{}` is listed twice in `languages`", l.code),
+                ));
+            }
+            seen.push(&l.code);
+        }
+        if !seen.contains(&self.language.as_str()) {
+            problems.push(
+                Diagnostic::error(
+                    CONFIG_FILE,
+                    line("languages"),
+                    format!(
+                        "`languages` lists {} but not the default language `{}`",
+                        seen.iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        self.language
+                    ),
+                )
+                .with_help(
+                    "add the default language to `languages`, or set `language:` to one of them",
+                ),
+            );
         }
     }
 

@@ -49,6 +49,77 @@ pub struct Page {
     pub body_line: usize,
     /// Hash of the file's text, to notice a file that changed between loading and rendering.
     pub digest: u64,
+    /// Which edition's words the page holds (see `crate::editions`).
+    pub in_edition: InEdition,
+}
+
+/// What a page of an edition is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum InEdition {
+    /// The original, in the site's default language (every page of a site in one language).
+    #[default]
+    Original,
+    /// A translation file over its original's facts. `outdated` when the original's words
+    /// changed after the revision the translation says it translates.
+    Translated { original: PathBuf, outdated: bool },
+    /// An original with no translation in this edition: listed and linked, never rendered here.
+    Untranslated,
+}
+
+/// A translation of a page: `topics/trade.ru.md` beside `topics/trade.md`. Its front matter is
+/// read only when an edition is made (`crate::editions::merge`): alone it lacks the facts.
+#[derive(Debug, Clone)]
+pub struct TranslationFile {
+    pub file: PathBuf,
+    /// As shown in messages (`content/topics/trade.ru.md`).
+    pub shown: PathBuf,
+    /// The original's content path (`topics/trade.md`).
+    pub original: String,
+    /// The edition's language code (`ru`).
+    pub language: String,
+    pub yaml: String,
+    pub yaml_line: usize,
+    pub body: String,
+    pub body_line: usize,
+    pub digest: u64,
+}
+
+/// `topics/trade.ru.md` is (`topics/trade.md`, `ru`) when `ru` is one of `codes`.
+pub fn translation_of<'c>(content_path: &str, codes: &'c [String]) -> Option<(String, &'c str)> {
+    let stem = content_path.strip_suffix(".md")?;
+    codes.iter().find_map(|c| {
+        let original = stem.strip_suffix(c.as_str())?.strip_suffix('.')?;
+        (!original.is_empty() && !original.ends_with('/'))
+            .then(|| (format!("{original}.md"), c.as_str()))
+    })
+}
+
+/// Reads a translation file: its front matter split from its body, not yet parsed.
+fn load_translation(
+    root: &Path,
+    content: &Path,
+    path: &Path,
+    codes: &[String],
+) -> Result<TranslationFile, Diagnostic> {
+    let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(&shown, None, format!("cannot read: {e}")))?;
+    let text = crate::text::decode_text(&shown, bytes)?;
+    let split = frontmatter::split(&shown, &text)?;
+    let content_path = to_slash(path.strip_prefix(content).unwrap_or(path));
+    let (original, language) = translation_of(&content_path, codes)
+        .ok_or_else(|| Diagnostic::error(&shown, None, "not a translation file"))?;
+    Ok(TranslationFile {
+        file: path.to_path_buf(),
+        original,
+        language: language.to_string(),
+        yaml: split.yaml.to_string(),
+        yaml_line: split.yaml_line,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+        digest: digest(&text),
+        shown,
+    })
 }
 
 impl Page {
@@ -125,6 +196,8 @@ pub struct Content {
     pub unloaded: Vec<String>,
     /// Pages marked `draft: true` that were left out.
     pub drafts: Vec<Draft>,
+    /// Translation files (`trade.ru.md`) of the site's other editions.
+    pub translations: Vec<TranslationFile>,
 }
 
 /// A page left out because it is a draft: what `check` needs to say so.
@@ -154,7 +227,7 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name == "4913" // vim's write test file
 }
 
-pub(crate) fn to_slash(p: &Path) -> String {
+pub fn to_slash(p: &Path) -> String {
     p.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
@@ -230,6 +303,7 @@ pub fn load(
     root: &Path,
     include_drafts: bool,
     keep_bodies_under: u64,
+    translation_codes: &[String],
     diags: &mut Diagnostics,
 ) -> Content {
     let content = root.join(CONTENT_DIR);
@@ -240,7 +314,25 @@ pub fn load(
         );
         return Content::default();
     }
-    let (md, static_files) = discover(&content, diags);
+    let (mut md, static_files) = discover(&content, diags);
+    // Translations (`trade.ru.md`) are read beside the pages, not as pages.
+    let (translation_files, originals): (Vec<PathBuf>, Vec<PathBuf>) =
+        md.drain(..).partition(|p| {
+            !translation_codes.is_empty()
+                && translation_of(
+                    &to_slash(p.strip_prefix(&content).unwrap_or(p)),
+                    translation_codes,
+                )
+                .is_some()
+        });
+    let md = originals;
+    let mut translations = Vec::new();
+    for path in &translation_files {
+        match load_translation(root, &content, path, translation_codes) {
+            Ok(t) => translations.push(t),
+            Err(d) => diags.push(d),
+        }
+    }
     let keep_bodies = keep_bodies_under == u64::MAX
         || md
             .par_iter()
@@ -280,6 +372,7 @@ pub fn load(
         bodies_kept: keep_bodies,
         unloaded,
         drafts,
+        translations,
     }
 }
 
@@ -350,6 +443,7 @@ pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagn
         body: split.body.to_string(),
         body_line: split.body_line,
         digest: digest(&text),
+        in_edition: InEdition::Original,
     })
 }
 

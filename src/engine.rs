@@ -51,6 +51,8 @@ pub fn templates(site: &Site, asset_hashes: HashMap<String, String>) -> Result<T
     let mut diags = Diagnostics::default();
     let helpers = Helpers {
         base_path: site.base_path.clone(),
+        asset_base_path: site.edition.root_base_path.clone(),
+        elsewhere: std::sync::Arc::new(site.edition.elsewhere.clone()),
         base_url: site.base_url.clone(),
         asset_hashes,
         language: site.config.language.clone(),
@@ -101,6 +103,24 @@ pub struct Staged<'a>(pub &'a crate::output::Staging);
 impl Sink for Staged<'_> {
     fn accept(&mut self, _: &Job, outputs: Vec<Output>) -> Result<()> {
         self.0.write(&outputs)
+    }
+}
+
+/// Another sink, with every file put under an edition's folder (`ru/`): an edition renders its
+/// pages at paths within the edition, and only the output knows where the edition lives.
+pub struct InFolder<'a, S: Sink> {
+    pub folder: &'a str,
+    pub inner: &'a mut S,
+}
+
+impl<S: Sink> Sink for InFolder<'_, S> {
+    fn accept(&mut self, job: &Job, mut outputs: Vec<Output>) -> Result<()> {
+        if !self.folder.is_empty() {
+            for o in &mut outputs {
+                o.path.insert_str(0, self.folder);
+            }
+        }
+        self.inner.accept(job, outputs)
     }
 }
 

@@ -169,6 +169,23 @@ pub struct Quote {
     pub context: Option<String>,
     #[serde(default)]
     pub caveat: Option<Caveat>,
+    /// The language the quote was published in (BCP 47), when it is not the site's default.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// A published translation of the quote into an edition's language (given in that edition's
+    /// translation file; see `crate::editions`). Never one of the site's own making.
+    #[serde(default)]
+    pub translation: Option<QuoteTranslation>,
+}
+
+/// A translation of a quote that someone published, with who made it and where it appeared.
+#[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteTranslation {
+    pub text: String,
+    /// Who translated it (an agency, a newspaper, a ministry).
+    pub by: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -279,6 +296,9 @@ impl FrontMatter {
         for q in &self.quotes {
             out.push((&q.source, "a quote"));
             caveat(&mut out, &q.caveat);
+            if let Some(t) = &q.translation {
+                out.push((&t.source, "a quote's translation"));
+            }
         }
         for p in self.positions.values().flatten() {
             out.push((&p.source, "a position"));

@@ -59,9 +59,18 @@ impl Job {
 
 /// Every rendering job of the site.
 pub fn plan(site: &Site, views: &Views, templates: &Templates) -> Vec<Job> {
-    let mut jobs: Vec<Job> = (0..site.pages.len()).map(Job::Page).collect();
+    // A topic an edition has not translated is read in the default edition (`Site::url`).
+    let rendered_here = |i: &usize| !site.elsewhere(*i);
+    let mut jobs: Vec<Job> = (0..site.pages.len())
+        .filter(rendered_here)
+        .map(Job::Page)
+        .collect();
     for g in Generated::ALL {
         if g == Generated::Search && !site.config.search {
+            continue;
+        }
+        // Pages serves one 404 page for the whole site, at its root.
+        if g == Generated::NotFound && !site.edition.is_default() {
             continue;
         }
         if templates.has(g.template()) {
@@ -85,6 +94,9 @@ pub fn plan(site: &Site, views: &Views, templates: &Templates) -> Vec<Job> {
         .collect();
     jobs.extend(pagers);
     for (i, p) in site.pages.iter().enumerate() {
+        if site.elsewhere(i) {
+            continue;
+        }
         jobs.extend(p.meta.aliases.iter().map(|a| Job::Alias {
             from: a.clone(),
             page: i,

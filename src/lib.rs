@@ -14,6 +14,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod editions;
 pub mod engine;
 pub mod error;
 pub mod frontmatter;
@@ -33,6 +34,7 @@ pub mod site;
 pub mod sources;
 pub mod text;
 pub mod theme;
+pub mod translate;
 pub mod views;
 pub mod watch;
 pub mod yaml;
@@ -55,39 +57,54 @@ pub struct BuildReport {
     pub images: images::Stats,
 }
 
-/// Builds the site into the output dir. On any error the previous output is left as it was.
+/// Builds the site into the output dir, every edition of it. On any error the previous output is
+/// left as it was.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
-    let mut site = Site::load_with(opts, site::Retention::OneBuild)?;
-    let warnings = std::mem::take(&mut site.warnings);
-    let build = std::sync::Arc::new(engine::Build::prepare(site)?);
-    let mut jobs = build.jobs();
-    // The site-wide pages are the longest jobs by far: started first, they run beside the topic
-    // pages instead of alone at the end.
-    jobs.sort_by_key(|j| matches!(j, jobs::Job::Page(_) | jobs::Job::Alias { .. }));
+    let mut editions = Site::load_editions(opts, site::Retention::OneBuild)?;
+    let warnings = std::mem::take(&mut editions[0].warnings);
     let staging = output::Staging::new(&output)?;
-    // Each page is written as soon as it is rendered: memory holds the model and the pages being
-    // rendered, whatever the size of the site, and the allocator reuses the same buffers instead
-    // of the kernel zeroing fresh pages for each file.
-    let pages = engine::render(&build, jobs, &mut engine::Staged(&staging))?;
-    let (card_files, cards) = cards::outputs(&build.site)?;
+    let mut pages = 0;
+    let mut builds = Vec::with_capacity(editions.len());
+    for site in editions {
+        let build = std::sync::Arc::new(engine::Build::prepare(site)?);
+        let mut jobs = build.jobs();
+        // The site-wide pages are the longest jobs by far: started first, they run beside the
+        // topic pages instead of alone at the end.
+        jobs.sort_by_key(|j| matches!(j, jobs::Job::Page(_) | jobs::Job::Alias { .. }));
+        // Each page is written as soon as it is rendered: memory holds the model and the pages
+        // being rendered, whatever the size of the site, and the allocator reuses the same
+        // buffers instead of the kernel zeroing fresh pages for each file.
+        let folder = build.site.edition.prefix.clone();
+        let mut staged = engine::Staged(&staging);
+        let mut sink = engine::InFolder {
+            folder: &folder,
+            inner: &mut staged,
+        };
+        pages += engine::render(&build, jobs, &mut sink)?;
+        builds.push(build);
+    }
+    let sites: Vec<&Site> = builds.iter().map(|b| &b.site).collect();
+    let (card_files, cards) = cards::outputs_of(&sites)?;
     staging.write(&card_files)?;
     drop(card_files);
-    let (image_files, images) = images::outputs(&build.site.images_shown(None))?;
+    // Static files, assets and image variants are the same for every edition: made once, at
+    // the root (an edition's pages link to them there).
+    let first = &builds[0].site;
+    let (image_files, images) = images::outputs(&first.images_shown(None))?;
     staging.write(&image_files)?;
     drop(image_files);
-    let copies: Vec<&content::StaticFile> = build
-        .site
+    let copies: Vec<&content::StaticFile> = first
         .static_files
         .iter()
-        .chain(build.site.assets.iter())
+        .chain(first.assets.iter())
         .collect();
     let files = staging.finish(&copies)?;
     drop(copies);
     // Freeing the model takes about 0.2 s per 10,000 topics and nothing needs to wait for it:
     // it happens beside whatever the caller does next, or not at all if the process exits first.
-    std::thread::spawn(move || drop(build));
+    std::thread::spawn(move || drop(builds));
     Ok(BuildReport {
         pages,
         files,

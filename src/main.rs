@@ -118,6 +118,12 @@ enum Command {
         #[command(subcommand)]
         what: SourcesKind,
     },
+    /// Translations: record which revision of its original a translation translates, or list
+    /// every page's translations and whether they are up to date
+    Translate {
+        #[command(subcommand)]
+        what: TranslateKind,
+    },
     /// Create new content
     New {
         #[command(subcommand)]
@@ -138,6 +144,28 @@ enum Command {
         /// Write into a folder that is not empty (its files are kept, never overwritten)
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TranslateKind {
+    /// Record in each translation file the revision of its original it now translates
+    Mark {
+        /// The site's root folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Translation files (`content/topics/trade.ru.md`)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// A table of every page in every edition: up to date, outdated or missing
+    Status {
+        /// The site's root folder
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Exit non-zero when any translation is outdated
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -207,6 +235,55 @@ fn progress() -> indicatif::ProgressBar {
 }
 
 /// `bilat sources fetch`: one line per source, then a count; exits 1 if any fetch failed.
+/// Prints the pages × editions table of `bilat translate status`.
+fn translate_status(root: &std::path::Path, strict: bool) -> bilat::Result<()> {
+    use bilat::editions::Freshness;
+    let status = bilat::translate::status(root)?;
+    if status.editions.is_empty() {
+        println!(
+            "the site has one edition: nothing to translate (see `languages:` in docs/FORMAT.md)"
+        );
+        return Ok(());
+    }
+    let width = status
+        .rows
+        .iter()
+        .map(|r| r.page.display().to_string().chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut head = format!("{:width$}", "page");
+    for e in &status.editions {
+        head.push_str(&format!("  {e:<10}"));
+    }
+    println!("{}", head.trim_end());
+    for r in &status.rows {
+        let mut line = format!(
+            "{:width$}",
+            bilat::error::printable_line(&r.page.display().to_string())
+        );
+        for s in &r.states {
+            line.push_str(&format!("  {:<10}", s.label()));
+        }
+        println!("{}", line.trim_end());
+    }
+    println!(
+        "{} up to date, {} outdated, {} missing",
+        status.count(Freshness::UpToDate),
+        status.outdated(),
+        status.count(Freshness::Missing)
+    );
+    if strict && status.outdated() > 0 {
+        return Err(bilat::Error::Build(vec![bilat::Diagnostic::error(
+            "content",
+            None,
+            format!("{} translation(s) outdated (--strict)", status.outdated()),
+        )
+        .with_help("update each, then run `bilat translate mark FILE`")]));
+    }
+    Ok(())
+}
+
 fn fetch_sources(root: &std::path::Path, only: &[String], refetch: bool) -> bilat::Result<()> {
     use bilat::sources::fetch::{fetch_all, FetchOptions, FetchOutcome};
     let sources = bilat::sources::load_sources(root)?;
@@ -372,6 +449,19 @@ fn main() -> ExitCode {
                     refetch,
                 },
         } => fetch_sources(&root, &only, refetch),
+        Command::Translate {
+            what: TranslateKind::Mark { root, files },
+        } => files.iter().try_for_each(|f| {
+            bilat::translate::mark(&root, f).map(|revision| {
+                println!(
+                    "{}: translates revision {revision}",
+                    bilat::error::printable_line(&f.display().to_string())
+                );
+            })
+        }),
+        Command::Translate {
+            what: TranslateKind::Status { root, strict },
+        } => translate_status(&root, strict),
         Command::New {
             what: NewKind::Topic { slug, root },
         } => bilat::scaffold::new_topic(&root, &slug).map(|path| {

@@ -102,9 +102,12 @@ impl Glossary {
 
 /// What rendering a page needs to know about the rest of the site.
 pub struct Context<'a> {
-    /// The site's base path, `/` or `/repo/`.
+    /// The base path of the page's edition, `/` or `/repo/` (`/repo/ru/` for another edition):
+    /// glossary links go there.
     pub base_path: &'a str,
-    /// Content path → URL path under the base path, for every page.
+    /// The base path of the whole site, where static files are (the default edition's).
+    pub files_base_path: &'a str,
+    /// Content path → URL path (base path included), for every page.
     pub pages: &'a HashMap<String, String>,
     /// Paths of static files (content/ and assets/), relative to the output root.
     pub files: &'a HashSet<String>,
@@ -404,7 +407,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             // A site-absolute path: it lives under the base path once published.
             return suffix(format!(
                 "{}{}",
-                self.ctx.base_path,
+                self.ctx.files_base_path,
                 path_part.trim_start_matches('/')
             ));
         } else {
@@ -429,7 +432,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                             line,
                         });
                     }
-                    suffix(format!("{}{}", self.ctx.base_path, url_path))
+                    suffix(url_path.clone())
                 }
                 None => {
                     let help = crate::text::did_you_mean_path(&content_path, self.ctx.pages.keys().map(String::as_str))
@@ -453,7 +456,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             // The file keeps its name in the output: characters with a meaning in URLs are escaped.
             suffix(format!(
                 "{}{}",
-                self.ctx.base_path,
+                self.ctx.files_base_path,
                 encode_path(&content_path)
             ))
         }
@@ -1059,7 +1062,10 @@ mod tests {
 
     fn render_md(body: &str) -> Rendered {
         let mut pages = HashMap::new();
-        pages.insert("topics/trade.md".to_string(), "topics/trade/".to_string());
+        pages.insert(
+            "topics/trade.md".to_string(),
+            "/b/topics/trade/".to_string(),
+        );
         let files = HashSet::new();
         let sources = Registry::default();
         let terms = Registry::default();
@@ -1068,6 +1074,7 @@ mod tests {
             [("main".to_string(), "layouts/base.html".to_string())].into();
         let ctx = Context {
             base_path: "/b/",
+            files_base_path: "/b/",
             pages: &pages,
             files: &files,
             sources: &sources,

@@ -26,6 +26,30 @@ pub const FEED_TIMELINE_LIMIT: usize = 50;
 
 /// Every file this module produces, as the `PagesFiles` job's output.
 pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
+    let mut out = Vec::new();
+    // Another edition has its own sitemap and feed in its folder; the files Pages reads at the
+    // root are the default edition's.
+    if site.edition.is_default() {
+        out.extend(root_files(site));
+    }
+    if site.config.sitemap {
+        let jobs = crate::jobs::plan(site, views, templates);
+        out.push(Output {
+            path: SITEMAP_FILE.into(),
+            bytes: sitemap(site, views, &jobs).into_bytes(),
+        });
+    }
+    if site.config.feed {
+        out.push(Output {
+            path: FEED_FILE.into(),
+            bytes: feed(site).into_bytes(),
+        });
+    }
+    out
+}
+
+/// `.nojekyll`, `CNAME` and `robots.txt`: one each for the whole site.
+fn root_files(site: &Site) -> Vec<Output> {
     // Without .nojekyll, GitHub Pages runs Jekyll, which drops `_`-prefixed paths.
     let mut out = vec![Output {
         path: ".nojekyll".into(),
@@ -47,19 +71,6 @@ pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
         path: ROBOTS_FILE.into(),
         bytes: robots(site).into_bytes(),
     });
-    if site.config.sitemap {
-        let jobs = crate::jobs::plan(site, views, templates);
-        out.push(Output {
-            path: SITEMAP_FILE.into(),
-            bytes: sitemap(site, views, &jobs).into_bytes(),
-        });
-    }
-    if site.config.feed {
-        out.push(Output {
-            path: FEED_FILE.into(),
-            bytes: feed(site).into_bytes(),
-        });
-    }
     out
 }
 
@@ -72,11 +83,15 @@ pub fn robots(site: &Site) -> String {
             // a pointer for people, and search engines find the sitemap through Search Console.
             s.push_str("# Crawlers read robots.txt only at the root of a host.\n");
         }
-        let _ = writeln!(
-            s,
-            "\nSitemap: {}",
-            encode_url(&site.permalink(SITEMAP_FILE))
-        );
+        s.push('\n');
+        if site.edition.several() {
+            // Each edition's sitemap, the default first.
+            for e in site.editions_of(SITEMAP_FILE, None) {
+                let _ = writeln!(s, "Sitemap: {}", encode_url(&e.permalink));
+            }
+        } else {
+            let _ = writeln!(s, "Sitemap: {}", encode_url(&site.permalink(SITEMAP_FILE)));
+        }
     }
     s
 }
@@ -85,6 +100,8 @@ pub fn robots(site: &Site) -> String {
 struct SitemapEntry {
     loc: String,
     lastmod: Option<jiff::civil::Date>,
+    /// The page in each edition that has its own words (`hreflang`), for a site in several.
+    alternates: Vec<(String, String)>,
 }
 
 /// The newest `updated` or `date` among some pages: the last time a page built from them changed.
@@ -113,8 +130,10 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
     let site_newest = newest(site, &all);
     let mut entries: Vec<SitemapEntry> = Vec::new();
     for job in jobs {
+        let mut content_path = None;
         let (path, lastmod) = match job {
             Job::Page(i) if published(site, *i) => {
+                content_path = Some(site.pages[*i].content_path.as_str());
                 (site.pages[*i].path.clone(), page_date(site, *i))
             }
             // The 404 page is not a page anyone should land on from a search.
@@ -143,18 +162,40 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
             | Job::SearchIndex
             | Job::PagesFiles => continue,
         };
+        let alternates = if site.edition.several() {
+            site.editions_of(&path, content_path)
+                .into_iter()
+                .filter(|e| e.translated)
+                .map(|e| (e.code, encode_url(&e.permalink)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         entries.push(SitemapEntry {
             loc: encode_url(&site.permalink(&path)),
             lastmod,
+            alternates,
         });
     }
     entries.sort_by(|a, b| a.loc.cmp(&b.loc));
     entries.dedup_by(|a, b| a.loc == b.loc);
 
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    if site.edition.several() {
+        s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
+    } else {
+        s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    }
     for e in &entries {
         let _ = write!(s, "  <url>\n    <loc>{}</loc>\n", xml_escape(&e.loc));
+        for (code, href) in &e.alternates {
+            let _ = writeln!(
+                s,
+                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                xml_escape(code),
+                xml_escape(href)
+            );
+        }
         if let Some(d) = e.lastmod {
             let _ = writeln!(s, "    <lastmod>{d}</lastmod>");
         }
@@ -224,7 +265,8 @@ pub fn feed(site: &Site) -> String {
     let site_newest = newest(site, &all);
     for &i in &all {
         let page = &site.pages[i];
-        if page.kind != PageKind::Page || page.section != "topics" {
+        // An edition's feed carries the topics it has in its own language.
+        if page.kind != PageKind::Page || page.section != "topics" || site.elsewhere(i) {
             continue;
         }
         let m = &page.meta;
@@ -256,6 +298,9 @@ pub fn feed(site: &Site) -> String {
     let mut events: Vec<FeedEntry> = Vec::new();
     for &i in &all {
         let page = &site.pages[i];
+        if site.elsewhere(i) {
+            continue;
+        }
         let link = encode_url(&site.permalink(&page.path));
         for t in &page.meta.timeline {
             let date = first_day(&t.date);

@@ -168,7 +168,13 @@ fn statement_line(text: &str, message: &str, name: &str) -> Option<usize> {
 
 /// What the template helpers need from the site.
 pub struct Helpers {
+    /// The edition's base path: `url(path=…)` links into the edition.
     pub base_path: String,
+    /// Where assets are (the same for every edition: the default edition's base path).
+    pub asset_base_path: String,
+    /// Paths of topics the edition has no translation of: `url()` links them where the default
+    /// edition has them, under `asset_base_path` (see `Site::url`).
+    pub elsewhere: std::sync::Arc<std::collections::HashSet<String>>,
     pub base_url: String,
     /// Asset path (relative to the output root) → short content hash.
     pub asset_hashes: HashMap<String, String>,
@@ -483,6 +489,8 @@ fn locate_in<'a>(mut d: Diagnostic, text_of: impl Fn(&str) -> Option<&'a str>) -
 fn register_helpers(tera: &mut Tera, helpers: Helpers) {
     let Helpers {
         base_path,
+        asset_base_path,
+        elsewhere,
         base_url,
         asset_hashes,
         language,
@@ -490,7 +498,7 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
     let origin = crate::config::parse_base_url(&base_url)
         .map(|(o, _)| o)
         .unwrap_or_default();
-    let (bp, o) = (base_path.clone(), origin.clone());
+    let (bp, o, root) = (base_path.clone(), origin.clone(), asset_base_path.clone());
     tera.register_function(
         "url",
         move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
@@ -499,11 +507,18 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
             if path.contains("://") {
                 return Ok(path);
             }
-            let url = format!("{bp}{}", path.trim_start_matches('/'));
+            let path = path.trim_start_matches('/');
+            let page = path.split(['#', '?']).next().unwrap_or(path);
+            let base = if !elsewhere.is_empty() && elsewhere.contains(page) {
+                &root
+            } else {
+                &bp
+            };
+            let url = format!("{base}{path}");
             Ok(if absolute { format!("{o}{url}") } else { url })
         },
     );
-    let bp = base_path;
+    let bp = asset_base_path;
     tera.register_function(
         "asset",
         move |kwargs: Kwargs, _: &State| -> TeraResult<String> {
@@ -836,6 +851,8 @@ mod tests {
     fn render_with(language: &str, template: &str) -> Result<String, Diagnostic> {
         let helpers = Helpers {
             base_path: "/".into(),
+            asset_base_path: "/".into(),
+            elsewhere: Default::default(),
             base_url: "https://x.org/".into(),
             asset_hashes: HashMap::new(),
             language: language.into(),

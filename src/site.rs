@@ -99,6 +99,23 @@ pub struct Site {
     reread: bool,
     /// Set exactly when `reread` is: the tables the page jobs render Markdown against.
     links: Option<LinkTables>,
+    /// Which edition this is (see [`crate::editions`]); a site in one language has one.
+    pub edition: crate::editions::EditionInfo,
+}
+
+/// A page as one edition has it (see [`Site::editions_of`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EditionLink {
+    pub code: String,
+    /// The language's name in itself (`Русский`).
+    pub name: String,
+    pub url: String,
+    pub permalink: String,
+    /// The edition being rendered.
+    pub current: bool,
+    /// The page has its own words in this edition (the original or a translation): an
+    /// `hreflang` alternate. Otherwise `url` is where it is read instead.
+    pub translated: bool,
 }
 
 /// `name` with every non-ASCII character written as its code point (`cafe\u{301}`), to show
@@ -231,8 +248,16 @@ impl Site {
         Site::load_with(opts, Retention::Everything)
     }
 
-    /// Loads and checks everything, keeping what `retention` says.
+    /// Loads and checks everything, keeping what `retention` says: the default edition only.
     pub fn load_with(opts: &BuildOptions, retention: Retention) -> Result<Site> {
+        let mut all = Site::load_editions(opts, retention)?;
+        Ok(all.swap_remove(0))
+    }
+
+    /// Loads and checks every edition of the site, the default first (one for a site in one
+    /// language). The files are read once; each other edition is its translations over the
+    /// default edition's facts (see [`crate::editions`]).
+    pub fn load_editions(opts: &BuildOptions, retention: Retention) -> Result<Vec<Site>> {
         let mut config = Config::load(&opts.root)?;
         if let Some(url) = &opts.base_url {
             crate::config::parse_base_url(url)
@@ -240,7 +265,15 @@ impl Site {
             config.base_url = url.clone();
         }
         let mut diags = Diagnostics::default();
+        let others: Vec<String> = config
+            .languages
+            .iter()
+            .filter(|l| l.code != config.language)
+            .map(|l| l.code.clone())
+            .collect();
         let keep_bodies_under = match retention {
+            // Editions render their originals' bodies where a translation has none: all are kept.
+            _ if !others.is_empty() => u64::MAX,
             Retention::Everything => u64::MAX,
             // The environment may lower it, to try the large-site path on a small site.
             Retention::OneBuild => std::env::var("BILAT_KEEP_HTML_UNDER")
@@ -248,7 +281,13 @@ impl Site {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(KEEP_HTML_UNDER),
         };
-        let content = content::load(&opts.root, opts.drafts, keep_bodies_under, &mut diags);
+        let content = content::load(
+            &opts.root,
+            opts.drafts,
+            keep_bodies_under,
+            &others,
+            &mut diags,
+        );
         let reread = !content.bodies_kept;
         let mut registries = Registries::load(
             &opts.root.join(content::CONTENT_DIR),
@@ -261,9 +300,11 @@ impl Site {
             Some(p) => crate::config::normalize_base_path(p),
             None => config.base_path(),
         };
+        let translations = content.translations;
         let mut site = Site {
             root: opts.root.clone(),
             base_url: config.base_url(),
+            edition: crate::editions::EditionInfo::single(&config.language, &base_path),
             base_path,
             config,
             pages: content.pages,
@@ -284,15 +325,215 @@ impl Site {
             links: None,
         };
         site.index(&mut diags);
+        let mut editions = Vec::new();
+        if !others.is_empty() {
+            editions = site.editions_from(&translations, &mut diags);
+        }
         site.check_names(&mut diags);
         site.check_references(&mut diags);
         site.quotes = crate::sources::verify::check_pages(&site.root, &site.pages, &mut diags);
         site.render_markdown(&mut diags);
+        for e in &mut editions {
+            let mut d = Diagnostics::default();
+            e.check_references(&mut d);
+            e.render_markdown(&mut d);
+            // The facts are the original's: the same problem found again is reported once
+            // (`Diagnostics::sorted` drops repeats).
+            diags.extend(d.0);
+        }
         site.warnings = diags.into_result()?;
         if retention == Retention::OneBuild {
             site.shed_after_checks();
         }
-        Ok(site)
+        let mut all = vec![site];
+        all.extend(editions);
+        Ok(all)
+    }
+
+    /// The other editions of an indexed default edition: each of its pages in the translation
+    /// the edition has (facts merged from the original), or marked untranslated.
+    fn editions_from(
+        &mut self,
+        translations: &[content::TranslationFile],
+        diags: &mut Diagnostics,
+    ) -> Vec<Site> {
+        use crate::editions::{EditionInfo, EditionRef};
+        let default = self.config.language.clone();
+        let mut specs = self.config.languages.clone();
+        // The default edition first, the others in the order site.yaml gives.
+        specs.sort_by_key(|l| l.code != default);
+        let all: Vec<EditionRef> = specs
+            .iter()
+            .map(|l| EditionRef {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                prefix: if l.code == default {
+                    String::new()
+                } else {
+                    format!("{}/", l.code)
+                },
+            })
+            .collect();
+        let mut by_original: HashMap<(&str, &str), &content::TranslationFile> = HashMap::new();
+        let mut translated: HashMap<String, Vec<String>> = HashMap::new();
+        for t in translations {
+            if !self.by_content_path.contains_key(&t.original) {
+                let stem = t.original.trim_end_matches(".md");
+                diags.push(
+                    Diagnostic::error(
+                        &t.shown,
+                        None,
+                        format!(
+                            "this translation's original `content/{}` does not exist",
+                            t.original
+                        ),
+                    )
+                    .with_help(format!(
+                        "a translation sits beside its original: `{stem}.{}.md` translates `{stem}.md`",
+                        t.language
+                    )),
+                );
+                continue;
+            }
+            by_original.insert((t.original.as_str(), t.language.as_str()), t);
+            translated
+                .entry(t.original.clone())
+                .or_default()
+                .push(t.language.clone());
+        }
+        for v in translated.values_mut() {
+            v.sort_by_key(|c| all.iter().position(|e| e.code == *c));
+        }
+        let translated = std::sync::Arc::new(translated);
+        self.edition = EditionInfo {
+            code: default.clone(),
+            name: all.first().map(|e| e.name.clone()).unwrap_or_default(),
+            prefix: String::new(),
+            all: all.clone(),
+            root_base_path: self.base_path.clone(),
+            translated: translated.clone(),
+            elsewhere: HashSet::new(),
+        };
+        let mut editions = Vec::new();
+        for (spec, e) in specs.iter().zip(&all).skip(1) {
+            let mut pages = Vec::with_capacity(self.pages.len());
+            let mut elsewhere = HashSet::new();
+            for original in &self.pages {
+                let Some(t) = by_original.get(&(original.content_path.as_str(), e.code.as_str()))
+                else {
+                    let mut p = original.clone();
+                    p.in_edition = content::InEdition::Untranslated;
+                    if p.kind == PageKind::Page {
+                        elsewhere.insert(p.path.clone());
+                    }
+                    pages.push(p);
+                    continue;
+                };
+                match crate::editions::merge(original, t) {
+                    Ok(meta) => pages.push(Page {
+                        kind: original.kind,
+                        file: t.file.clone(),
+                        shown: t.shown.clone(),
+                        content_path: original.content_path.clone(),
+                        id: original.id.clone(),
+                        section: original.section.clone(),
+                        path: original.path.clone(),
+                        meta,
+                        yaml: t.yaml.clone(),
+                        yaml_line: t.yaml_line,
+                        // A translation without a body of its own shows the original's.
+                        body: if t.body.trim().is_empty() {
+                            original.body.clone()
+                        } else {
+                            t.body.clone()
+                        },
+                        body_line: if t.body.trim().is_empty() {
+                            original.body_line
+                        } else {
+                            t.body_line
+                        },
+                        digest: t.digest,
+                        in_edition: content::InEdition::Translated {
+                            original: original.shown.clone(),
+                            outdated: crate::editions::freshness(original, t)
+                                == crate::editions::Freshness::Outdated,
+                        },
+                    }),
+                    Err(ds) => {
+                        for d in ds {
+                            diags.push(d);
+                        }
+                        pages.push(original.clone());
+                    }
+                }
+            }
+            let mut config = self.config.clone();
+            config.language = e.code.clone();
+            if let Some(t) = &spec.title {
+                config.title = t.clone();
+            }
+            if let Some(d) = &spec.description {
+                config.description = d.clone();
+            }
+            for m in &mut config.menu {
+                if let Some(t) = m.title_in.get(&e.code) {
+                    m.title = t.clone();
+                }
+            }
+            let mut site = Site {
+                root: self.root.clone(),
+                config,
+                base_url: format!("{}{}", self.base_url, e.prefix),
+                base_path: format!("{}{}", self.base_path, e.prefix),
+                pages,
+                rendered: Vec::new(),
+                registries: self.registries.clone(),
+                static_files: self.static_files.clone(),
+                assets: self.assets.clone(),
+                asset_hashes: self.asset_hashes.clone(),
+                by_content_path: HashMap::new(),
+                by_id: HashMap::new(),
+                by_short_id: HashMap::new(),
+                unloaded: self.unloaded.clone(),
+                warnings: Vec::new(),
+                quotes: Default::default(),
+                drafts: Vec::new(),
+                today: self.today,
+                reread: false,
+                links: None,
+                edition: EditionInfo {
+                    code: e.code.clone(),
+                    name: e.name.clone(),
+                    prefix: e.prefix.clone(),
+                    all: all.clone(),
+                    root_base_path: self.base_path.clone(),
+                    translated: translated.clone(),
+                    elsewhere,
+                },
+            };
+            // Indexing the same paths again finds nothing new to report.
+            site.index(&mut Diagnostics::default());
+            for (p, original) in site.pages.iter().zip(&self.pages) {
+                if let content::InEdition::Translated { outdated: true, .. } = p.in_edition {
+                    diags.push(
+                        Diagnostic::warning(
+                            &p.shown,
+                            p.line_of_key(crate::editions::TRANSLATES_KEY),
+                            format!(
+                                "this translation is outdated: {} changed after the revision it translates",
+                                original.shown.display()
+                            ),
+                        )
+                        .with_help(format!(
+                            "update the translation, then run `bilat translate mark {}`",
+                            p.shown.display()
+                        )),
+                    );
+                }
+            }
+            editions.push(site);
+        }
+        editions
     }
 
     /// Builds the lookup tables, reporting two files that would be written to the same URL.
@@ -722,7 +963,7 @@ impl Site {
             pages: self
                 .pages
                 .iter()
-                .map(|p| (p.content_path.clone(), p.path.clone()))
+                .map(|p| (p.content_path.clone(), self.url(&p.path)))
                 .chain(self.unloaded.iter().map(|c| (c.clone(), String::new())))
                 .collect(),
             files: self
@@ -792,6 +1033,7 @@ impl Site {
         };
         let ctx = markdown::Context {
             base_path: &self.base_path,
+            files_base_path: &self.edition.root_base_path,
             pages: &links.pages,
             files: &links.files,
             sources: &self.registries.sources,
@@ -885,8 +1127,59 @@ impl Site {
     }
 
     /// URL path of a site path, under the base path.
+    /// The same page in every edition, for the language switcher and `hreflang`: where each
+    /// edition has it (`path` is the page's path within an edition; `content_path` names a
+    /// content page, `None` a generated one, which every edition has).
+    pub fn editions_of(&self, path: &str, content_path: Option<&str>) -> Vec<EditionLink> {
+        let e = &self.edition;
+        let origin = crate::config::parse_base_url(&self.base_url)
+            .map(|(o, _)| o)
+            .unwrap_or_default();
+        let translated = content_path.and_then(|c| e.translated.get(c));
+        let section_like = content_path
+            .and_then(|c| self.by_content_path.get(c))
+            .is_some_and(|&i| self.pages[i].kind != PageKind::Page);
+        e.all
+            .iter()
+            .enumerate()
+            .map(|(n, ed)| {
+                let own = n == 0
+                    || content_path.is_none()
+                    || translated.is_some_and(|t| t.contains(&ed.code));
+                // A home or section page is rendered in every edition (its list is the
+                // edition's); a topic without a translation only in the default edition.
+                let here = own || section_like;
+                let prefix = if here { ed.prefix.as_str() } else { "" };
+                let url = format!(
+                    "{}{prefix}{}",
+                    e.root_base_path,
+                    path.trim_start_matches('/')
+                );
+                EditionLink {
+                    code: ed.code.clone(),
+                    name: ed.name.clone(),
+                    permalink: format!("{origin}{url}"),
+                    url,
+                    current: ed.code == e.code,
+                    translated: own,
+                }
+            })
+            .collect()
+    }
+
+    /// Whether page `i` is a topic this edition links to in the default edition instead of
+    /// rendering it (it has no translation here).
+    pub fn elsewhere(&self, i: usize) -> bool {
+        !self.edition.elsewhere.is_empty() && self.edition.elsewhere.contains(&self.pages[i].path)
+    }
+
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_path, path.trim_start_matches('/'))
+        let path = path.trim_start_matches('/');
+        // A topic this edition has not translated is read where the default edition has it.
+        if !self.edition.elsewhere.is_empty() && self.edition.elsewhere.contains(path) {
+            return format!("{}{path}", self.edition.root_base_path);
+        }
+        format!("{}{path}", self.base_path)
     }
 
     /// Full URL of a site path.

@@ -43,6 +43,28 @@ struct Summary<'a> {
     section: &'a str,
     tags: Vec<TagRef<'a>>,
     extra: &'a serde_yaml::Mapping,
+    /// Set when an edition lists a page it has no words for: the language (code and name) the
+    /// page is read in, for a label and `hreflang` on the link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_in: Option<LanguageRef<'a>>,
+}
+
+/// A language by its code and its name in itself.
+#[derive(Serialize, Clone, Copy)]
+struct LanguageRef<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+/// The default edition's language, where page `page` is read instead of the edition's own.
+fn read_in<'a>(site: &'a Site, page: &Page) -> Option<LanguageRef<'a>> {
+    if page.in_edition != crate::content::InEdition::Untranslated {
+        return None;
+    }
+    site.edition.all.first().map(|e| LanguageRef {
+        code: &e.code,
+        name: &e.name,
+    })
 }
 
 /// A source as cited somewhere: `n` is its number in the list it belongs to, `href` where that
@@ -601,6 +623,7 @@ fn summary(site: &Site, page: &Page) -> Value {
         section: &page.section,
         tags: m.tags.iter().map(|t| tag_ref(site, t)).collect(),
         extra: &m.extra,
+        read_in: read_in(site, page),
     })
 }
 
@@ -1103,6 +1126,22 @@ struct PageView<'a> {
     pages: Vec<Value>,
     /// The page's social card, or none where site.yaml turns them off.
     card: Option<CardView>,
+    /// In another edition than the default: what the page is a translation of, or that it shows
+    /// its original's words for want of one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translation: Option<TranslationView<'a>>,
+}
+
+#[derive(Serialize)]
+struct TranslationView<'a> {
+    /// The original page, in the default edition.
+    original_url: String,
+    original_language: LanguageRef<'a>,
+    /// The original's words changed after the revision this translation translates.
+    outdated: bool,
+    /// No translation: the page shows the original's words (a home or section page, which
+    /// every edition has for its lists).
+    missing: bool,
 }
 
 #[derive(Serialize)]
@@ -1237,8 +1276,15 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             height: crate::cards::HEIGHT,
             alt: format!("{} — {}", m.title, site.config.title),
         }),
+        translation: translation_view(site, page),
     };
     let mut ctx = base_context(views, &site.url(&page.path));
+    if site.edition.several() {
+        ctx.insert(
+            "editions",
+            &site.editions_of(&page.path, Some(&page.content_path)),
+        );
+    }
     let key = if page.kind == PageKind::Page {
         "page"
     } else {
@@ -1246,6 +1292,29 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
     };
     ctx.insert(key, &view);
     ctx
+}
+
+fn translation_view<'a>(site: &'a Site, page: &Page) -> Option<TranslationView<'a>> {
+    use crate::content::InEdition;
+    let original = site.edition.all.first()?;
+    let (outdated, missing) = match &page.in_edition {
+        InEdition::Original => return None,
+        InEdition::Translated { outdated, .. } => (*outdated, false),
+        InEdition::Untranslated => (false, true),
+    };
+    Some(TranslationView {
+        original_url: format!(
+            "{}{}",
+            site.edition.root_base_path,
+            page.path.trim_start_matches('/')
+        ),
+        original_language: LanguageRef {
+            code: &original.code,
+            name: &original.name,
+        },
+        outdated,
+        missing,
+    })
 }
 
 #[derive(Serialize)]
@@ -1264,6 +1333,9 @@ pub fn generated_context(
     term: Option<usize>,
 ) -> Context {
     let mut ctx = base_context(views, &site.url(path));
+    if site.edition.several() {
+        ctx.insert("editions", &site.editions_of(path, None));
+    }
     ctx.insert(
         "page",
         &GeneratedPage {
@@ -1336,6 +1408,8 @@ mod tests {
         let site = basic();
         let helpers = crate::render::Helpers {
             base_path: site.base_path.clone(),
+            asset_base_path: site.base_path.clone(),
+            elsewhere: Default::default(),
             base_url: site.base_url.clone(),
             asset_hashes: site.asset_hashes.clone(),
             language: site.config.language.clone(),

@@ -497,10 +497,34 @@ impl Watcher {
     fn full(&mut self) -> Result<RebuildReport> {
         // Hash before reading, so an edit made during the build is seen as a change afterwards.
         let inputs = self.scan_inputs();
-        let site = Site::load(&self.opts)?;
+        let mut editions = Site::load_editions(&self.opts, crate::site::Retention::Everything)?;
+        let others: Vec<Site> = editions.drain(1..).collect();
+        let Some(site) = editions.pop() else {
+            return Err(Error::Build(vec![Diagnostic::error(
+                CONTENT_DIR,
+                None,
+                "the site has no edition",
+            )]));
+        };
         let build = Arc::new(Build::prepare(site)?);
         let mut sink = engine::Collect::default();
         engine::render(&build, build.jobs(), &mut sink)?;
+        // The other editions, each in its folder. They are rebuilt whole on every change (see
+        // `incremental`), so nothing of them is kept.
+        let mut other_builds = Vec::with_capacity(others.len());
+        for e in others {
+            let b = Arc::new(Build::prepare(e)?);
+            let folder = b.site.edition.prefix.clone();
+            engine::render(
+                &b,
+                b.jobs(),
+                &mut engine::InFolder {
+                    folder: &folder,
+                    inner: &mut sink,
+                },
+            )?;
+            other_builds.push(b);
+        }
         let mut outputs = sink.outputs();
         let rendered = outputs.len();
         let site = &build.site;
@@ -521,7 +545,11 @@ impl Watcher {
             outputs.push(c?);
         }
         // From the cache, except the cards whose page title or template changed.
-        outputs.extend(crate::cards::outputs(site)?.0);
+        let sites: Vec<&Site> = std::iter::once(site)
+            .chain(other_builds.iter().map(|b| &b.site))
+            .collect();
+        outputs.extend(crate::cards::outputs_of(&sites)?.0);
+        drop(sites);
         outputs.extend(crate::images::outputs(&site.images_shown(None))?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
@@ -610,6 +638,11 @@ impl Watcher {
         let Some(state) = Arc::get_mut(build) else {
             return Ok(None);
         };
+        // A site in several editions is rebuilt whole: an edit of an original changes its
+        // translations' pages (their facts, their freshness notice) in every edition.
+        if state.site.edition.several() {
+            return Ok(None);
+        }
         let root = &self.root;
         let content_dir = root.join(CONTENT_DIR);
 

@@ -204,10 +204,10 @@ fn fixture() -> &'static Fixture {
         let regs = Registries::load(&tmp.path().join("content"), Path::new("content"), &mut diags);
         assert!(!diags.has_errors(), "{:?}", diags.0);
         let pages: HashMap<String, String> = [
-            ("topics/trade.md", "topics/trade/"),
-            ("topics/energy.md", "topics/energy/"),
-            ("topics/what?.md", "topics/what/"),
-            ("_index.md", ""),
+            ("topics/trade.md", "/b/topics/trade/"),
+            ("topics/energy.md", "/b/topics/energy/"),
+            ("topics/what?.md", "/b/topics/what/"),
+            ("_index.md", "/b/"),
         ]
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -222,6 +222,7 @@ fn render(body: &str) -> markdown::Rendered {
     let glossary = Glossary::new(&f.regs.glossary);
     let ctx = Context {
         base_path: "/b/",
+        files_base_path: "/b/",
         pages: &f.pages,
         files: &f.files,
         sources: &f.regs.sources,
