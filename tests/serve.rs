@@ -402,7 +402,8 @@ fn broken_yaml_reports_errors_keeps_the_last_good_page_and_recovers() {
     assert_eq!(page.status, 200);
     assert!(page.text().contains("MARKER-TRADE-ORIGINAL"));
     assert!(
-        s.bilat.stderr_text().contains("content/topics/trade.md:2"),
+        s.bilat
+            .stderr_within("content/topics/trade.md:2", Duration::from_secs(10)),
         "{}",
         s.bilat.output_text()
     );
@@ -488,7 +489,8 @@ fn a_runaway_template_is_reported_and_the_last_good_pages_stay_served() {
         err.data
     );
     assert!(
-        s.bilat.stderr_text().contains("layouts/page.html:2"),
+        s.bilat
+            .stderr_within("layouts/page.html:2", Duration::from_secs(10)),
         "{}",
         s.bilat.output_text()
     );
@@ -599,7 +601,7 @@ fn binding_beyond_loopback_warns_and_prints_a_working_url() {
     let s = Server::start("serve-basic", &["--bind", "0.0.0.0"]);
     assert!(s.url.starts_with("http://127.0.0.1:"), "{}", s.url);
     assert!(
-        s.bilat.stderr_text().contains("warning"),
+        s.bilat.stderr_within("warning", Duration::from_secs(10)),
         "{}",
         s.bilat.output_text()
     );

@@ -136,6 +136,21 @@ impl Bilat {
         self.stderr.lock().expect("lines").join("\n")
     }
 
+    /// Whether stderr holds `needle` within `within`: the terminal line and the browser's event
+    /// are written by two threads, and a loaded machine may deliver the event first.
+    pub fn stderr_within(&self, needle: &str, within: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if self.stderr_text().contains(needle) {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     pub fn output_text(&self) -> String {
         format!(
             "stdout:\n{}\nstderr:\n{}",
