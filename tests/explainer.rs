@@ -39,7 +39,8 @@ fn topic_slugs() -> Vec<String> {
         .expect("ls")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".md") && n != "_index.md")
+        // Topics, not their translations (`trade.ru.md`).
+        .filter(|n| n.ends_with(".md") && n != "_index.md" && n.matches('.').count() == 1)
         .map(|n| n.trim_end_matches(".md").to_string())
         .collect();
     slugs.sort();
@@ -347,11 +348,24 @@ fn pages_stay_under_50_kb_of_html_and_css() {
         .into_iter()
         .filter(|(p, _)| p.ends_with(".html"))
     {
-        if path.starts_with("sources/") || path.starts_with("timeline/") {
+        // Another edition's pages are under its folder (`ru/sources/`).
+        let page = ["ru/", "hi/"]
+            .iter()
+            .find_map(|e| path.strip_prefix(e))
+            .unwrap_or(&path);
+        if page.starts_with("sources/") || page.starts_with("timeline/") {
             continue; // the full bibliography and timeline are reference pages, not reading pages
         }
+        // The same words cost more bytes in Cyrillic and Devanagari (two and three bytes a letter
+        // in UTF-8; about 1.35× for the trade page in Russian): the other editions' budget is
+        // the English one scaled by that (gzip sends the largest, the Russian trade page, in 10.6 KB).
+        let budget = if page.len() == path.len() {
+            50 * 1024
+        } else {
+            68 * 1024
+        };
         assert!(
-            bytes.len() + css <= 50 * 1024,
+            bytes.len() + css <= budget,
             "{path}: {} bytes of HTML + {css} of CSS",
             bytes.len()
         );

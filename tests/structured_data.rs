@@ -49,13 +49,17 @@ fn content_pages(root: &Path) -> BTreeSet<String> {
         .filter_map(Result::ok)
         .filter(|e| {
             e.path().extension().is_some_and(|x| x == "md")
-                && e.file_name() != "_index.md"
+                && !e.file_name().to_string_lossy().starts_with("_index.")
                 && !e.path().components().any(|c| c.as_os_str() == "_data")
         })
         .map(|e| {
             let rel = e.path().strip_prefix(&content).expect("prefix");
-            let rel = rel.with_extension("");
-            format!("{}/index.html", rel.to_string_lossy().replace('\\', "/"))
+            let rel = rel.with_extension("").to_string_lossy().replace('\\', "/");
+            // A translation (`topics/trade.ru.md`) is its edition's page (`ru/topics/trade/`).
+            match rel.rsplit_once('.') {
+                Some((original, lang)) => format!("{lang}/{original}/index.html"),
+                None => format!("{rel}/index.html"),
+            }
         })
         .collect()
 }
@@ -165,7 +169,17 @@ fn check_site(root: &Path, out: &Path, base: &str, publisher: &str) -> BTreeMap<
             assert_eq!(ld[who]["@type"], "Organization", "{rel}: {who}");
             assert_eq!(ld[who]["name"], publisher, "{rel}: {who}");
         }
-        assert_eq!(ld["isPartOf"]["url"], base, "{rel}");
+        // A page of another edition is part of that edition's site (`…/ru/`).
+        let edition = match rel.split_once('/') {
+            Some((lang, _))
+                if lang.len() == 2
+                    && expected.iter().any(|p| p.starts_with(&format!("{lang}/"))) =>
+            {
+                format!("{base}{lang}/")
+            }
+            _ => base.to_string(),
+        };
+        assert_eq!(ld["isPartOf"]["url"], edition.as_str(), "{rel}");
         // Section and tags as the meta tags give them.
         assert_eq!(
             at("articleSection"),
