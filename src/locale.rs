@@ -2,8 +2,9 @@
 //! the way a reader of the site's language expects, from ICU4X's compiled CLDR data
 //! (`27 December 2023`, `27 декабря 2023 г.`, `27 दिसंबर 2023`; `1,234.5`, `1 234,5`, `1.234,5`).
 //!
-//! It owns the choice of formats (long month names, the Gregorian calendar, full years) and the
-//! mapping from a `language:` tag to the locale whose data is used. It takes plain parts (year,
+//! It owns the choice of formats (long month names, the Gregorian calendar, full years), the
+//! plural category of a number (which form of "{n} pages" a language uses), the writing direction
+//! of a language and the mapping from a `language:` tag to the locale whose data is used. It takes plain parts (year,
 //! month, day; a number's decimal text) and leaves parsing dates, templates and site-wide settings
 //! to `text`, `render` and `config`.
 
@@ -15,6 +16,7 @@ use icu_datetime::FixedCalendarDateTimeFormatter;
 use icu_decimal::input::Decimal;
 use icu_decimal::DecimalFormatter;
 use icu_locale_core::Locale as IcuLocale;
+use icu_plurals::{PluralCategory, PluralOperands, PluralRules};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -26,6 +28,115 @@ pub struct Locale {
     month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
     year: FixedCalendarDateTimeFormatter<Gregorian, Y>,
     numbers: DecimalFormatter,
+    plurals: PluralRules,
+}
+
+/// A CLDR plural category: which form of a counted phrase a number takes (`1 page`, `2 pages`;
+/// Russian `1 страница`, `2 страницы`, `5 страниц`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Plural {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+impl Plural {
+    pub const ALL: [Plural; 6] = [
+        Plural::Zero,
+        Plural::One,
+        Plural::Two,
+        Plural::Few,
+        Plural::Many,
+        Plural::Other,
+    ];
+
+    /// CLDR's name of the category (`one`, `few` …), as tables of UI strings write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plural::Zero => "zero",
+            Plural::One => "one",
+            Plural::Two => "two",
+            Plural::Few => "few",
+            Plural::Many => "many",
+            Plural::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Plural> {
+        Plural::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    fn of(c: PluralCategory) -> Plural {
+        match c {
+            PluralCategory::Zero => Plural::Zero,
+            PluralCategory::One => Plural::One,
+            PluralCategory::Two => Plural::Two,
+            PluralCategory::Few => Plural::Few,
+            PluralCategory::Many => Plural::Many,
+            PluralCategory::Other => Plural::Other,
+        }
+    }
+}
+
+/// Which way a language's script runs: `<html dir>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ltr,
+    Rtl,
+}
+
+impl Direction {
+    /// The value of the HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
+}
+
+/// Languages written right to left in their usual script: Arabic (`ar`, and `arz`, `ary`, `apc`,
+/// `acm` … of the macrolanguage as ISO 639-3 writes them), Hebrew (`he`, and the old `iw`), Persian
+/// (`fa`, `prs` Dari), Urdu (`ur`), Pashto (`ps`), Sindhi (`sd`), Kashmiri (`ks`), Central Kurdish
+/// (`ckb`), Uyghur (`ug`), Yiddish (`yi`, `ji`), Dhivehi (`dv`), Syriac (`syr`), Aramaic (`arc`),
+/// N'Ko (`nqo`), Balochi (`bal`), Mazanderani (`mzn`), Gilaki (`glk`), Northern Luri (`lrc`),
+/// South Azerbaijani (`azb`) and Samaritan (`sam`).
+const RTL_LANGUAGES: &[&str] = &[
+    "ar", "arz", "ary", "arq", "apc", "apd", "acm", "acq", "aeb", "afb", "ajp", "ayl", "he", "iw",
+    "fa", "prs", "pes", "ur", "ps", "pbt", "sd", "ks", "ckb", "ug", "yi", "ji", "ydd", "dv", "syr",
+    "arc", "nqo", "bal", "mzn", "glk", "lrc", "azb", "sam",
+];
+
+/// Scripts written right to left (ISO 15924 codes, as a tag's script subtag writes them): Arabic,
+/// Hebrew, Syriac, Thaana, N'Ko, Adlam, Hanifi Rohingya, Samaritan, Mandaic, Old South Arabian …
+const RTL_SCRIPTS: &[&str] = &[
+    "arab", "aran", "hebr", "syrc", "syre", "syrj", "syrn", "thaa", "nkoo", "adlm", "rohg", "samr",
+    "mand", "mend", "sarb", "narb", "phnx", "avst", "armi", "prti", "phli", "phlp", "khar", "lydi",
+    "nbat", "palm", "hatr", "sogd", "sogo", "chrs", "yezi", "ougr", "elym", "mani", "cprt",
+];
+
+/// The writing direction of a BCP 47 tag: a script subtag decides when there is one (`az-Arab` is
+/// right to left, `ku-Latn` and `sd-Deva` left to right); otherwise the language's usual script
+/// ([`RTL_LANGUAGES`]). Anything else, a malformed tag included, is left to right.
+pub fn direction(tag: &str) -> Direction {
+    let mut parts = tag.trim().split(['-', '_']).map(str::to_ascii_lowercase);
+    let language = parts.next().unwrap_or_default();
+    // The script subtag is the first four-letter subtag after the language (and any extlang).
+    let script = parts
+        .take_while(|p| p.len() != 1)
+        .find(|p| p.len() == 4 && p.chars().all(|c| c.is_ascii_alphabetic()));
+    let rtl = match script {
+        Some(s) => RTL_SCRIPTS.contains(&s.as_str()),
+        None => RTL_LANGUAGES.contains(&language.as_str()),
+    };
+    if rtl {
+        Direction::Rtl
+    } else {
+        Direction::Ltr
+    }
 }
 
 impl std::fmt::Debug for Locale {
@@ -81,12 +192,14 @@ impl Locale {
         .map_err(|e| fail(&e))?;
         let numbers =
             DecimalFormatter::try_new((&loc).into(), Default::default()).map_err(|e| fail(&e))?;
+        let plurals = PluralRules::try_new_cardinal((&loc).into()).map_err(|e| fail(&e))?;
         Ok(Locale {
             tag: tag.trim().to_string(),
             day,
             month,
             year,
             numbers,
+            plurals,
         })
     }
 
@@ -150,6 +263,26 @@ impl Locale {
         Ok(self.numbers.format(&value).to_string())
     }
 
+    /// The plural category of a count written as decimal text (`1`, `5`, `1.5`): which form of a
+    /// counted phrase the language uses for it.
+    pub fn plural(&self, number: &str) -> Result<Plural, String> {
+        let number = number.trim();
+        let value: Decimal = number
+            .parse()
+            .map_err(|_| format!("`{number}` is not a number"))?;
+        Ok(Plural::of(
+            self.plurals.category_for(PluralOperands::from(&value)),
+        ))
+    }
+
+    /// The plural categories the language distinguishes (English: one, other; Russian: one, few,
+    /// many, other; Arabic all six).
+    pub fn plural_categories(&self) -> Vec<Plural> {
+        let mut out: Vec<Plural> = self.plurals.categories().map(Plural::of).collect();
+        out.sort();
+        out
+    }
+
     /// A number from a template or YAML value (`f64` from `1234.5`, `i64` from `1200`).
     pub fn number_f64(&self, value: f64) -> Result<String, String> {
         if !value.is_finite() {
@@ -211,6 +344,63 @@ mod tests {
         assert_eq!(de.number_f64(0.25).expect("n"), "0,25");
         assert!(en.number("12 apples").is_err());
         assert!(en.number_f64(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn plural_categories_follow_cldr() {
+        let en = Locale::new("en").expect("en");
+        assert_eq!(en.plural("1").expect("n"), Plural::One);
+        assert_eq!(en.plural("5").expect("n"), Plural::Other);
+        assert_eq!(en.plural("1.5").expect("n"), Plural::Other);
+        assert_eq!(en.plural_categories(), [Plural::One, Plural::Other]);
+        let ru = Locale::new("ru").expect("ru");
+        let forms: Vec<Plural> = ["1", "21", "3", "24", "5", "11", "12", "1.5"]
+            .iter()
+            .map(|n| ru.plural(n).expect("n"))
+            .collect();
+        use Plural::*;
+        assert_eq!(forms, [One, One, Few, Few, Many, Many, Many, Other]);
+        assert_eq!(ru.plural_categories(), [One, Few, Many, Other]);
+        let ar = Locale::new("ar").expect("ar");
+        assert_eq!(ar.plural("0").expect("n"), Zero);
+        assert_eq!(ar.plural("2").expect("n"), Two);
+        assert_eq!(ar.plural_categories(), Plural::ALL);
+        assert!(en.plural("five").is_err());
+    }
+
+    #[test]
+    fn directions() {
+        for rtl in [
+            "ar",
+            "ar-EG",
+            "he",
+            "iw",
+            "fa-IR",
+            "ur",
+            "ps",
+            "ckb",
+            "yi",
+            "dv",
+            "az-Arab",
+            "pa-Arab-PK",
+        ] {
+            assert_eq!(direction(rtl), Direction::Rtl, "{rtl}");
+        }
+        for ltr in [
+            "en",
+            "ru",
+            "hi",
+            "ku-Latn",
+            "sd-Deva",
+            "uz",
+            "",
+            "not a tag",
+            "ar-Latn",
+            "zh-Hant-TW",
+            "en-x-arab",
+        ] {
+            assert_eq!(direction(ltr), Direction::Ltr, "{ltr}");
+        }
     }
 
     #[test]
