@@ -1,5 +1,8 @@
 //! Templates: loading `layouts/` (over the built-in theme, see [`crate::theme`]) into Tera once, the functions and filters bilat gives templates,
-//! rendering one page's context (the result is minified by [`crate::minify`]).
+//! rendering one page's context (the result is minified by [`crate::minify`]). The tables of UI
+//! strings behind `t()` are read and looked up in [`i18n`].
+
+pub mod i18n;
 
 use crate::config::Theme;
 use crate::error::{Diagnostic, Diagnostics};
@@ -21,6 +24,8 @@ pub struct Templates {
     pub sources: HashMap<String, String>,
     /// The same, shared with the render watchdog, which places a runaway render on a line.
     texts: HashMap<String, std::sync::Arc<str>>,
+    /// The UI strings `t()` looks up (built-in tables with the site's over them).
+    pub strings: std::sync::Arc<i18n::Strings>,
 }
 
 /// The site-wide lists a template reads: `explainer.timeline`, `explainer.sources` …
@@ -303,6 +308,10 @@ fn read_layouts(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, String)> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
+        if crate::theme::is_strings_table(&rel) {
+            // UI strings, read by `i18n::Strings::load`.
+            continue;
+        }
         match std::fs::read(entry.path()).map(|bytes| crate::text::decode_text(&shown(&rel), bytes))
         {
             Ok(Ok(text)) => out.push((rel, text)),
@@ -327,16 +336,28 @@ impl Templates {
         diags: &mut Diagnostics,
     ) -> Option<Templates> {
         let sources = layout_sources(root, theme, diags);
-        Templates::from_sources(&sources, helpers, diags)
+        let strings = i18n::Strings::load(root, diags);
+        Templates::from_sources_with(&sources, helpers, strings, diags)
     }
 
+    /// Compiles the given templates with the built-in UI strings.
     pub fn from_sources(
         sources: &[(String, String)],
         helpers: Helpers,
         diags: &mut Diagnostics,
     ) -> Option<Templates> {
+        Templates::from_sources_with(sources, helpers, i18n::Strings::builtin(), diags)
+    }
+
+    pub fn from_sources_with(
+        sources: &[(String, String)],
+        helpers: Helpers,
+        strings: i18n::Strings,
+        diags: &mut Diagnostics,
+    ) -> Option<Templates> {
+        let strings = std::sync::Arc::new(strings);
         let mut tera = Tera::new();
-        register_helpers(&mut tera, helpers);
+        register_helpers(&mut tera, helpers, strings.clone());
         if let Err(err) =
             tera.add_raw_templates(sources.iter().map(|(n, c)| (n.as_str(), c.as_str())))
         {
@@ -385,6 +406,7 @@ impl Templates {
             paginated,
             sources,
             texts,
+            strings,
         })
     }
 
@@ -486,7 +508,15 @@ fn locate_in<'a>(mut d: Diagnostic, text_of: impl Fn(&str) -> Option<&'a str>) -
     d
 }
 
-fn register_helpers(tera: &mut Tera, helpers: Helpers) {
+/// The language of the page being rendered: its `site.language` (an edition's), else the site's.
+fn page_language(state: &State) -> Option<String> {
+    let site = state.get::<Value>("site").ok().flatten()?;
+    site.get_from_path("language")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+fn register_helpers(tera: &mut Tera, helpers: Helpers, strings: std::sync::Arc<i18n::Strings>) {
     let Helpers {
         base_path,
         asset_base_path,
@@ -538,16 +568,25 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
     // another language, as an edition's switcher or a quote's original language will.
     let site_locale =
         crate::locale::Locale::get(&language).unwrap_or_else(|_| crate::locale::Locale::english());
-    let locale_of = move |kwargs: &Kwargs| -> TeraResult<std::sync::Arc<crate::locale::Locale>> {
+    let site_language = language.clone();
+    let locale_of = move |kwargs: &Kwargs,
+                          state: &State|
+          -> TeraResult<std::sync::Arc<crate::locale::Locale>> {
         match kwargs.get::<&str>("locale")? {
             Some(tag) => crate::locale::Locale::get(tag).map_err(tera::Error::message),
-            None => Ok(site_locale.clone()),
+            None => match page_language(state) {
+                Some(tag) if tag != site_language => {
+                    crate::locale::Locale::get(&tag).map_err(tera::Error::message)
+                }
+                _ => Ok(site_locale.clone()),
+            },
         }
     };
+    register_strings(tera, strings, language);
     let date_locale = locale_of.clone();
     tera.register_filter(
         "date",
-        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        move |value: Value, kwargs: Kwargs, state: &State| -> TeraResult<String> {
             let iso = match value.as_str() {
                 Some(s) => s.to_string(),
                 None => value
@@ -573,19 +612,19 @@ fn register_helpers(tera: &mut Tera, helpers: Helpers) {
                 return Ok(out);
             }
             partial
-                .display_in(&*date_locale(&kwargs)?)
+                .display_in(&*date_locale(&kwargs, state)?)
                 .map_err(tera::Error::message)
         },
     );
     tera.register_filter(
         "number",
-        move |value: Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        move |value: Value, kwargs: Kwargs, state: &State| -> TeraResult<String> {
             let text = match (value.as_number(), value.as_str()) {
                 (Some(n), _) => n.to_string(),
                 (None, Some(s)) => s.to_string(),
                 _ => return Err(tera::Error::message("number: expected a number")),
             };
-            locale_of(&kwargs)?
+            locale_of(&kwargs, state)?
                 .number(&text)
                 .map_err(|e| tera::Error::message(format!("number: {e}")))
         },
@@ -624,6 +663,95 @@ fn compact(value: Value) -> Value {
         return Value::from(items.iter().cloned().map(compact).collect::<Vec<_>>());
     }
     value
+}
+
+/// `t(key="in_brief")`: the UI string `key` in the page's language (`lang="ru"` picks another),
+/// falling back to English; an unknown key is an error at the call's line. Other arguments fill
+/// the text's `{name}` placeholders, `n` also picks the plural form of a counted phrase (see
+/// [`i18n`]). Values are escaped unless already safe (a component's output), and so is the table
+/// text: the result is safe HTML.
+///
+/// `t_raw(key="search_results")`: the unfilled text (a string, or a map from plural category to
+/// string), for scripts that fill it in the browser.
+fn register_strings(
+    tera: &mut Tera,
+    strings: std::sync::Arc<i18n::Strings>,
+    site_language: String,
+) {
+    let language_of = {
+        let site_language = site_language.clone();
+        move |kwargs: &Kwargs, state: &State| -> TeraResult<String> {
+            Ok(match kwargs.get::<&str>("lang")? {
+                Some(l) => l.to_string(),
+                None => page_language(state).unwrap_or_else(|| site_language.clone()),
+            })
+        }
+    };
+    let s = strings.clone();
+    let lang_of = language_of.clone();
+    tera.register_function(
+        "t",
+        move |kwargs: Kwargs, state: &State| -> TeraResult<Value> {
+            let key = kwargs.must_get::<&str>("key")?;
+            let lang = lang_of(&kwargs, state)?;
+            let mut n = None;
+            let mut args: Vec<(&str, String)> = Vec::new();
+            for (k, v) in kwargs.iter() {
+                let name = k.as_str().unwrap_or_default();
+                match name {
+                    "key" | "lang" => {}
+                    "n" => {
+                        let text = match (v.as_number(), v.as_str()) {
+                            (Some(num), _) => num.to_string(),
+                            (None, Some(s)) => s.to_string(),
+                            _ => {
+                                return Err(tera::Error::message(format!(
+                                    "t: `n` of `{key}` must be a number"
+                                )))
+                            }
+                        };
+                        args.push(("n", state.escape_if_needed(&Value::from(text.as_str()))?));
+                        n = Some(text);
+                    }
+                    _ => args.push((name, state.escape_if_needed(v)?)),
+                }
+            }
+            let escape = |text: &str| -> Result<String, String> {
+                if state.autoescaping_enabled() {
+                    state.escape(text).map_err(|e| e.to_string())
+                } else {
+                    Ok(text.to_string())
+                }
+            };
+            let out = s
+                .format(&lang, key, n.as_deref(), &args, &escape)
+                .map_err(tera::Error::message)?;
+            Ok(if state.autoescaping_enabled() {
+                Value::safe_string(&out)
+            } else {
+                Value::from(out.as_str())
+            })
+        },
+    );
+    tera.register_function(
+        "t_raw",
+        move |kwargs: Kwargs, state: &State| -> TeraResult<Value> {
+            let key = kwargs.must_get::<&str>("key")?;
+            let lang = language_of(&kwargs, state)?;
+            match strings.raw(&lang, key) {
+                Some(i18n::Text::One(s)) => Ok(Value::from(s.as_str())),
+                Some(i18n::Text::Counted(forms)) => Ok(Value::from_serializable(
+                    &forms
+                        .iter()
+                        .map(|(c, s)| (c.as_str(), s.as_str()))
+                        .collect::<std::collections::BTreeMap<_, _>>(),
+                )),
+                None => Err(tera::Error::message(format!(
+                    "t_raw: no UI string `{key}` in the English table (layouts/i18n/en.yaml)"
+                ))),
+            }
+        },
+    );
 }
 
 /// Ends a template render that never finishes: Tera cannot be interrupted, so a loop nested in a

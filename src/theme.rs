@@ -105,11 +105,34 @@ pub fn builtin(folder: Folder, rel: &str) -> Option<BuiltinFile> {
     })
 }
 
+/// The folder inside `layouts/` that holds the tables of UI strings (`layouts/i18n/ru.yaml`, see
+/// [`crate::render::i18n`]): data, not templates.
+pub const STRINGS_DIR: &str = "i18n";
+
+/// Whether a path inside `layouts/` (`/`-separated) is a table of UI strings rather than a template.
+pub fn is_strings_table(rel: &str) -> bool {
+    rel.strip_prefix(STRINGS_DIR)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The built-in tables of UI strings: (language tag from the file name, YAML text), sorted.
+pub fn builtin_string_tables() -> Vec<(String, &'static str)> {
+    files_in(Folder::Layouts)
+        .into_iter()
+        .filter(|f| is_strings_table(&f.rel))
+        .filter_map(|f| {
+            let lang = f.rel[STRINGS_DIR.len() + 1..].strip_suffix(".yaml")?;
+            // The built-in tables are UTF-8: a test reads every one of them.
+            Some((lang.to_string(), std::str::from_utf8(f.bytes).ok()?))
+        })
+        .collect()
+}
+
 /// The site's layouts (name, text) with every built-in layout the site does not override added,
-/// sorted by name: the templates a build compiles.
+/// sorted by name: the templates a build compiles (the tables of UI strings are not among them).
 pub fn with_builtin_layouts(mut site: Vec<(String, String)>) -> Vec<(String, String)> {
     for f in files_in(Folder::Layouts) {
-        if site.iter().any(|(name, _)| *name == f.rel) {
+        if is_strings_table(&f.rel) || site.iter().any(|(name, _)| *name == f.rel) {
             continue;
         }
         // The built-in layouts are UTF-8: a test reads every one of them.

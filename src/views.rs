@@ -634,6 +634,8 @@ struct SiteView<'a> {
     base_url: &'a str,
     base_path: &'a str,
     language: &'a str,
+    /// `ltr` or `rtl`, from the language (see [`crate::locale::direction`]), for `<html dir>`.
+    dir: &'static str,
     publisher: &'a str,
     parties: &'a [crate::config::Party],
     menu: Vec<MenuView<'a>>,
@@ -813,6 +815,7 @@ fn build_reusing(
         base_url: &site.base_url,
         base_path: &site.base_path,
         language: &c.language,
+        dir: crate::locale::direction(&c.language).as_str(),
         publisher: &c.publisher,
         parties: &c.parties,
         menu: c

@@ -12,6 +12,19 @@
   var original = list.innerHTML;
   var originalStatus = status ? status.textContent : "";
   var PAGE = 20;
+  // The page's messages in its language (layouts/i18n, rendered by search.html); English where a
+  // site's own search.html does not give them. A counted one maps plural categories to texts.
+  var messages = {
+    more: "More results",
+    none: "No results for “{q}”.",
+    results: { one: "{n} result for “{q}”.", other: "{n} results for “{q}”." },
+    partial: { other: "{n} results for “{q}”, the {shown} best shown." },
+    unavailable: "Search is unavailable; browse the topics below."
+  };
+  try {
+    var given = JSON.parse(form.getAttribute("data-messages") || "{}");
+    for (var m in given) if (Object.prototype.hasOwnProperty.call(given, m)) messages[m] = given[m];
+  } catch (e) { /* keep the English ones */ }
   // As ENDING_CHARS and MIN_STEM_CHARS in src/search.rs.
   var STEM_ENDING = 4, MIN_STEM = 3;
   var cache = {};
@@ -21,10 +34,23 @@
   var more = document.createElement("button");
   more.type = "button";
   more.className = "more-results";
-  more.textContent = "More results";
+  more.textContent = messages.more;
   more.hidden = true;
   list.parentNode.insertBefore(more, list.nextSibling);
   var lang = document.documentElement.lang || undefined;
+  var plurals = null;
+  try { plurals = new Intl.PluralRules(lang); } catch (e) { plurals = null; }
+  // A message with its {name} placeholders filled; `n` also picks the plural form.
+  function say(message, args) {
+    var text = message;
+    if (message && typeof message === "object") {
+      var category = plurals && args.n !== undefined ? plurals.select(args.n) : "other";
+      text = message[category] || message.other || "";
+    }
+    return String(text).replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(args, name) ? String(args[name]) : all;
+    });
+  }
   var segmenter = null;
   try {
     if (typeof Intl !== "undefined" && Intl.Segmenter) segmenter = new Intl.Segmenter(lang, { granularity: "word" });
@@ -161,9 +187,9 @@
       more.hidden = shown >= hits.length;
       more.onclick = function () { more.hidden = true; show(id, hits, shown, q); };
       if (status) {
-        status.textContent = hits.length === 0 ? "No results for “" + q + "”." :
-          hits.length + (hits.length === 1 ? " result" : " results") + " for “" + q + "”" +
-          (shown < hits.length ? ", the " + shown + " best shown." : ".");
+        var args = { n: hits.length, q: q, shown: shown };
+        status.textContent = hits.length === 0 ? say(messages.none, args) :
+          say(shown < hits.length ? messages.partial : messages.results, args);
       }
     });
   }
@@ -202,7 +228,7 @@
       return show(id, hits, 0, q);
     }).catch(function () {
       if (id !== seq) return;
-      if (status) status.textContent = "Search is unavailable; browse the topics below.";
+      if (status) status.textContent = say(messages.unavailable, {});
       list.innerHTML = original;
       more.hidden = true;
     });
