@@ -166,7 +166,10 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
                 // read.
                 site.config.minify = false;
                 match rendered(site) {
-                    Ok(r) => made.push(r),
+                    Ok(r) => {
+                        missing_ui_strings(&r.0, &mut diags);
+                        made.push(r)
+                    }
                     Err(Error::Build(d)) => diags.extend(d),
                     Err(e) => return Err(e),
                 }
@@ -228,6 +231,43 @@ fn drafts(site: &Site, diags: &mut Diagnostics) {
             )
             .with_help("remove `draft: true` to publish it"),
         );
+    }
+}
+
+/// UI strings the layouts show in English because the table of the site's language lacks them
+/// (see [`crate::render::i18n`]): one warning per language, listing the keys.
+fn missing_ui_strings(build: &Build, diags: &mut Diagnostics) {
+    let languages = [build.site.config.language.as_str()];
+    for m in build.templates.strings.missing(&languages) {
+        let own = format!("layouts/i18n/{}.yaml", m.language);
+        let d = if m.has_table {
+            let n = m.keys.len();
+            Diagnostic::warning(
+                m.site_table.clone().unwrap_or_else(|| own.clone().into()),
+                None,
+                format!(
+                    "{n} UI string{} missing from the `{}` table, shown in English: {}",
+                    if n == 1 { " is" } else { "s are" },
+                    m.language,
+                    m.keys.join(", ")
+                ),
+            )
+            .with_help(format!(
+                "translate them in {own}; a missing plural form (`key.few`) falls back to `other`"
+            ))
+        } else {
+            Diagnostic::warning(
+                crate::config::CONFIG_FILE,
+                None,
+                format!(
+                    "no table of UI strings for `{}`: the layouts show their {} strings in English",
+                    m.language,
+                    m.keys.len()
+                ),
+            )
+            .with_help(format!("translate the keys of the built-in English table (`bilat theme eject layouts/i18n/en.yaml` copies it) into {own}"))
+        };
+        diags.push(d);
     }
 }
 
