@@ -8,11 +8,9 @@
   "use strict";
   var doc = document;
   var pop = null, owner = null, sticky = false, timer = 0, quiet = null;
-  // The popover's words in the page's language (layouts/i18n, rendered on the script tag).
-  var me = document.currentScript;
-  function named(attr, fallback, n) {
-    return ((me && me.getAttribute(attr)) || fallback).replace("{n}", n);
-  }
+  // Words in the page's language, from the script tag (layouts/i18n; base.html writes them).
+  var words = document.currentScript.dataset;
+  function named(k, n) { return (words[k] || k).replace("{n}", n); }
 
   function make(tag, cls) {
     var el = doc.createElement(tag);
@@ -69,8 +67,7 @@
       pop.id = "cite-pop";
       pop.tabIndex = -1;
       pop.setAttribute("role", "dialog");
-      var n = a.textContent.replace(/[[\]]/g, "");
-      pop.setAttribute("aria-label", note ? named("data-footnote", "Footnote {n}", n) : named("data-source", "Source {n}", n));
+      pop.setAttribute("aria-label", named(note ? "footnote" : "source", a.textContent.replace(/[[\]]/g, "")));
       var copy = entry.cloneNode(true), drop = copy.querySelectorAll("[id],.footnote-label"), i;
       for (i = 0; i < drop.length; i++) {
         if (drop[i].matches(".footnote-label")) drop[i].remove();
@@ -81,7 +78,7 @@
       for (i = 0; i < refs.length; i++) {
         var fig = refs[i].closest("figure"), said = make("p", "src-quotes"), q = doc.createElement("q");
         q.textContent = fig.querySelector("blockquote").textContent.trim();
-        said.append(named("data-quoted", "Quoted on this page:", "") + " ", q, " (" + fig.querySelector("cite").textContent + ")");
+        said.append(named("quoted"), q, " (" + fig.querySelector("cite").textContent + ")");
         pop.append(said);
       }
       // Right after the marker, so Tab goes from the marker into the popover and on into the text.
