@@ -22,8 +22,9 @@ pub fn mark(root: &Path, file: &Path) -> Result<String> {
         .map(|l| l.code.clone())
         .collect();
     let content_dir = root.join(content::CONTENT_DIR);
-    // The file as given (relative to the working directory or to the root, or absolute).
-    let path = [file.to_path_buf(), root.join(file)]
+    // The file as given: relative to the root first (as `check` names it), else to the working
+    // directory, or absolute.
+    let path = [root.join(file), file.to_path_buf()]
         .into_iter()
         .find(|p| p.is_file())
         .ok_or_else(|| one(file, "no such file"))?;

@@ -133,6 +133,38 @@ struct QuoteView<'a> {
     context: Option<&'a str>,
     caveat: Option<CaveatView<'a>>,
     page: Option<Value>,
+    /// The language the quote was published in, when it is not the page's: its wording stays
+    /// as published, marked with `lang`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lang: Option<LanguageRef<'a>>,
+    /// A published translation into the page's language, with who made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translation: Option<QuoteTranslationView<'a>>,
+}
+
+#[derive(Serialize)]
+struct QuoteTranslationView<'a> {
+    text: &'a str,
+    by: &'a str,
+    source: Option<Value>,
+}
+
+/// The language a quote was published in, when the page being rendered is in another one.
+fn quote_language<'a>(site: &'a Site, q: &'a crate::frontmatter::Quote) -> Option<LanguageRef<'a>> {
+    let code = q
+        .language
+        .as_deref()
+        .unwrap_or_else(|| site.edition.default_code());
+    if code == site.config.language {
+        return None;
+    }
+    let name = site
+        .edition
+        .all
+        .iter()
+        .find(|e| e.code == code)
+        .map_or(code, |e| e.name.as_str());
+    Some(LanguageRef { code, name })
 }
 
 #[derive(Serialize)]
@@ -1006,6 +1038,14 @@ impl<'a> Items<'a> {
                                     context: q.context.as_deref(),
                                     caveat: self.lookup.caveat(&q.caveat),
                                     page: Some(views.summaries[i].clone()),
+                                    lang: quote_language(site, q),
+                                    translation: q.translation.as_ref().map(|t| {
+                                        QuoteTranslationView {
+                                            text: &t.text,
+                                            by: &t.by,
+                                            source: self.lookup.get(&t.source),
+                                        }
+                                    }),
                                 }
                             })
                             .collect(),
@@ -1215,6 +1255,12 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
                 context: q.context.as_deref(),
                 caveat: lookup.caveat(&q.caveat),
                 page: None,
+                lang: quote_language(site, q),
+                translation: q.translation.as_ref().map(|t| QuoteTranslationView {
+                    text: &t.text,
+                    by: &t.by,
+                    source: lookup.get(&t.source),
+                }),
             })
             .collect(),
         positions: site
@@ -1283,9 +1329,9 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
     };
     let mut ctx = base_context(views, &site.url(&page.path));
     if site.edition.several() {
-        ctx.insert(
-            "editions",
-            &site.editions_of(&page.path, Some(&page.content_path)),
+        insert_editions(
+            &mut ctx,
+            site.editions_of(&page.path, Some(&page.content_path)),
         );
     }
     let key = if page.kind == PageKind::Page {
@@ -1295,6 +1341,17 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
     };
     ctx.insert(key, &view);
     ctx
+}
+
+/// `editions` for the language switcher, and `alternates` for `hreflang`: the editions that have
+/// the page's words, where there are at least two of them.
+fn insert_editions(ctx: &mut Context, editions: Vec<crate::site::EditionLink>) {
+    let alternates: Vec<&crate::site::EditionLink> =
+        editions.iter().filter(|e| e.translated).collect();
+    if alternates.len() > 1 {
+        ctx.insert("alternates", &alternates);
+    }
+    ctx.insert("editions", &editions);
 }
 
 fn translation_view<'a>(site: &'a Site, page: &Page) -> Option<TranslationView<'a>> {
@@ -1336,8 +1393,9 @@ pub fn generated_context(
     term: Option<usize>,
 ) -> Context {
     let mut ctx = base_context(views, &site.url(path));
-    if site.edition.several() {
-        ctx.insert("editions", &site.editions_of(path, None));
+    // The 404 page is the whole site's, at its root: it has no counterpart in another edition.
+    if site.edition.several() && !path.ends_with(".html") {
+        insert_editions(&mut ctx, site.editions_of(path, None));
     }
     ctx.insert(
         "page",

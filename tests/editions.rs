@@ -265,3 +265,75 @@ fn languages_must_include_the_default_one() {
         "{err}"
     );
 }
+
+#[test]
+fn the_switcher_and_hreflang_land_on_the_same_page_in_the_other_edition() {
+    let (_tmp, _root, out) = built();
+    let en = read(&out, "topics/trade/index.html");
+    let ru = read(&out, "ru/topics/trade/index.html");
+    // Both pages name both versions in their head, and the default one as x-default.
+    for page in [&en, &ru] {
+        assert!(page.contains(
+            "<link rel=alternate hreflang=ru href=https://example.github.io/sub/ru/topics/trade/>"
+        ));
+        assert!(page.contains(
+            "<link rel=alternate hreflang=en href=https://example.github.io/sub/topics/trade/>"
+        ));
+        assert!(
+            page.contains("hreflang=x-default href=https://example.github.io/sub/topics/trade/")
+        );
+    }
+    // The switcher goes to the same topic in the other edition.
+    assert!(
+        en.contains("<a href=/sub/ru/topics/trade/ lang=ru>Русский</a>"),
+        "{en}"
+    );
+    assert!(ru.contains("<a href=/sub/topics/trade/ lang=en>English</a>"));
+    assert!(ru.contains("aria-label=Язык"));
+    // A translated page says so and links to its original.
+    assert!(ru.contains("Перевод; язык оригинала — English."));
+    // An untranslated topic has no Russian alternate, and its switcher entry is where it is read.
+    let energy = read(&out, "topics/energy/index.html");
+    assert!(
+        !energy.contains("hreflang="),
+        "no alternates: the page has no translation"
+    );
+    assert!(energy.contains("<a href=/sub/topics/energy/ lang=ru>Русский</a>"));
+    // In the Russian lists, the English topic is labelled with its language.
+    let topics = read(&out, "ru/topics/index.html");
+    assert!(
+        topics.contains("<a href=/sub/topics/energy/ hreflang=en lang=en>Energy</a> <span class=lang-label>English</span>"),
+        "{topics}"
+    );
+    // The quote keeps its English wording, marked as such on the Russian page.
+    assert!(ru.contains("<blockquote lang=en><p>Trade has grown."));
+    assert!(!en.contains("<blockquote lang="));
+}
+
+#[test]
+fn an_outdated_translation_says_so_on_its_page() {
+    let (tmp, root) = site_copy("sites/editions");
+    let en = std::fs::read_to_string(root.join("content/topics/trade.md")).expect("read");
+    write(
+        &root,
+        "content/topics/trade.md",
+        &en.replace(
+            "summary: \"Trade between the two.\"",
+            "summary: \"Trade between the two, revised.\"",
+        ),
+    );
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("this translation is outdated"),
+        "{}",
+        stderr(&o)
+    );
+    let ru = read(&out, "ru/topics/trade/index.html");
+    assert!(
+        ru.contains("Оригинал (English) обновлён после этого перевода."),
+        "no outdated notice"
+    );
+    assert!(!read(&out, "ru/index.html").contains("обновлён после этого перевода"));
+}
