@@ -368,25 +368,6 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
-/// The index files of a built site's search directory, as `bilat::search::plan` reads them.
-fn index_files(out: &std::path::Path) -> Vec<bilat::search::IndexFile> {
-    let dir = out.join("search");
-    walkdir::WalkDir::new(&dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| bilat::search::IndexFile {
-            path: e
-                .path()
-                .strip_prefix(&dir)
-                .expect("prefix")
-                .to_string_lossy()
-                .replace('\\', "/"),
-            bytes: std::fs::read(e.path()).expect("read"),
-        })
-        .collect()
-}
-
 /// Types into the search box as a reader does, one WebDriver key event per character.
 fn type_query(b: &Browser, text: &str) {
     let found = b.call(
@@ -426,7 +407,7 @@ fn search_finds_russian_words_ranked_in_chromium() {
         .output()
         .expect("run bilat");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let files = index_files(&built);
+    let files = search_index_files(&built.join("search"));
     // Without JavaScript the page lists every topic (server-rendered).
     let page = std::fs::read_to_string(built.join("search/index.html")).expect("search page");
     for title in ["Торговля", "Энергетика", "Оборона", "दिल्ली"]

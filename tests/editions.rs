@@ -128,21 +128,7 @@ fn each_edition_has_its_feed_sitemap_and_search() {
     assert!(robots.contains("Sitemap: https://example.github.io/sub/sitemap.xml"));
     assert!(robots.contains("Sitemap: https://example.github.io/sub/ru/sitemap.xml"));
     // The Russian edition's search index finds a Russian word of its translated topic.
-    let dir = out.join("ru/search");
-    let files: Vec<bilat::search::IndexFile> = walkdir::WalkDir::new(&dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| bilat::search::IndexFile {
-            path: e
-                .path()
-                .strip_prefix(&dir)
-                .expect("prefix")
-                .to_string_lossy()
-                .replace('\\', "/"),
-            bytes: std::fs::read(e.path()).expect("read"),
-        })
-        .collect();
+    let files = common::search_index_files(&out.join("ru/search"));
     let (_, hits) = bilat::search::plan(&files, "торговли");
     assert!(!hits.is_empty(), "no hit for a Russian word form");
 }

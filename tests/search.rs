@@ -105,24 +105,6 @@ fn large_site(dir: &Path, topics: usize) -> PathBuf {
     root
 }
 
-fn index_files(out: &Path) -> Vec<bilat::search::IndexFile> {
-    let dir = out.join("search");
-    walkdir::WalkDir::new(&dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| bilat::search::IndexFile {
-            path: e
-                .path()
-                .strip_prefix(&dir)
-                .expect("prefix")
-                .to_string_lossy()
-                .replace('\\', "/"),
-            bytes: std::fs::read(e.path()).expect("read"),
-        })
-        .collect()
-}
-
 #[test]
 fn a_query_on_a_large_site_downloads_a_small_part_of_the_index() {
     const TOPICS: usize = 3000;
@@ -135,7 +117,7 @@ fn a_query_on_a_large_site_downloads_a_small_part_of_the_index() {
         !out.join("search.json").exists(),
         "the whole-site index is gone"
     );
-    let files = index_files(&out);
+    let files = common::search_index_files(&out.join("search"));
     let total: usize = files.iter().map(|f| f.bytes.len()).sum();
     let words = vocabulary(4000);
     // The most common word, two common ones, a rare one, a title number, and a word being typed.

@@ -107,3 +107,22 @@ pub fn chart_site() -> (tempfile::TempDir, PathBuf) {
     copy_dir(&fixture("sites/charts"), &root);
     (tmp, root)
 }
+
+/// The files of the search index under `dir` (a built site's `search/`), as
+/// `bilat::search::plan` reads them.
+pub fn search_index_files(dir: &Path) -> Vec<bilat::search::IndexFile> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| bilat::search::IndexFile {
+            path: e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .replace('\\', "/"),
+            bytes: std::fs::read(e.path()).expect("read"),
+        })
+        .collect()
+}
