@@ -91,10 +91,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     drop(card_files);
     // Static files, assets and image variants are the same for every edition: made once, at
     // the root (an edition's pages link to them there).
-    let first = &builds[0].site;
-    let (image_files, images) = images::outputs(&first.images_shown(None))?;
+    let (image_files, images) = match Site::images_shown_by(&sites) {
+        Some(wanted) => images::outputs(&wanted)?,
+        None => Default::default(),
+    };
+    drop(sites);
     staging.write(&image_files)?;
     drop(image_files);
+    let first = &builds[0].site;
     let copies: Vec<&content::StaticFile> = first
         .static_files
         .iter()

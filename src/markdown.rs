@@ -870,7 +870,8 @@ pub fn render(ctx: &Context<'_>, input: &PageInput<'_>) -> Rendered {
                         let _ = escape_html(&mut alt_attr, alt.trim());
                         let mut title_attr = String::new();
                         let _ = escape_html(&mut title_attr, &p.title);
-                        let base = r.ctx.base_path;
+                        // Variants are written once at the root, for every edition.
+                        let base = r.ctx.files_base_path;
                         let url = |path: &str| format!("{base}{}", encode_path(path));
                         let html = crate::images::picture_html(&crate::images::Shown {
                             url: &url,

@@ -1126,7 +1126,18 @@ impl Site {
         }
     }
 
-    /// URL path of a site path, under the base path.
+    /// The images any edition's pages show, for [`crate::images`]: the variants are made once,
+    /// at the root, from the static files every edition shares (those of `sites[0]`), so an
+    /// image only a translation shows gets its variants too.
+    pub fn images_shown_by<'s>(sites: &[&'s Site]) -> Option<crate::images::Wanted<'s>> {
+        let (first, rest) = sites.split_first()?;
+        let mut wanted = first.images_shown(None);
+        for s in rest {
+            wanted.shown.extend(s.images_shown(None).shown);
+        }
+        Some(wanted)
+    }
+
     /// The same page in every edition, for the language switcher and `hreflang`: where each
     /// edition has it (`path` is the page's path within an edition; `content_path` names a
     /// content page, `None` a generated one, which every edition has).

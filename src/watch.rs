@@ -549,8 +549,10 @@ impl Watcher {
             .chain(other_builds.iter().map(|b| &b.site))
             .collect();
         outputs.extend(crate::cards::outputs_of(&sites)?.0);
+        if let Some(wanted) = Site::images_shown_by(&sites) {
+            outputs.extend(crate::images::outputs(&wanted)?.0);
+        }
         drop(sites);
-        outputs.extend(crate::images::outputs(&site.images_shown(None))?.0);
         let mut report = RebuildReport::new(RebuildKind::Full);
         report.rendered = rendered;
         if self.state.is_none() && self.written.is_empty() {
