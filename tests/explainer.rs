@@ -377,52 +377,6 @@ fn pages_stay_under_50_kb_of_html_and_css() {
     }
 }
 
-/// A minimal static file server for the browser test; serves `dir` on a free loopback port.
-fn serve(dir: PathBuf) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(&stream);
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    return;
-                }
-                let path = line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("/")
-                    .split('?')
-                    .next()
-                    .unwrap_or("/")
-                    .to_string();
-                let mut file = dir.join(path.trim_start_matches('/'));
-                if path.ends_with('/') {
-                    file = file.join("index.html");
-                }
-                let (status, body) = match (path.contains(".."), std::fs::read(&file)) {
-                    (false, Ok(b)) => ("200 OK", b),
-                    _ => ("404 Not Found", Vec::new()),
-                };
-                let ctype = match file.extension().and_then(|e| e.to_str()) {
-                    Some("css") => "text/css",
-                    Some("js") => "text/javascript",
-                    Some("json") => "application/json",
-                    Some("svg") => "image/svg+xml",
-                    _ => "text/html; charset=utf-8",
-                };
-                let mut s = &stream;
-                let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-                let _ = s.write_all(&body);
-            });
-        }
-    });
-    port
-}
-
 /// Skips (with a message) where no browser is installed, unless CI requires it.
 fn browser_or_skip(what: &str) -> Option<PathBuf> {
     let axe = repo().join("tests/.axe/node_modules/axe-core/axe.min.js");
@@ -454,7 +408,7 @@ fn axe_core_finds_no_accessibility_violations() {
     // Serve at the root of a loopback origin; the base path is exercised elsewhere.
     let port_probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     drop(port_probe);
-    let port = serve(out.clone());
+    let port = serve_static(out.clone());
     let o = build(
         &repo(),
         &out,
@@ -480,28 +434,15 @@ fn axe_core_finds_no_accessibility_violations() {
         let probe = rel.replace("index.html", "axe-probe.html");
         std::fs::write(out.join(&probe), html).expect("write probe");
         for scheme in ["light", "dark"] {
-            let dom = std::process::Command::new(&chromium)
-                .args([
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ])
-                .arg(format!(
-                    "--user-data-dir={}",
-                    tmp.path().join(format!("chrome-{scheme}")).display()
-                ))
-                .arg(format!(
+            let dom = chromium_dom(
+                &chromium,
+                &tmp.path().join(format!("chrome-{scheme}")),
+                &[format!(
                     "--blink-settings=preferredColorScheme={}",
                     if scheme == "dark" { 0 } else { 1 }
-                ))
-                .args(["--virtual-time-budget=15000", "--dump-dom"])
-                .arg(format!("http://127.0.0.1:{port}/{probe}"))
-                .output()
-                .expect("run chromium");
-            let dom = String::from_utf8_lossy(&dom.stdout);
+                )],
+                &format!("http://127.0.0.1:{port}/{probe}"),
+            );
             let result = Html::parse_document(&dom);
             let found = text_of(&result, "#axe-result");
             assert_eq!(found.len(), 1, "{rel} ({scheme}): axe ran");
@@ -511,6 +452,79 @@ fn axe_core_finds_no_accessibility_violations() {
                 found[0]
             );
         }
+    }
+}
+
+/// A page that shows `src` in a frame `width` CSS pixels wide and writes which file the home page
+/// map's `<img>` loaded, and how wide it is, into its own DOM for Chromium to dump.
+fn picture_probe(src: &str, width: u32) -> String {
+    format!(
+        r#"<!DOCTYPE html><html lang=en><title>probe</title><body style="margin:0">
+<iframe id=f title=page src="{src}" style="width:{width}px;height:3000px;border:0"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var img = this.contentDocument.querySelector('picture img');
+  var out = document.createElement('pre'); out.id = 'probe-result';
+  out.textContent = JSON.stringify({{src: img.currentSrc, natural: img.naturalWidth,
+    lazy: img.getAttribute('loading'), shown: img.getBoundingClientRect().width}});
+  document.body.appendChild(out);
+}});
+</script>"#
+    )
+}
+
+#[test]
+fn a_phone_loads_the_small_webp_of_the_home_page_map_and_never_the_original() {
+    let Some(chromium) = browser_or_skip("responsive image test") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("public");
+    let port = serve_static(out.clone());
+    let o = build(
+        &repo(),
+        &out,
+        &["--base-url", &format!("http://127.0.0.1:{port}/")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The original is 2,400 pixels wide; the content column is 42rem (672 px) at most.
+    let original = image::image_dimensions(repo().join("content/india-russia.png")).expect("png");
+    assert_eq!(original.0, 2400);
+    // A 360 px phone and a 1280 px desktop at 1×, on the English home page and on the Russian
+    // one (whose variants are the same files, at the root).
+    for (page, width, want) in [
+        ("/", 360, "india-russia-480w.webp"),
+        ("/ru/", 360, "india-russia-480w.webp"),
+        ("/", 1280, "india-russia-800w.webp"),
+    ] {
+        let probe = format!("probe-{width}.html");
+        std::fs::write(out.join(&probe), picture_probe(page, width)).expect("write probe");
+        let dom = chromium_dom(
+            &chromium,
+            &tmp.path().join(format!("chrome-{width}")),
+            &["--force-device-scale-factor=1".to_string()],
+            &format!("http://127.0.0.1:{port}/{probe}"),
+        );
+        let found = text_of(&Html::parse_document(&dom), "#probe-result");
+        assert_eq!(found.len(), 1, "{page} at {width} px: the probe ran: {dom}");
+        let r: serde_json::Value = serde_json::from_str(&found[0]).expect("probe JSON");
+        let src = r["src"].as_str().unwrap_or("");
+        assert_eq!(
+            src,
+            format!("http://127.0.0.1:{port}/{want}"),
+            "{page} at {width} px: {r}"
+        );
+        let natural = r["natural"].as_u64().unwrap_or(0);
+        assert!(
+            natural > 0 && natural < u64::from(original.0),
+            "{page} at {width} px loaded a real, smaller file: {r}"
+        );
+        // The first image of a page is not lazy: it may be what the reader sees first.
+        assert!(r["lazy"].is_null(), "{r}");
+        assert!(
+            r["shown"].as_f64().unwrap_or(0.0) <= f64::from(width),
+            "{r}"
+        );
     }
 }
 

@@ -243,50 +243,6 @@ fn a_bad_table_is_an_error_at_its_line() {
 
 // In the browser -------------------------------------------------------------------------------
 
-/// A static file server for `dir` on a free loopback port (what GitHub Pages does, minus TLS).
-fn serve(dir: PathBuf) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || {
-                let mut line = String::new();
-                if BufReader::new(&stream).read_line(&mut line).is_err() {
-                    return;
-                }
-                let path = line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("/")
-                    .split('?')
-                    .next()
-                    .unwrap_or("/")
-                    .to_string();
-                let mut file = dir.join(path.trim_start_matches('/'));
-                if path.ends_with('/') {
-                    file = file.join("index.html");
-                }
-                let (status, body) = match (path.contains(".."), std::fs::read(&file)) {
-                    (false, Ok(b)) => ("200 OK", b),
-                    _ => ("404 Not Found", Vec::new()),
-                };
-                let ctype = match file.extension().and_then(|e| e.to_str()) {
-                    Some("css") => "text/css",
-                    Some("js") => "text/javascript",
-                    Some("json") => "application/json",
-                    _ => "text/html; charset=utf-8",
-                };
-                let mut s = &stream;
-                let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
-                let _ = s.write_all(&body);
-            });
-        }
-    });
-    port
-}
-
 fn chromium_and_axe() -> Option<(PathBuf, PathBuf)> {
     let axe =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/.axe/node_modules/axe-core/axe.min.js");
@@ -338,23 +294,13 @@ document.getElementById('f').addEventListener('load', function () {
 </script>"#;
 
 fn probe(chromium: &Path, profile: &Path, url: &str) -> serde_json::Value {
-    let dom = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--window-size=800,900",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    let dom = Html::parse_document(&String::from_utf8_lossy(&dom.stdout));
+    let dom = chromium_dom(
+        chromium,
+        profile,
+        &["--window-size=800,900".to_string()],
+        url,
+    );
+    let dom = Html::parse_document(&dom);
     let found = texts(&dom, "#probe-result");
     assert_eq!(found.len(), 1, "the probe ran on {url}");
     serde_json::from_str(&found[0]).expect("probe JSON")
@@ -379,7 +325,7 @@ fn the_rtl_page_is_laid_out_from_the_right_in_chromium_and_axe_finds_nothing() {
             std::fs::write(&path, md.replace(&arabic, russian)).expect("write");
         }
         let out = tmp.path().join("public");
-        let port = serve(out.clone());
+        let port = serve_static(out.clone());
         // Served at the root of a loopback origin, as the fixture's base path would be on Pages.
         let o = build(
             &root,

@@ -126,3 +126,75 @@ pub fn search_index_files(dir: &Path) -> Vec<bilat::search::IndexFile> {
         })
         .collect()
 }
+
+/// A static file server for `dir` on a free loopback port, for the browser tests (what GitHub
+/// Pages does, minus TLS): `/x/` serves `x/index.html`; anything with `..` or missing is a 404.
+pub fn serve_static(dir: PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                if BufReader::new(&stream).read_line(&mut line).is_err() {
+                    return;
+                }
+                let path = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .split('?')
+                    .next()
+                    .unwrap_or("/")
+                    .to_string();
+                let mut file = dir.join(path.trim_start_matches('/'));
+                if path.ends_with('/') {
+                    file = file.join("index.html");
+                }
+                let (status, body) = match (path.contains(".."), std::fs::read(&file)) {
+                    (false, Ok(b)) => ("200 OK", b),
+                    _ => ("404 Not Found", Vec::new()),
+                };
+                let ctype = match file.extension().and_then(|e| e.to_str()) {
+                    Some("css") => "text/css",
+                    Some("js") => "text/javascript",
+                    Some("json") => "application/json",
+                    Some("svg") => "image/svg+xml",
+                    Some("png") => "image/png",
+                    Some("webp") => "image/webp",
+                    Some("jpg" | "jpeg") => "image/jpeg",
+                    _ => "text/html; charset=utf-8",
+                };
+                let mut s = &stream;
+                let _ = write!(s, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let _ = s.write_all(&body);
+            });
+        }
+    });
+    port
+}
+
+/// The DOM headless Chromium holds once `url` has loaded and its scripts have run (up to 15 s of
+/// virtual time), with a fresh profile in `profile`; `extra` adds flags (window size, colour
+/// scheme).
+pub fn chromium_dom(chromium: &Path, profile: &Path, extra: &[String], url: &str) -> String {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
+        .args(extra)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
