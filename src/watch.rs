@@ -4,8 +4,9 @@
 //! changed paths ([`Watcher::apply_changes`], which the benchmark calls directly), finds out which
 //! files really changed by content hash, re-reads and re-renders only what depends on them, and
 //! writes only the output files whose bytes changed. [`EventLoop`] connects it to notify: it
-//! watches the sources (never the output dir), drops editor temp files, coalesces bursts into one
-//! rebuild and stops cleanly. The `bilat watch` command, which prints what they report and
+//! watches the sources (never the output dir), drops editor temp files, builds an edit as soon as
+//! the events around it have settled (a few milliseconds; a file still open for writing is waited
+//! for), gathers what arrives during a rebuild into the next one, and stops cleanly. The `bilat watch` command, which prints what they report and
 //! listens for Ctrl-C, is in the binary.
 
 use crate::bounds::Bounds;
@@ -18,8 +19,8 @@ use crate::output::Output;
 use crate::render::{Templates, LAYOUTS_DIR};
 use crate::site::{BuildOptions, Site};
 use crate::views::{self, List, PagedList, Views};
-use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+use notify::{EventKind, RecursiveMode, Watcher as _};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -1071,7 +1072,7 @@ fn select_jobs(
 
 /// A message to the event loop.
 enum Msg {
-    Events(DebounceEventResult),
+    Event(notify::Result<notify::Event>),
     Stop,
 }
 
@@ -1085,16 +1086,16 @@ impl Stopper {
     }
 }
 
-enum AnyDebouncer {
-    Native(Debouncer<notify::RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<notify::PollWatcher, NoCache>),
+enum AnyWatcher {
+    Native(notify::RecommendedWatcher),
+    Poll(notify::PollWatcher),
 }
 
-impl AnyDebouncer {
+impl AnyWatcher {
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
-            AnyDebouncer::Native(d) => d.watch(path, mode),
-            AnyDebouncer::Poll(d) => d.watch(path, mode),
+            AnyWatcher::Native(w) => w.watch(path, mode),
+            AnyWatcher::Poll(w) => w.watch(path, mode),
         }
     }
 }
@@ -1110,10 +1111,16 @@ pub enum Outcome<'a> {
     WatchError(String),
 }
 
-/// How long the debouncer waits for a file to settle.
-const DEBOUNCE: Duration = Duration::from_millis(80);
-/// Further batches arriving within this window join the current rebuild.
-const QUIET: Duration = Duration::from_millis(60);
+/// A batch is built once no event has arrived for this long: long enough to gather the files of
+/// a save-all or a `git checkout`, which come microseconds apart, short enough that an edit is
+/// on screen within a few milliseconds. Whatever arrives while a rebuild runs waits in the
+/// channel and makes the next batch, so a long burst costs one rebuild per rebuild's duration,
+/// not one per file.
+const SETTLE: Duration = Duration::from_millis(4);
+/// A source file that was written to but not yet closed is still being written: its batch
+/// waits for the close (Linux reports it), or for this long after its last write where a writer
+/// keeps its file open, so a half-written file is never built.
+const WRITE_GRACE: Duration = Duration::from_millis(150);
 /// A burst is cut into rebuilds at most this long apart, so a never-ending stream of writes
 /// still shows progress.
 const MAX_COALESCE: Duration = Duration::from_secs(2);
@@ -1122,7 +1129,10 @@ const MAX_COALESCE: Duration = Duration::from_secs(2);
 pub struct EventLoop {
     tx: mpsc::Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
-    debouncer: AnyDebouncer,
+    watcher: AnyWatcher,
+    /// Whether the watcher reports a file's close after writing (inotify does; polling, FSEvents
+    /// and Windows do not, and their events come after the write anyway).
+    reports_close: bool,
     root: PathBuf,
     watched: HashSet<PathBuf>,
 }
@@ -1149,32 +1159,30 @@ impl EventLoop {
         let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
         let (tx, rx) = mpsc::channel();
         let handler_tx = tx.clone();
-        let handler = move |r: DebounceEventResult| {
-            let _ = handler_tx.send(Msg::Events(r));
+        let handler = move |r: notify::Result<notify::Event>| {
+            let _ = handler_tx.send(Msg::Event(r));
         };
-        let debouncer = if poll {
+        let watcher = if poll {
             let config = notify::Config::default()
                 .with_poll_interval(Duration::from_millis(500))
                 .with_compare_contents(true);
-            notify_debouncer_full::new_debouncer_opt::<_, notify::PollWatcher, NoCache>(
-                DEBOUNCE, None, handler, NoCache, config,
-            )
-            .map(AnyDebouncer::Poll)
+            notify::PollWatcher::new(handler, config).map(AnyWatcher::Poll)
         } else {
-            notify_debouncer_full::new_debouncer(DEBOUNCE, None, handler).map(AnyDebouncer::Native)
+            notify::recommended_watcher(handler).map(AnyWatcher::Native)
         }
         .map_err(|e| watch_error(&e, &root))?;
         let mut ev = EventLoop {
             tx,
             rx,
-            debouncer,
+            reports_close: !poll && cfg!(any(target_os = "linux", target_os = "android")),
+            watcher,
             root,
             watched: HashSet::new(),
         };
         // The root itself, not recursively: site.yaml (which editors replace by rename, which
         // would orphan a watch on the file) and the creation of content/, layouts/, assets/.
         let root = ev.root.clone();
-        ev.debouncer
+        ev.watcher
             .watch(&root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&e, &root))?;
         ev.watch_dirs()?;
@@ -1186,7 +1194,7 @@ impl EventLoop {
         for d in WATCHED_DIRS {
             let dir = self.root.join(d);
             if dir.is_dir() && !self.watched.contains(&dir) {
-                self.debouncer
+                self.watcher
                     .watch(&dir, RecursiveMode::Recursive)
                     .map_err(|e| watch_error(&e, &dir))?;
                 self.watched.insert(dir);
@@ -1205,27 +1213,34 @@ impl EventLoop {
     pub fn run(mut self, watcher: &mut Watcher, mut on: impl FnMut(&Watcher, Outcome<'_>)) {
         let mut stop = false;
         while !stop {
-            let mut paths: Vec<PathBuf> = Vec::new();
-            let mut errors: Vec<String> = Vec::new();
+            let mut batch = Batch::default();
             match self.rx.recv() {
-                Ok(Msg::Events(r)) => collect(r, &mut paths, &mut errors),
+                Ok(Msg::Event(r)) => batch.add(r, &self.root, self.reports_close),
                 Ok(Msg::Stop) | Err(_) => break,
             }
-            // Coalesce: a checkout or a save-all arrives as many batches in quick succession.
+            // Gather what comes with it (a checkout, a save-all), and wait for files still
+            // being written.
             let burst_start = Instant::now();
             while burst_start.elapsed() < MAX_COALESCE {
-                match self.rx.recv_timeout(QUIET) {
-                    Ok(Msg::Events(r)) => collect(r, &mut paths, &mut errors),
+                let wait = match batch.writing_until() {
+                    Some(t) => t.saturating_duration_since(Instant::now()).min(SETTLE),
+                    None => SETTLE,
+                };
+                match self.rx.recv_timeout(wait) {
+                    Ok(Msg::Event(r)) => batch.add(r, &self.root, self.reports_close),
                     Ok(Msg::Stop) => {
                         stop = true;
                         break;
                     }
+                    Err(mpsc::RecvTimeoutError::Timeout)
+                        if batch.writing_until().is_some_and(|t| t > Instant::now()) => {}
                     Err(_) => break,
                 }
             }
-            for e in errors {
+            for e in batch.errors {
                 on(watcher, Outcome::WatchError(e));
             }
+            let paths = batch.paths;
             if paths
                 .iter()
                 .any(|p| p.parent() == Some(self.root.as_path()))
@@ -1255,24 +1270,60 @@ impl EventLoop {
     }
 }
 
-fn collect(r: DebounceEventResult, paths: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
-    match r {
-        Ok(events) => {
-            for e in events {
-                // Reading a file raises Access events on Linux: the build's own reads would
-                // otherwise trigger the next build.
-                if matches!(e.event.kind, EventKind::Access(_)) {
-                    continue;
-                }
-                paths.extend(e.event.paths.iter().cloned());
-            }
-        }
-        Err(errs) => {
-            for e in errs {
+/// The paths of one rebuild's events, and the source files among them still being written.
+#[derive(Default)]
+struct Batch {
+    paths: Vec<PathBuf>,
+    errors: Vec<String>,
+    /// Source files written to and not yet closed, with when they were last written.
+    writing: HashMap<PathBuf, Instant>,
+}
+
+impl Batch {
+    fn add(&mut self, r: notify::Result<notify::Event>, root: &Path, reports_close: bool) {
+        let e = match r {
+            Ok(e) => e,
+            Err(e) => {
                 let path = e.paths.first().cloned().unwrap_or_default();
-                errors.push(watch_error(&e, &path).to_string());
+                self.errors.push(watch_error(&e, &path).to_string());
+                return;
             }
+        };
+        match e.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                for p in &e.paths {
+                    self.writing.remove(p);
+                }
+            }
+            // Opening and reading a file raise Access events on Linux: the build's own reads
+            // would otherwise trigger the next build.
+            EventKind::Access(_) => return,
+            EventKind::Create(CreateKind::File | CreateKind::Any)
+            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any)
+                if reports_close =>
+            {
+                let sources = e.paths.iter().filter(|p| {
+                    p.strip_prefix(root)
+                        .is_ok_and(|rel| is_source(rel) && rel.extension().is_some())
+                });
+                for p in sources {
+                    self.writing.insert(p.clone(), Instant::now());
+                }
+            }
+            // A file renamed into place or removed is complete, whatever was written before.
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => {
+                for p in &e.paths {
+                    self.writing.remove(p);
+                }
+            }
+            _ => {}
         }
+        self.paths.extend(e.paths);
+    }
+
+    /// Until when the batch waits for a file still being written (None when none is).
+    fn writing_until(&self) -> Option<Instant> {
+        self.writing.values().max().map(|&t| t + WRITE_GRACE)
     }
 }
 

@@ -12,7 +12,7 @@
 //! - edit-to-browser-reload: the release binary runs `bilat serve` on the corpus, the bench listens
 //!   to its live-reload event stream as a browser would, edits the same topic the same way and
 //!   times each file write until the `reload` event naming the edited page arrives (the watcher's
-//!   debounce and coalescing windows included). `--no-incremental` skips both.
+//!   settling window included). `--no-incremental` skips both.
 //!
 //! No timed build follows a deletion made by the bench: old outputs go to `<work>/trash`, deleted
 //! once at the end (see `discard`).
@@ -645,8 +645,8 @@ fn subscribe(port: u16, path: &str) -> (TcpStream, mpsc::Receiver<SseEvent>) {
 }
 
 /// How long the event stream must stay silent before the next edit. Far above the watcher's
-/// debounce and coalescing windows (80 + 60 ms), so a late event from one edit cannot be taken
-/// for the answer to the next.
+/// settling window (4 ms) and its grace for a file still open for writing (150 ms), so a late
+/// event from one edit cannot be taken for the answer to the next.
 const SETTLE: Duration = Duration::from_secs(1);
 
 /// Waits until no event arrives for `SETTLE`; returns what arrived meanwhile.
@@ -793,7 +793,7 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
     if !rebuilds.is_empty() {
         eprintln!(
             "  serve {n}: rebuild time in the server's log, median {} (p90 {}); the rest of \
-             edit-to-reload is the watcher's debounce and coalescing windows and event delivery",
+             edit-to-reload is the watcher's settling window and event delivery",
             ms(median(rebuilds.clone())),
             ms(percentile(rebuilds, 0.9))
         );
