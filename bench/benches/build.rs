@@ -503,6 +503,20 @@ fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     Ok((code, head))
 }
 
+/// The body of `GET path`, whatever the status.
+fn http_body(port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_nodelay(true)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().skip(1).find_map(|l| {
         let (k, v) = l.split_once(':')?;
@@ -684,11 +698,12 @@ fn server_ms(line: &str) -> Option<Duration> {
     num.parse().ok().map(Duration::from_millis)
 }
 
-/// Edit-to-browser-reload: runs the release `bilat serve` on the corpus, listens to its live-reload
-/// stream, makes the same body edits as `incremental` and times each file write until the `reload`
-/// event naming the edited page arrives. Returns those times and the server's start-up (first full
-/// build until it answers HTTP).
-fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Duration) {
+/// Edit-to-browser: runs the release `bilat serve` on the corpus, listens to its live-reload
+/// stream, makes the same body edits as `incremental` and times each file write until the page
+/// served over HTTP has the edit (asked for again and again from the write on) and until the
+/// `reload` event naming the edited page arrives. Returns both sets of times and the server's
+/// start-up (first full build until it answers HTTP).
+fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Vec<Duration>, Duration) {
     // Outside the site root, which the server watches (non-recursively) for site.yaml.
     let out = site.parent().expect("the corpus dir").join("public-serve");
     discard(&out);
@@ -743,14 +758,31 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
     );
     let slug = format!("topic-{:06}", n / 2);
     let page = format!("\"{base}topics/{slug}/\"");
+    let url = format!("{base}topics/{slug}/");
     let mut times = Vec::new();
+    let mut served = Vec::new();
     let mut rebuilds = Vec::new();
     for k in 0..edits {
         let text = edit(&original, k);
+        let marker = format!("An edit numbered {k} adds");
         sync_disks();
         let t = Instant::now();
         std::fs::write(&file, text).expect("write the edit");
         let deadline = t + Duration::from_secs(120);
+        loop {
+            if http_body(port, &url).is_ok_and(|b| b.contains(&marker)) {
+                served.push(t.elapsed());
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "edit {k} was never served; server log:\n{}",
+                dump(&log)
+            );
+            // Half a millisecond between requests: the resolution needed, without taking a
+            // core from the server being measured.
+            std::thread::sleep(Duration::from_micros(500));
+        }
         let event = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
@@ -782,7 +814,8 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
         }
         if k == 0 || k + 1 == edits {
             eprintln!(
-                "  serve {n}, edit {k}: reload event after {}; server: {said}",
+                "  serve {n}, edit {k}: served after {}, reload event after {}; server: {said}",
+                ms(served[k]),
                 ms(took)
             );
         }
@@ -798,7 +831,7 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Durati
             ms(percentile(rebuilds, 0.9))
         );
     }
-    (times, ready)
+    (served, times, ready)
 }
 
 /// What the search page downloads for typical queries on the built corpus, counted from the
@@ -1009,11 +1042,17 @@ fn main() {
                 ms(median(times.clone())),
                 ms(percentile(times, 0.9))
             ));
-            let (times, ready) = browser_reload(&site, n, args.edits);
+            let (served, times, ready) = browser_reload(&site, n, args.edits);
             eprintln!(
                 "  serve {n}: first build until answering HTTP {}",
                 secs(ready)
             );
+            rows.push(format!(
+                "| {n} | edit-to-page-served (HTTP GET returns the edit; median / p90 of {} body edits) | {} (p90 {}) | | |",
+                served.len(),
+                ms(median(served.clone())),
+                ms(percentile(served, 0.9))
+            ));
             rows.push(format!(
                 "| {n} | edit-to-browser-reload (SSE reload event received; median / p90 of {} body edits) | {} (p90 {}) | | |",
                 times.len(),
