@@ -485,15 +485,7 @@ impl Drop for Server {
 
 /// A plain HTTP/1.1 GET on 127.0.0.1: the status code and the response head.
 fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut bytes = Vec::new();
-    s.read_to_end(&mut bytes)?;
-    let text = String::from_utf8_lossy(&bytes);
+    let text = http_response(port, path)?;
     let head = text.split("\r\n\r\n").next().unwrap_or("").to_string();
     let code = head
         .split_whitespace()
@@ -503,8 +495,8 @@ fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     Ok((code, head))
 }
 
-/// The body of `GET path`, whatever the status.
-fn http_body(port: u16, path: &str) -> std::io::Result<String> {
+/// The whole response to `GET path` (head and body), whatever the status.
+fn http_response(port: u16, path: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_nodelay(true)?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -770,7 +762,7 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Vec<Du
         std::fs::write(&file, text).expect("write the edit");
         let deadline = t + Duration::from_secs(120);
         loop {
-            if http_body(port, &url).is_ok_and(|b| b.contains(&marker)) {
+            if http_response(port, &url).is_ok_and(|b| b.contains(&marker)) {
                 served.push(t.elapsed());
                 break;
             }
