@@ -557,6 +557,22 @@ impl Generated {
         }
     }
 
+    /// The key of its title in the tables of UI strings (`layouts/i18n/<lang>.yaml`), so that each
+    /// edition's page is titled in its language; the layouts use the same keys for links to it.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Generated::Timeline => "timeline",
+            Generated::Glossary => "glossary",
+            Generated::People => "people",
+            Generated::Sources => "sources",
+            Generated::Tags => "tags",
+            Generated::Search => "search",
+            Generated::NotFound => "not_found",
+        }
+    }
+
+    /// Its English title, where [`Generated::title_key`] gives no plain text: the built-in tables
+    /// all have the key, so only a site's own table whose text needs arguments ends up here.
     pub fn title(self) -> &'static str {
         match self {
             Generated::Timeline => "Timeline",
