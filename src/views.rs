@@ -300,7 +300,13 @@ impl<'s> SourceLookup<'s> {
     }
 
     /// Figure `n` (from 1) of a page; a figure with a series gets its chart drawn here.
-    fn figure(&self, f: &'s Figure, n: usize, numbers: &NumberFormat) -> FigureView<'s> {
+    fn figure(
+        &self,
+        f: &'s Figure,
+        n: usize,
+        numbers: &NumberFormat,
+        words: &crate::chart::Words,
+    ) -> FigureView<'s> {
         use crate::chart;
         let decimals = f.decimals.unwrap_or(chart::DEFAULT_DECIMALS);
         let chart = (!f.series.is_empty()).then(|| {
@@ -320,6 +326,7 @@ impl<'s> SourceLookup<'s> {
                     decimals,
                 },
                 numbers,
+                words,
             );
             ChartView {
                 kind,
@@ -400,6 +407,8 @@ pub struct Views {
     sources: HashMap<String, Value>,
     /// Numbers (chart values) in the format of site.yaml's `language`.
     pub numbers: NumberFormat,
+    /// The words of a chart's trend sentence in that language.
+    pub chart_words: crate::chart::Words,
 }
 
 /// The site-wide lists as indices into the model: cheap to hold whole on any size of site, and
@@ -898,6 +907,12 @@ fn build_reusing(
         paging,
         sources,
         numbers: NumberFormat::for_language(&c.language),
+        chart_words: crate::chart::Words::from_table(|key| {
+            match templates.strings.raw(&c.language, key) {
+                Some(crate::render::i18n::Text::One(t)) => Some(t.clone()),
+                _ => None,
+            }
+        }),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
     let mut read: HashSet<List> = HashSet::new();
@@ -1250,7 +1265,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             .figures
             .iter()
             .enumerate()
-            .map(|(n, f)| lookup.figure(f, n + 1, &views.numbers))
+            .map(|(n, f)| lookup.figure(f, n + 1, &views.numbers, &views.chart_words))
             .collect(),
         quotes: m
             .quotes
