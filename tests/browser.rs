@@ -854,6 +854,16 @@ fn the_language_switcher_lands_on_the_same_topic_in_chromium() {
         ]))
     );
 
+    // The current edition's name sits on the line of the links beside it (same box top).
+    let tops = b.eval(
+        "return Array.from(document.querySelectorAll('nav.editions li>*')).map(function(e){return Math.round(e.getBoundingClientRect().top);});",
+    );
+    let tops = tops.as_array().expect("tops");
+    assert!(
+        tops.len() == 3 && tops.iter().all(|t| t == &tops[0]),
+        "{tops:?}"
+    );
+
     // Русский: the Russian translation of the same topic (content/topics/trade.ru.md).
     assert_eq!(
         switch_to(&b, "ru"),
