@@ -860,6 +860,14 @@ fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
     (lists, tags)
 }
 
+/// The words of a chart's trend sentence in `lang`, from the tables of UI strings.
+fn chart_words(strings: &crate::render::i18n::Strings, lang: &str) -> crate::chart::Words {
+    crate::chart::Words::from_table(|key| match strings.raw(lang, key) {
+        Some(crate::render::i18n::Text::One(t)) => Some(t.clone()),
+        _ => None,
+    })
+}
+
 fn build_reusing(
     site: &Site,
     templates: &Templates,
@@ -907,12 +915,7 @@ fn build_reusing(
         paging,
         sources,
         numbers: NumberFormat::for_language(&c.language),
-        chart_words: crate::chart::Words::from_table(|key| {
-            match templates.strings.raw(&c.language, key) {
-                Some(crate::render::i18n::Text::One(t)) => Some(t.clone()),
-                _ => None,
-            }
-        }),
+        chart_words: chart_words(&templates.strings, &c.language),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
     let mut read: HashSet<List> = HashSet::new();
@@ -1446,6 +1449,27 @@ pub fn generated_context(
 mod tests {
     use super::*;
     use crate::site::BuildOptions;
+
+    #[test]
+    fn the_english_chart_words_are_the_built_in_table() {
+        use crate::chart::Words;
+        let strings = crate::render::i18n::Strings::builtin();
+        assert_eq!(chart_words(&strings, "en"), Words::english());
+        // Every other built-in table has its own words for each pattern.
+        let en = Words::english();
+        for lang in ["ru", "hi", "ar"] {
+            let w = chart_words(&strings, lang);
+            for (mine, english) in [
+                (&w.one, &en.one),
+                (&w.rose, &en.rose),
+                (&w.fell, &en.fell),
+                (&w.same, &en.same),
+                (&w.range, &en.range),
+            ] {
+                assert_ne!(mine, english, "{lang}");
+            }
+        }
+    }
 
     fn basic() -> Site {
         Site::load(&BuildOptions {
