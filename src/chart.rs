@@ -199,36 +199,115 @@ fn text_width(s: &str, size: f64) -> f64 {
 const WIDTH: f64 = 330.0;
 const FONT: f64 = 15.0;
 
-/// The trend of a series in one or two sentences, numbers in the page's format.
-pub fn describe(spec: &Spec<'_>, nf: &NumberFormat) -> String {
+/// The words of the trend sentence in the page's language: patterns from the tables of UI strings
+/// (`chart_trend_*` in `layouts/i18n/<lang>.yaml`), whose placeholders [`describe`] fills. A
+/// pattern is a whole clause, so that each language orders it and inflects it as it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Words {
+    /// One point: `{value}`, `{period}`.
+    pub one: String,
+    /// The last value above the first: `{from}`, `{start}`, `{to}`, `{end}`.
+    pub rose: String,
+    /// The last value below the first: as `rose`.
+    pub fell: String,
+    /// The last value equal to the first: `{value}`, `{start}`, `{end}`.
+    pub same: String,
+    /// The lowest and the highest point: `{low}`, `{low_period}`, `{high}`, `{high_period}`.
+    pub range: String,
+}
+
+impl Words {
+    /// The keys of the patterns in the tables of UI strings, in the order of the fields.
+    pub const KEYS: [&'static str; 5] = [
+        "chart_trend_one",
+        "chart_trend_rose",
+        "chart_trend_fell",
+        "chart_trend_same",
+        "chart_trend_range",
+    ];
+
+    /// The patterns `text` gives for [`Words::KEYS`], English where it gives none (the built-in
+    /// English table has each key; only a site's own counted text would lack a plain one).
+    pub fn from_table(text: impl Fn(&str) -> Option<String>) -> Words {
+        let english = Words::english();
+        let [one, rose, fell, same, range] = Words::KEYS;
+        Words {
+            one: text(one).unwrap_or(english.one),
+            rose: text(rose).unwrap_or(english.rose),
+            fell: text(fell).unwrap_or(english.fell),
+            same: text(same).unwrap_or(english.same),
+            range: text(range).unwrap_or(english.range),
+        }
+    }
+
+    /// The English patterns, as the built-in `en.yaml` has them (a test holds them equal).
+    pub fn english() -> Words {
+        Words {
+            one: "{value} in {period}.".into(),
+            rose: "rose from {from} in {start} to {to} in {end}.".into(),
+            fell: "fell from {from} in {start} to {to} in {end}.".into(),
+            same: "was unchanged at {value} from {start} to {end}.".into(),
+            range:
+                "The lowest value was {low} in {low_period}, the highest {high} in {high_period}."
+                    .into(),
+        }
+    }
+}
+
+/// `pattern` with each `{name}` replaced by its value in `args`, in one pass: a value (a period is
+/// the author's text) is never read for placeholders. An unknown `{name}` is left as written.
+fn fill(pattern: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(pattern.len() + 32);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after
+            .find('}')
+            .and_then(|close| Some((close, args.iter().find(|(k, _)| *k == &after[..close])?)))
+        {
+            Some((close, (_, v))) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The trend of a series in one or two sentences, in the words and number format of the page.
+pub fn describe(spec: &Spec<'_>, nf: &NumberFormat, words: &Words) -> String {
     let fmt = |v: f64| nf.format(v, spec.decimals);
-    let unit = spec.unit.map(|u| format!(" {u}")).unwrap_or_default();
+    let with_unit = |v: f64| match spec.unit {
+        Some(u) => format!("{} {u}", fmt(v)),
+        None => fmt(v),
+    };
     let Some(&(p0, v0)) = spec.points.first() else {
         return String::new();
     };
     let &(pn, vn) = spec.points.last().unwrap_or(&(p0, v0));
     let mut s = format!("{}: ", spec.title);
     if spec.points.len() == 1 {
-        let _ = write!(s, "{}{unit} in {p0}.", fmt(v0));
+        s.push_str(&fill(
+            &words.one,
+            &[("value", &with_unit(v0)), ("period", p0)],
+        ));
         return s;
     }
-    let verb = if vn > v0 {
-        "rose"
+    let (from, to) = (with_unit(v0), with_unit(vn));
+    let trend = [("from", &*from), ("start", p0), ("to", &*to), ("end", pn)];
+    s.push_str(&if vn > v0 {
+        fill(&words.rose, &trend)
     } else if vn < v0 {
-        "fell"
+        fill(&words.fell, &trend)
     } else {
-        "was unchanged"
-    };
-    if vn == v0 {
-        let _ = write!(s, "{verb} at {}{unit} from {p0} to {pn}.", fmt(v0));
-    } else {
-        let _ = write!(
-            s,
-            "{verb} from {}{unit} in {p0} to {}{unit} in {pn}.",
-            fmt(v0),
-            fmt(vn)
-        );
-    }
+        fill(&words.same, &[("value", &from), ("start", p0), ("end", pn)])
+    });
     let (mut lo, mut hi) = (spec.points[0], spec.points[0]);
     for &p in &spec.points {
         if p.1 < lo.1 {
@@ -239,22 +318,24 @@ pub fn describe(spec: &Spec<'_>, nf: &NumberFormat) -> String {
         }
     }
     if spec.points.len() > 2 && lo.1 < hi.1 {
-        let _ = write!(
-            s,
-            " The lowest value was {} in {}, the highest {} in {}.",
-            fmt(lo.1),
-            lo.0,
-            fmt(hi.1),
-            hi.0
-        );
+        s.push(' ');
+        s.push_str(&fill(
+            &words.range,
+            &[
+                ("low", &fmt(lo.1)),
+                ("low_period", lo.0),
+                ("high", &fmt(hi.1)),
+                ("high_period", hi.0),
+            ],
+        ));
     }
     s
 }
 
 /// Draws the series. The SVG is `role="img"`, labelled by its own `<title>` and `<desc>`; every
 /// value is written next to its mark, so nothing depends on telling colours apart.
-pub fn draw(spec: &Spec<'_>, nf: &NumberFormat) -> Drawn {
-    let desc = describe(spec, nf);
+pub fn draw(spec: &Spec<'_>, nf: &NumberFormat, words: &Words) -> Drawn {
+    let desc = describe(spec, nf, words);
     let svg = match spec.kind {
         ChartKind::Bar => bars(spec, nf, &desc),
         ChartKind::Line => line(spec, nf, &desc),
@@ -522,12 +603,30 @@ mod tests {
             points: vec![("2019", 10.0), ("2020", 8.5), ("2021", 44.4)],
             decimals: 2,
         };
-        let d = describe(&spec, &nf);
+        let d = describe(&spec, &nf, &Words::english());
         assert_eq!(
             d,
             "Trade: rose from 10 US$ billion in 2019 to 44.4 US$ billion in 2021. \
              The lowest value was 8.5 in 2020, the highest 44.4 in 2021."
         );
+    }
+
+    #[test]
+    fn a_period_is_never_read_for_placeholders() {
+        let nf = NumberFormat::for_language("en");
+        let spec = Spec {
+            id: "c",
+            title: "T",
+            unit: None,
+            kind: ChartKind::Bar,
+            points: vec![("{end}", 1.0), ("{to}", 1.0)],
+            decimals: 2,
+        };
+        assert_eq!(
+            describe(&spec, &nf, &Words::english()),
+            "T: was unchanged at 1 from {end} to {to}."
+        );
+        assert_eq!(fill("a {x} {y} {", &[("x", "{y}")]), "a {y} {y} {");
     }
 
     #[test]

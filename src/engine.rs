@@ -322,8 +322,13 @@ fn render_listing(
             vec![page_file(templates, layout, &ctx, minify, file)?]
         }
         Listing::Generated(g) => {
+            // In the edition's language (`site.config.language` is the edition's).
+            let title = templates
+                .strings
+                .plain(&site.config.language, g.title_key())
+                .unwrap_or_else(|| g.title().to_string());
             let (ctx, file) = paged(
-                views::generated_context(site, views, g.title(), g.path(), None),
+                views::generated_context(site, views, &title, g.path(), None),
                 g.path(),
             );
             vec![page_file(templates, g.template(), &ctx, minify, file)?]

@@ -144,6 +144,12 @@ enum Command {
         /// Write into a folder that is not empty (its files are kept, never overwritten)
         #[arg(long)]
         force: bool,
+        /// The site's language, that of its default edition: a BCP 47 tag (en, ru, pt-BR)
+        #[arg(long, default_value = "en", value_parser = bilat::scaffold::parse_language)]
+        language: String,
+        /// Another edition's language, published under /<tag>/; repeat for each (--edition ja)
+        #[arg(long = "edition", value_parser = bilat::scaffold::parse_language)]
+        editions: Vec<String>,
     },
 }
 
@@ -510,10 +516,14 @@ fn main() -> ExitCode {
             dir,
             parties,
             force,
+            language,
+            editions,
         } => bilat::scaffold::init(&bilat::scaffold::InitOptions {
             dir: dir.clone(),
             parties,
             force,
+            language,
+            editions,
         })
         .and_then(|done| {
             println!("wrote {} files into {}", done.written.len(), dir.display());

@@ -98,6 +98,64 @@ pub fn parse_party(arg: &str) -> std::result::Result<(String, String), String> {
     Ok((name.to_string(), code))
 }
 
+/// A language given on the command line (`--language ru`, `--edition pt-BR`): a BCP 47 tag that
+/// ICU knows, written as site.yaml's `languages:` needs it, in lower case with `-` (`pt-br`), since
+/// it also names translated files (`trade.pt-br.md`) and the edition's folder (`/pt-br/`).
+pub fn parse_language(arg: &str) -> std::result::Result<String, String> {
+    let tag = arg.trim().replace('_', "-").to_ascii_lowercase();
+    if tag.is_empty()
+        || !tag
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(format!(
+            "`{}`: a language is a BCP 47 tag of letters, digits and dashes, such as en, ru, hi or pt-BR",
+            arg.escape_debug()
+        ));
+    }
+    crate::locale::Locale::get(&tag).map_err(|e| format!("`{arg}`: {e}"))?;
+    // A well-formed tag can still name no language (`jp` is Japan's country code; Japanese is `ja`).
+    if language_of(&tag).is_none() {
+        let primary = tag.split('-').next().unwrap_or(&tag);
+        // Two letters are most often a country's code given for its language.
+        let hint = if primary.len() == 2 {
+            " (a country's code is not its language's: Japanese is ja, not jp)"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "`{arg}`: `{primary}` is not a language in ISO 639{hint}"
+        ));
+    }
+    Ok(tag)
+}
+
+/// The ISO 639 language of a tag's primary subtag.
+fn language_of(tag: &str) -> Option<isolang::Language> {
+    let primary = tag.split('-').next().unwrap_or(tag);
+    match primary.len() {
+        2 => isolang::Language::from_639_1(primary),
+        3 => isolang::Language::from_639_3(primary),
+        _ => None,
+    }
+}
+
+/// The language's name in itself for the language switcher, from CLDR's names (`ru` →
+/// `Русский`, capitalised as a menu item is), or the tag where CLDR has none.
+fn language_name(tag: &str) -> String {
+    let name = language_of(tag).and_then(|l| l.to_autonym());
+    match name {
+        Some(n) => {
+            let mut chars = n.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_else(|| tag.to_string())
+        }
+        None => tag.to_string(),
+    }
+}
+
 /// A YAML double-quoted scalar holding exactly `s` (JSON's string syntax is valid YAML).
 fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
@@ -123,6 +181,11 @@ pub struct InitOptions {
     pub parties: Vec<(String, String)>,
     /// Write into a folder that already holds files, keeping every file it has.
     pub force: bool,
+    /// The site's language, its default edition's (`en`), as [`parse_language`] gives it.
+    pub language: String,
+    /// The other editions' languages (`ja`), each in its folder (`/ja/`); none for a site in one
+    /// language.
+    pub editions: Vec<String>,
 }
 
 /// What `bilat init` wrote, and what to run next.
@@ -173,6 +236,20 @@ pub fn init(opts: &InitOptions) -> Result<Initialized> {
             "the two parties need different codes".into(),
         ));
     }
+    for tag in std::iter::once(&opts.language).chain(&opts.editions) {
+        parse_language(tag).map_err(Error::Refused)?;
+    }
+    for (i, tag) in opts.editions.iter().enumerate() {
+        if *tag == opts.language {
+            return Err(Error::Refused(format!(
+                "`--edition {tag}` is the site's language already (--language {})",
+                opts.language
+            )));
+        }
+        if opts.editions[..i].contains(tag) {
+            return Err(Error::Refused(format!("`--edition {tag}` is given twice")));
+        }
+    }
     if dir.join(crate::config::CONFIG_FILE).exists() {
         return Err(Error::Refused(format!(
             "{} already holds a site (site.yaml exists)",
@@ -194,7 +271,7 @@ pub fn init(opts: &InitOptions) -> Result<Initialized> {
             dir.display()
         )));
     }
-    let files = site_files(&parties[0], &parties[1]);
+    let files = site_files(&parties[0], &parties[1], &opts.language, &opts.editions);
     let mut report = Initialized {
         written: Vec::new(),
         kept: Vec::new(),
@@ -240,7 +317,63 @@ fn next_commands(dir: &Path) -> Vec<(String, &'static str)> {
 }
 
 /// Every file of a new site, by path relative to its root.
-fn site_files(a: &(String, String), b: &(String, String)) -> Vec<(&'static str, String)> {
+fn site_files(
+    a: &(String, String),
+    b: &(String, String),
+    language: &str,
+    editions: &[String],
+) -> Vec<(&'static str, String)> {
+    // Menu titles in the site's language, and in each edition's, from the built-in tables of UI
+    // strings (English where a language has none).
+    let strings = crate::render::i18n::Strings::builtin();
+    let word = |lang: &str, key: &str| strings.plain(lang, key).unwrap_or_else(|| key.into());
+    let menu: String = [
+        ("topics", "topics/"),
+        ("timeline", "timeline/"),
+        ("glossary", "glossary/"),
+        ("people", "people/"),
+        ("sources", "sources/"),
+        ("search", "search/"),
+    ]
+    .iter()
+    .map(|(key, path)| {
+        let title = word(language, key);
+        let others: Vec<String> = editions
+            .iter()
+            .map(|e| (e, word(e, key)))
+            .filter(|(_, t)| *t != title)
+            .map(|(e, t)| format!("{e}: {}", yaml_string(&t)))
+            .collect();
+        let title_in = if others.is_empty() {
+            String::new()
+        } else {
+            format!(", title_in: {{ {} }}", others.join(", "))
+        };
+        format!(
+            "  - {{ title: {}, path: \"{path}\"{title_in} }}\n",
+            yaml_string(&title)
+        )
+    })
+    .collect();
+    let languages = if editions.is_empty() {
+        String::new()
+    } else {
+        let e = &editions[0];
+        let mut l = format!(
+            "# The editions, the default first: a translation sits beside its original\n\
+             # (content/topics/example.{e}.md beside example.md) and is published under /{e}/. A\n\
+             # `name` is the language's name in itself, for the language switcher; give each\n\
+             # edition its `title` and `description` in its language.\n\
+             languages:\n",
+        );
+        for tag in std::iter::once(language).chain(editions.iter().map(String::as_str)) {
+            l.push_str(&format!(
+                "  - {{ code: {tag}, name: {} }}\n",
+                yaml_string(&language_name(tag))
+            ));
+        }
+        l
+    };
     let pair = format!("{}–{}", a.0, b.0);
     let slug = crate::text::slugify(&format!("{} {}", a.1, b.1));
     let title = format!("{pair} relations");
@@ -254,20 +387,14 @@ description: {description}
 # Where the site will be published; its path (here /{slug}/) prefixes every URL. The GitHub Pages
 # workflow passes the repository's real Pages URL instead.
 base_url: "https://example.github.io/{slug}/"
-language: en
-# Who publishes the explainer (a newsroom, an institute, your name): shown in every footer.
+language: {language}
+{languages}# Who publishes the explainer (a newsroom, an institute, your name): shown in every footer.
 publisher: ""
 parties:
   - {{ name: {a_name}, code: {a_code}, colour: "{c0}" }}
   - {{ name: {b_name}, code: {b_code}, colour: "{c1}" }}
 menu:
-  - {{ title: Topics, path: "topics/" }}
-  - {{ title: Timeline, path: "timeline/" }}
-  - {{ title: Glossary, path: "glossary/" }}
-  - {{ title: People, path: "people/" }}
-  - {{ title: Sources, path: "sources/" }}
-  - {{ title: Search, path: "search/" }}
-feed: true
+{menu}feed: true
 sitemap: true
 search: true
 broken_links: error

@@ -300,7 +300,13 @@ impl<'s> SourceLookup<'s> {
     }
 
     /// Figure `n` (from 1) of a page; a figure with a series gets its chart drawn here.
-    fn figure(&self, f: &'s Figure, n: usize, numbers: &NumberFormat) -> FigureView<'s> {
+    fn figure(
+        &self,
+        f: &'s Figure,
+        n: usize,
+        numbers: &NumberFormat,
+        words: &crate::chart::Words,
+    ) -> FigureView<'s> {
         use crate::chart;
         let decimals = f.decimals.unwrap_or(chart::DEFAULT_DECIMALS);
         let chart = (!f.series.is_empty()).then(|| {
@@ -320,6 +326,7 @@ impl<'s> SourceLookup<'s> {
                     decimals,
                 },
                 numbers,
+                words,
             );
             ChartView {
                 kind,
@@ -400,6 +407,8 @@ pub struct Views {
     sources: HashMap<String, Value>,
     /// Numbers (chart values) in the format of site.yaml's `language`.
     pub numbers: NumberFormat,
+    /// The words of a chart's trend sentence in that language.
+    pub chart_words: crate::chart::Words,
 }
 
 /// The site-wide lists as indices into the model: cheap to hold whole on any size of site, and
@@ -557,6 +566,22 @@ impl Generated {
         }
     }
 
+    /// The key of its title in the tables of UI strings (`layouts/i18n/<lang>.yaml`), so that each
+    /// edition's page is titled in its language; the layouts use the same keys for links to it.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Generated::Timeline => "timeline",
+            Generated::Glossary => "glossary",
+            Generated::People => "people",
+            Generated::Sources => "sources",
+            Generated::Tags => "tags",
+            Generated::Search => "search",
+            Generated::NotFound => "not_found",
+        }
+    }
+
+    /// Its English title, where [`Generated::title_key`] gives no plain text: the built-in tables
+    /// all have the key, so only a site's own table whose text needs arguments ends up here.
     pub fn title(self) -> &'static str {
         match self {
             Generated::Timeline => "Timeline",
@@ -835,6 +860,14 @@ fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
     (lists, tags)
 }
 
+/// The words of a chart's trend sentence in `lang`, from the tables of UI strings.
+fn chart_words(strings: &crate::render::i18n::Strings, lang: &str) -> crate::chart::Words {
+    crate::chart::Words::from_table(|key| match strings.raw(lang, key) {
+        Some(crate::render::i18n::Text::One(t)) => Some(t.clone()),
+        _ => None,
+    })
+}
+
 fn build_reusing(
     site: &Site,
     templates: &Templates,
@@ -882,6 +915,7 @@ fn build_reusing(
         paging,
         sources,
         numbers: NumberFormat::for_language(&c.language),
+        chart_words: chart_words(&templates.strings, &c.language),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
     let mut read: HashSet<List> = HashSet::new();
@@ -1234,7 +1268,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             .figures
             .iter()
             .enumerate()
-            .map(|(n, f)| lookup.figure(f, n + 1, &views.numbers))
+            .map(|(n, f)| lookup.figure(f, n + 1, &views.numbers, &views.chart_words))
             .collect(),
         quotes: m
             .quotes
@@ -1415,6 +1449,27 @@ pub fn generated_context(
 mod tests {
     use super::*;
     use crate::site::BuildOptions;
+
+    #[test]
+    fn the_english_chart_words_are_the_built_in_table() {
+        use crate::chart::Words;
+        let strings = crate::render::i18n::Strings::builtin();
+        assert_eq!(chart_words(&strings, "en"), Words::english());
+        // Every other built-in table has its own words for each pattern.
+        let en = Words::english();
+        for lang in ["ru", "hi", "ar"] {
+            let w = chart_words(&strings, lang);
+            for (mine, english) in [
+                (&w.one, &en.one),
+                (&w.rose, &en.rose),
+                (&w.fell, &en.fell),
+                (&w.same, &en.same),
+                (&w.range, &en.range),
+            ] {
+                assert_ne!(mine, english, "{lang}");
+            }
+        }
+    }
 
     fn basic() -> Site {
         Site::load(&BuildOptions {

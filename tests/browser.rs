@@ -769,3 +769,138 @@ fn without_javascript_a_citation_jumps_to_its_entry_in_chromium() {
         b.current_url()
     );
 }
+
+/// A copy of the repository's own site (three editions: en, ru, hi) in a temp dir, to serve.
+fn repository_site() -> (tempfile::TempDir, PathBuf) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    for part in ["content", "layouts", "assets"] {
+        if repo.join(part).is_dir() {
+            copy_dir(&repo.join(part), &root.join(part));
+        }
+    }
+    std::fs::copy(repo.join("site.yaml"), root.join("site.yaml")).expect("copy site.yaml");
+    (tmp, root)
+}
+
+/// Where the browser is and what it shows: [path, <html lang>, h1, the switcher's current edition].
+const WHERE: &str = "var h=document.querySelector('h1'),c=document.querySelector('nav.editions [aria-current]');\
+return [location.pathname, document.documentElement.lang, h?h.textContent.trim():null, c?c.getAttribute('lang'):null];";
+
+/// Clicks the switcher's link to edition `code` and waits until the page that loads has a
+/// different address; returns [`WHERE`] there.
+fn switch_to(b: &Browser, code: &str) -> Value {
+    let before = b.eval("return location.href;");
+    b.click(&format!("nav.editions a[lang={code}]"));
+    let after = b.wait(
+        "return document.readyState==='complete'?location.href:null;",
+        Duration::from_secs(10),
+        |v| !v.is_null() && v != &before,
+    );
+    assert!(
+        after.is_some(),
+        "the {code} link went nowhere from {before}"
+    );
+    b.eval(WHERE)
+}
+
+#[test]
+fn the_language_switcher_lands_on_the_same_topic_in_chromium() {
+    let Some((chromium, chromedriver)) = browser_or_skip("language switcher in Chromium") else {
+        return;
+    };
+    let (tmp, root) = repository_site();
+    let s = Server::start_in(tmp, root, &[]);
+    let base = s.base();
+    let b = Browser::start_with(
+        &chromium,
+        &chromedriver,
+        &s.tmp.path().join("chrome-profile"),
+        &["--window-size=1280,900"],
+        json!({}),
+    );
+    // Every address a switcher link promises on these pages is a page, never the 404.
+    let promised = |rel: &str| {
+        let page = s.page(rel).text();
+        let doc = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse("nav.editions a").expect("selector");
+        let hrefs: Vec<String> = doc
+            .select(&sel)
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        assert_eq!(hrefs.len(), 2, "{rel}: a link to each other edition");
+        for href in hrefs {
+            let r = s.get(&href);
+            assert_eq!(
+                r.status, 200,
+                "{rel}: its switcher link {href} is not a page"
+            );
+        }
+    };
+    for rel in ["topics/trade/", "ru/topics/trade/", "hi/", "ru/"] {
+        promised(rel);
+    }
+
+    b.goto(&format!("{}topics/trade/", s.url));
+    let english = b.wait(WHERE, Duration::from_secs(10), |v| v[1] == "en");
+    assert_eq!(
+        english,
+        Some(json!([
+            format!("{base}topics/trade/"),
+            "en",
+            "Trade: a record year, and a lopsided one",
+            "en"
+        ]))
+    );
+
+    // The current edition's name sits on the line of the links beside it (same box top).
+    let tops = b.eval(
+        "return Array.from(document.querySelectorAll('nav.editions li>*')).map(function(e){return Math.round(e.getBoundingClientRect().top);});",
+    );
+    let tops = tops.as_array().expect("tops");
+    assert!(
+        tops.len() == 3 && tops.iter().all(|t| t == &tops[0]),
+        "{tops:?}"
+    );
+
+    // Русский: the Russian translation of the same topic (content/topics/trade.ru.md).
+    assert_eq!(
+        switch_to(&b, "ru"),
+        json!([
+            format!("{base}ru/topics/trade/"),
+            "ru",
+            "Торговля: рекордный и однобокий год",
+            "ru"
+        ])
+    );
+    assert_eq!(
+        b.eval("return document.title;"),
+        json!("Торговля: рекордный и однобокий год — Отношения Индии и России")
+    );
+
+    // हिन्दी: the topic has no Hindi translation, so the link leads to where it is read, its
+    // English original, not to a Hindi page that does not exist.
+    assert_eq!(
+        switch_to(&b, "hi"),
+        json!([
+            format!("{base}topics/trade/"),
+            "en",
+            "Trade: a record year, and a lopsided one",
+            "en"
+        ])
+    );
+
+    // A page every edition has: the Hindi home, and from there the Russian one.
+    b.goto(&format!("{}hi/", s.url));
+    let hindi = b.wait(WHERE, Duration::from_secs(10), |v| v[1] == "hi");
+    assert_eq!(
+        hindi.map(|v| [v[0].clone(), v[3].clone()]),
+        Some([json!(format!("{base}hi/")), json!("hi")])
+    );
+    let russian = switch_to(&b, "ru");
+    assert_eq!(
+        [russian[0].clone(), russian[1].clone(), russian[3].clone()],
+        [json!(format!("{base}ru/")), json!("ru"), json!("ru")]
+    );
+}

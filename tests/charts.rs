@@ -167,6 +167,13 @@ fn numbers_follow_the_site_language() {
         texts(svg, "text.value"),
         ["10,69", "8,23", "1\u{a0}068,69", "44,4"]
     );
+    // The trend sentence is in Russian too (theme/layouts/i18n/ru.yaml); the title, unit and
+    // periods are the content's own.
+    assert_eq!(
+        texts(svg, "desc"),
+        ["Trade by financial year: рост с 10,69 US$ billion (FY2017-18) до 44,4 US$ billion \
+          (FY2020-21). Наименьшее значение — 8,23 (FY2018-19), наибольшее — 1\u{a0}068,69 (FY2019-20)."]
+    );
 }
 
 #[test]

@@ -323,3 +323,41 @@ fn an_outdated_translation_says_so_on_its_page() {
     );
     assert!(!read(&out, "ru/index.html").contains("обновлён после этого перевода"));
 }
+
+#[test]
+fn generated_pages_are_titled_in_their_editions_language() {
+    let (_tmp, _root, out) = built();
+    let title_and_h1 = |rel: &str| {
+        let html = read(&out, rel);
+        let part = |open: &str, close: &str| {
+            html.split_once(open)
+                .and_then(|(_, rest)| rest.split_once(close))
+                .map(|(t, _)| t.to_string())
+                .unwrap_or_else(|| panic!("{rel}: no {open}"))
+        };
+        (part("<title>", " — "), part("<h1>", "</h1>"))
+    };
+    // The titles of the built-in Russian table (theme/layouts/i18n/ru.yaml), in <title> and h1.
+    for (dir, ru, en) in [
+        ("timeline", "Хронология", "Timeline"),
+        ("glossary", "Глоссарий", "Glossary"),
+        ("people", "Люди", "People"),
+        ("sources", "Источники", "Sources"),
+        ("tags", "Теги", "Tags"),
+        ("search", "Поиск", "Search"),
+    ] {
+        let ru = ru.to_string();
+        assert_eq!(
+            title_and_h1(&format!("ru/{dir}/index.html")),
+            (ru.clone(), ru),
+            "ru/{dir}/"
+        );
+        // The default edition keeps its English titles.
+        let en = en.to_string();
+        assert_eq!(
+            title_and_h1(&format!("{dir}/index.html")),
+            (en.clone(), en),
+            "{dir}/"
+        );
+    }
+}

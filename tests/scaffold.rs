@@ -573,3 +573,67 @@ fn the_printed_cd_command_reaches_the_new_folder() {
         "{cd}"
     );
 }
+
+#[test]
+fn init_writes_the_site_language_and_its_editions_and_the_site_builds_in_each() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    let o = init_in(
+        &root,
+        &["--language", "ru", "--edition", "hi", "--edition", "pt-BR"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&root, "site.yaml");
+    assert!(yaml.contains("\nlanguage: ru\n"), "{yaml}");
+    // The default first, then each edition with its name in itself (CLDR); tags as file suffixes.
+    assert!(yaml.contains(
+        "languages:\n  - { code: ru, name: \"Русский\" }\n  - { code: hi, name: \"हिन्दी\" }\n  - { code: pt-br, name: \"Português\" }\n"
+    ), "{yaml}");
+    // Menu titles from the built-in tables, Portuguese (no table) in English.
+    assert!(yaml.contains(
+        "  - { title: \"Темы\", path: \"topics/\", title_in: { hi: \"विषय\", pt-br: \"Topics\" } }\n"
+    ), "{yaml}");
+
+    // bilat build makes the default edition at the root and one folder per other edition.
+    let out = tmp.path().join("public");
+    let b = build(&root, &out, &[]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    for (rel, lang) in [
+        ("index.html", "ru"),
+        ("hi/index.html", "hi"),
+        ("pt-br/index.html", "pt-br"),
+        ("pt-br/topics/index.html", "pt-br"),
+    ] {
+        let page = read(&out, rel);
+        assert!(page.contains(&format!("<html lang={lang} ")), "{rel}");
+    }
+    assert!(read(&out, "hi/index.html").contains("<a href=/jp-au/ lang=ru>Русский</a>"));
+    assert!(read(&out, "index.html").contains(">Хронология</a>"));
+}
+
+#[test]
+fn init_refuses_a_bad_language_or_edition_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    for (args, says) in [
+        (
+            &["--language", "jp"][..],
+            "`jp` is not a language in ISO 639",
+        ),
+        (&["--edition", "x!"][..], "a language is a BCP 47 tag"),
+        (
+            &["--edition", "qqq"][..],
+            "`qqq` is not a language in ISO 639",
+        ),
+        (&["--edition", "en"][..], "is the site's language already"),
+        (
+            &["--edition", "ja", "--edition", "JA"][..],
+            "is given twice",
+        ),
+    ] {
+        let o = init_in(&root, args);
+        assert!(!o.status.success(), "{args:?} was accepted");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!root.exists(), "{args:?}: nothing is written");
+    }
+}
