@@ -398,16 +398,11 @@ fn browser_or_skip(what: &str) -> Option<PathBuf> {
     }
 }
 
-#[test]
-fn axe_core_finds_no_accessibility_violations() {
-    let Some(chromium) = browser_or_skip("axe-core accessibility test") else {
-        return;
-    };
+/// The repository site built into a temp dir and served at the root of a loopback origin (the
+/// base path is exercised elsewhere): (temp dir, output dir, port).
+fn served_repository_site() -> (tempfile::TempDir, PathBuf, u16) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("public");
-    // Serve at the root of a loopback origin; the base path is exercised elsewhere.
-    let port_probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    drop(port_probe);
     let port = serve_static(out.clone());
     let o = build(
         &repo(),
@@ -415,6 +410,15 @@ fn axe_core_finds_no_accessibility_violations() {
         &["--base-url", &format!("http://127.0.0.1:{port}/")],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    (tmp, out, port)
+}
+
+#[test]
+fn axe_core_finds_no_accessibility_violations() {
+    let Some(chromium) = browser_or_skip("axe-core accessibility test") else {
+        return;
+    };
+    let (tmp, out, port) = served_repository_site();
     std::fs::copy(
         repo().join("tests/.axe/node_modules/axe-core/axe.min.js"),
         out.join("axe.min.js"),
@@ -483,15 +487,7 @@ fn a_phone_loads_the_small_webp_of_the_home_page_map_and_never_the_original() {
     let Some(chromium) = browser_or_skip("responsive image test") else {
         return;
     };
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let out = tmp.path().join("public");
-    let port = serve_static(out.clone());
-    let o = build(
-        &repo(),
-        &out,
-        &["--base-url", &format!("http://127.0.0.1:{port}/")],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (tmp, out, port) = served_repository_site();
     // The original is 2,400 pixels wide; the content column is 42rem (672 px) at most.
     let original = image::image_dimensions(repo().join("content/india-russia.png")).expect("png");
     assert_eq!(original.0, 2400);
