@@ -52,6 +52,17 @@ impl Browser {
     }
 
     /// A session with more Chromium arguments and `goog:chromeOptions` fields (mobile emulation).
+    /// A 1280 × 900 window with no other settings.
+    fn desktop(chromium: &PathBuf, chromedriver: &PathBuf, profile: &std::path::Path) -> Browser {
+        Browser::start_with(
+            chromium,
+            chromedriver,
+            profile,
+            &["--window-size=1280,900"],
+            json!({}),
+        )
+    }
+
     fn start_with(
         chromium: &PathBuf,
         chromedriver: &PathBuf,
@@ -550,12 +561,10 @@ fn citation_popovers_open_and_close_from_the_keyboard_in_chromium() {
         return;
     };
     let s = Server::start("citations", &[]);
-    let b = Browser::start_with(
+    let b = Browser::desktop(
         &chromium,
         &chromedriver,
         &s.tmp.path().join("chrome-profile"),
-        &["--window-size=1280,900"],
-        json!({}),
     );
     open_topic(&b, &s);
 
@@ -813,12 +822,10 @@ fn the_language_switcher_lands_on_the_same_topic_in_chromium() {
     let (tmp, root) = repository_site();
     let s = Server::start_in(tmp, root, &[]);
     let base = s.base();
-    let b = Browser::start_with(
+    let b = Browser::desktop(
         &chromium,
         &chromedriver,
         &s.tmp.path().join("chrome-profile"),
-        &["--window-size=1280,900"],
-        json!({}),
     );
     // Every address a switcher link promises on these pages is a page, never the 404.
     let promised = |rel: &str| {
