@@ -49,6 +49,8 @@ use std::time::{Duration, Instant};
 pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
+    /// Files whose bytes were those of the previous output's: linked from it, not written.
+    pub unchanged: usize,
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
     /// Social cards drawn and taken from the cache.
@@ -64,7 +66,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
     let mut editions = Site::load_editions(opts, site::Retention::OneBuild)?;
     let warnings = std::mem::take(&mut editions[0].warnings);
-    let staging = output::Staging::new(&output)?;
+    let mut staging = output::Staging::new(&output)?;
     let mut pages = 0;
     let mut builds = Vec::with_capacity(editions.len());
     for site in editions {
@@ -105,6 +107,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         .chain(first.assets.iter())
         .collect();
     let files = staging.finish(&copies)?;
+    let unchanged = staging.unchanged();
     drop(copies);
     // Freeing the model takes about 0.2 s per 10,000 topics and nothing needs to wait for it:
     // it happens beside whatever the caller does next, or not at all if the process exits first.
@@ -112,6 +115,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     Ok(BuildReport {
         pages,
         files,
+        unchanged,
         warnings,
         elapsed: start.elapsed(),
         cards,

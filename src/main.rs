@@ -361,8 +361,12 @@ fn main() -> ExitCode {
                     ),
                     _ => String::new(),
                 };
+                let unchanged = match report.unchanged {
+                    0 => String::new(),
+                    n => format!("; {n} files unchanged"),
+                };
                 println!(
-                    "built {} pages ({} files) in {} ms{cards}{images}",
+                    "built {} pages ({} files) in {} ms{unchanged}{cards}{images}",
                     report.pages,
                     report.files,
                     report.elapsed.as_millis()

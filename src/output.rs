@@ -1,5 +1,8 @@
 //! Writing the built site: into a staging directory beside the output, swapped in only when the
 //! whole build succeeded, so a failed or killed build never leaves a half-written `public/`.
+//! A file whose bytes are those of the previous output's file is not written again but hard-linked
+//! from it, so a rebuild of an unchanged site writes no file (mtimes and inodes stay, which
+//! deploy tools that compare them see) and deleting the old tree frees no data.
 //! Also the incremental writer used by `watch`, which rewrites only files whose bytes changed,
 //! and the guard that decides, before anything is written, which output dir a build may replace.
 
@@ -356,13 +359,46 @@ fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<()> {
     std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
 }
 
+/// Whether `path` is a regular file (not a link) holding exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// Whether regular files `a` and `b` hold the same bytes.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::symlink_metadata(b)) else {
+        return false;
+    };
+    ma.is_file()
+        && mb.is_file()
+        && ma.len() == mb.len()
+        && matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Hard-links `from` (a file of the previous output) to `dir/rel`; false where the file system
+/// refuses (no hard links, another device), and the caller writes the file instead.
+fn link_into(from: &Path, dir: &Path, rel: &str) -> bool {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        if std::fs::create_dir_all(parent).is_err() {
+            return false;
+        }
+    }
+    std::fs::hard_link(from, &path).is_ok()
+}
+
 /// A build in progress: pages are written into a staging dir beside the output as they are
 /// rendered (so a large site never sits in memory whole), then swapped in by [`Staging::finish`].
 /// Dropped without finishing — an error, a panic — it removes itself and the output is untouched.
 pub struct Staging {
     dir: PathBuf,
     output: PathBuf,
+    /// The output of the previous build, where there is one: files with the same bytes are
+    /// linked from it.
+    previous: Option<PathBuf>,
     written: std::sync::Mutex<Vec<String>>,
+    unchanged: std::sync::atomic::AtomicUsize,
     finished: bool,
 }
 
@@ -371,12 +407,37 @@ impl Staging {
         clean_leftovers(output);
         let dir = staging_name(output, "staging");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let previous = std::fs::symlink_metadata(output)
+            .is_ok_and(|m| m.is_dir())
+            .then(|| output.to_path_buf());
         Ok(Staging {
             dir,
             output: output.to_path_buf(),
+            previous,
             written: std::sync::Mutex::new(Vec::new()),
+            unchanged: std::sync::atomic::AtomicUsize::new(0),
             finished: false,
         })
+    }
+
+    /// How many files so far held the bytes of the previous output's and were linked, not
+    /// written.
+    pub fn unchanged(&self) -> usize {
+        self.unchanged.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Links `rel` from the previous output when `same` says its bytes there are the new ones.
+    fn reuse(&self, rel: &str, same: impl FnOnce(&Path) -> bool) -> bool {
+        let Some(prev) = &self.previous else {
+            return false;
+        };
+        let old = prev.join(rel);
+        let reused = same(&old) && link_into(&old, &self.dir, rel);
+        if reused {
+            self.unchanged
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        reused
     }
 
     /// Writes rendered files into the staging dir; a path that would leave it is refused.
@@ -384,9 +445,12 @@ impl Staging {
         if let Some(bad) = outputs.iter().find(|o| !is_inside(&o.path)) {
             return check_path_list(&[bad.path.as_str()], &[]);
         }
-        outputs
-            .par_iter()
-            .try_for_each(|o| write_file(&self.dir, &o.path, &o.bytes))?;
+        outputs.par_iter().try_for_each(|o| {
+            if self.reuse(&o.path, |old| holds(old, &o.bytes)) {
+                return Ok(());
+            }
+            write_file(&self.dir, &o.path, &o.bytes)
+        })?;
         if let Ok(mut w) = self.written.lock() {
             w.extend(outputs.iter().map(|o| o.path.clone()));
         }
@@ -395,13 +459,20 @@ impl Staging {
 
     /// Checks that no two files claimed one path, copies the static files, keeps the user's
     /// `.git` and `CNAME`, and swaps the staging dir in for the output. Returns the files written.
-    pub fn finish(mut self, copies: &[&StaticFile]) -> Result<usize> {
+    pub fn finish(&mut self, copies: &[&StaticFile]) -> Result<usize> {
         let written = std::mem::take(&mut *self.written.lock().map_err(|_| {
             Error::Refused("a writer thread panicked; the output was left as it was".into())
         })?);
         let paths: Vec<&str> = written.iter().map(String::as_str).collect();
         check_path_list(&paths, copies)?;
         copies.par_iter().try_for_each(|c| {
+            let same = |old: &Path| match c.builtin {
+                Some(bytes) => holds(old, bytes),
+                None => same_file(&c.file, old),
+            };
+            if self.reuse(&c.rel, same) {
+                return Ok(());
+            }
             let dest = self.dir.join(&c.rel);
             if let Some(parent) = dest.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -433,7 +504,7 @@ impl Drop for Staging {
 /// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
 pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
     check_paths(outputs, copies)?;
-    let staging = Staging::new(output)?;
+    let mut staging = Staging::new(output)?;
     staging.write(outputs)?;
     staging.finish(copies)
 }
@@ -601,7 +672,7 @@ mod write_tests {
         let leftovers = std::fs::read_dir(tmp.path()).expect("ls").count();
         assert_eq!(leftovers, 1, "the staging dir is gone");
 
-        let staging = Staging::new(&output).expect("staging");
+        let mut staging = Staging::new(&output).expect("staging");
         staging.write(&[out("a/index.html", "A")]).expect("write");
         assert_eq!(staging.finish(&[]).expect("finish"), 1);
         assert!(!output.join("old.html").exists());

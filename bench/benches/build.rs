@@ -345,6 +345,16 @@ fn build_bilat(site: &Path) -> Run {
     )
 }
 
+/// `bilat build` over the output the previous build left (which must exist).
+fn rebuild_bilat(site: &Path) -> Run {
+    assert!(site.join("public").is_dir(), "no output to rebuild over");
+    measure(
+        bilat_bin(),
+        &["build", "--root", site.to_str().expect("utf-8 path")],
+        site,
+    )
+}
+
 fn build_hugo(hugo: &Path, site: &Path) -> Run {
     let out = site.join("public");
     discard(&out);
@@ -1023,6 +1033,17 @@ fn main() {
             discard(&hugo_site.join("public"));
         }
         rows.push(search_row(n, &site.join("public")));
+        // The same build again over the output the last one left: nothing changed, so nothing
+        // should be written (unchanged files are linked from the old output).
+        let r = median_run((0..args.runs).map(|_| rebuild_bilat(&site)).collect());
+        rows.push(format!(
+            "| {n} | rebuild over its own unchanged output, bilat ({} of the clean build's wall) | {} | {} | {} |",
+            ratio(r.wall.as_secs_f64(), b.wall.as_secs_f64()),
+            secs(r.wall),
+            secs(r.cpu),
+            mib(r.rss_kib)
+        ));
+        eprintln!("  bilat {n} rebuild: {:?}", r);
         discard(&site.join("public"));
         if args.incremental && args.edits > 0 {
             let (times, first, written) = incremental(&site, n, args.edits);
