@@ -322,8 +322,17 @@ fn render_listing(
             vec![page_file(templates, layout, &ctx, minify, file)?]
         }
         Listing::Generated(g) => {
+            let title = g
+                .title_key()
+                .and_then(|k| templates.strings.plain(&site.config.language, k));
             let (ctx, file) = paged(
-                views::generated_context(site, views, g.title(), g.path(), None),
+                views::generated_context(
+                    site,
+                    views,
+                    title.as_deref().unwrap_or(g.title()),
+                    g.path(),
+                    None,
+                ),
                 g.path(),
             );
             vec![page_file(templates, g.template(), &ctx, minify, file)?]
