@@ -1,5 +1,6 @@
 //! What publishing on GitHub Pages needs beside the pages themselves: `.nojekyll`, `CNAME`,
-//! `robots.txt`, `sitemap.xml` and the Atom feed `atom.xml`.
+//! `robots.txt`, `sitemap.xml`, the Atom feed `atom.xml` and the corrections feed
+//! `corrections/atom.xml`.
 //!
 //! The XML files are written here in Rust, not through templates: every URL in them must be
 //! absolute and escaped, and their dates must come from the content, never from the clock, so that
@@ -11,7 +12,7 @@ use crate::output::Output;
 use crate::render::Templates;
 use crate::site::Site;
 use crate::text::PartialDate;
-use crate::views::Views;
+use crate::views::{Generated, Views};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -19,10 +20,16 @@ use std::fmt::Write;
 pub const SITEMAP_FILE: &str = "sitemap.xml";
 pub const FEED_FILE: &str = "atom.xml";
 pub const ROBOTS_FILE: &str = "robots.txt";
+/// The corrections feed, beside the corrections page it is the feed of.
+pub const CORRECTIONS_FEED_FILE: &str = "corrections/atom.xml";
 
 /// The feed carries every topic but only the most recent timeline events, so that it stays small
 /// as the timeline grows back into history.
 pub const FEED_TIMELINE_LIMIT: usize = 50;
+
+/// The corrections feed carries the newest corrections only, for the same reason; the corrections
+/// page lists every one.
+pub const FEED_CORRECTIONS_LIMIT: usize = 50;
 
 /// Every file this module produces, as the `PagesFiles` job's output.
 pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
@@ -44,6 +51,13 @@ pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
             path: FEED_FILE.into(),
             bytes: feed(site).into_bytes(),
         });
+        // The feed of a page the site has: a site whose layouts leave it out has neither.
+        if templates.has(Generated::Corrections.template()) {
+            out.push(Output {
+                path: CORRECTIONS_FEED_FILE.into(),
+                bytes: corrections_feed(site, &templates.strings).into_bytes(),
+            });
+        }
     }
     out
 }
@@ -205,15 +219,32 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
     s
 }
 
-/// One `<entry>` of the feed.
+/// One `<entry>` of a feed.
 struct FeedEntry {
     id: String,
     title: String,
     link: String,
     published: Option<jiff::civil::Date>,
     updated: jiff::civil::Date,
-    summary: String,
+    body: EntryBody,
     categories: Vec<String>,
+}
+
+/// What an entry says: a summary of a page, or the whole of a short text (a correction).
+enum EntryBody {
+    Summary(String),
+    Content(String),
+}
+
+/// What a feed is, beside its entries. URLs are absolute and encoded.
+struct FeedHead {
+    title: String,
+    subtitle: Option<String>,
+    /// Its `<id>`, and the page it is the feed of.
+    id: String,
+    alternate: String,
+    /// Where the feed itself is.
+    self_url: String,
 }
 
 /// The first day a partial date can mean: "2023" is 1 January 2023.
@@ -250,10 +281,7 @@ fn first_words(text: &str, n: usize) -> String {
     s
 }
 
-/// `atom.xml`: every topic, and the most recent timeline events, newest first.
-///
-/// The feed's `updated` is the newest date in the content, never the build time: two builds of the
-/// same content are byte-identical, and feed readers see a change only when the content changed.
+/// `atom.xml`: every topic, and the most recent timeline events, newest first (see [`atom`]).
 pub fn feed(site: &Site) -> String {
     // Timeline dates in the summaries are written in the site's language.
     let locale = crate::locale::Locale::get(&site.config.language)
@@ -291,7 +319,7 @@ pub fn feed(site: &Site) -> String {
             link,
             published: m.date.as_ref().map(|d| d.0),
             updated,
-            summary,
+            body: EntryBody::Summary(summary),
             categories: m.tags.clone(),
         });
     }
@@ -320,12 +348,12 @@ pub fn feed(site: &Site) -> String {
                 link: link.clone(),
                 published: Some(date),
                 updated: date,
-                summary: format!(
+                body: EntryBody::Summary(format!(
                     "{}: {} ({})",
                     t.date.display_in(&locale).unwrap_or_else(|_| t.date.iso()),
                     t.event.trim(),
                     page.meta.title
-                ),
+                )),
                 categories: vec!["timeline".into()],
             });
         }
@@ -333,16 +361,102 @@ pub fn feed(site: &Site) -> String {
     events.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
     events.truncate(FEED_TIMELINE_LIMIT);
     entries.extend(events);
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    let c = &site.config;
+    let home = encode_url(&site.permalink(""));
+    let head = FeedHead {
+        title: c.title.clone(),
+        subtitle: Some(c.description.trim().to_string()).filter(|d| !d.is_empty()),
+        id: home.clone(),
+        alternate: home,
+        self_url: encode_url(&site.permalink(FEED_FILE)),
+    };
+    atom(site, &head, entries, site_newest)
+}
 
+/// `corrections/atom.xml`: the newest corrections of the pages the edition has in its own
+/// language, newest first, one entry each, with the correction's text as its content.
+///
+/// An entry's id is its page's URL, the correction's day and its place among that page's
+/// corrections of the day: adding a correction on another day or rewording one leaves every id as
+/// it was, so feed readers show a reworded correction as updated, not as new.
+pub fn corrections_feed(site: &Site, strings: &crate::render::i18n::Strings) -> String {
+    let lang = &site.config.language;
+    let ui = |key: &str, args: &[(&str, String)]| {
+        strings
+            .format(lang, key, None, args, &|t| Ok(t.to_string()))
+            .unwrap_or_else(|_| strings.plain(lang, key).unwrap_or_default())
+    };
+    let all: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| published(site, i))
+        .collect();
+    let mut entries: Vec<FeedEntry> = Vec::new();
+    for &i in &all {
+        if site.elsewhere(i) {
+            continue;
+        }
+        let page = &site.pages[i];
+        let permalink = encode_url(&site.permalink(&page.path));
+        let mut seen: Vec<(jiff::civil::Date, usize)> = Vec::new();
+        for c in &page.meta.corrections {
+            let date = c.date.0;
+            let n = match seen.iter_mut().find(|(d, _)| *d == date) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((date, 1));
+                    1
+                }
+            };
+            entries.push(FeedEntry {
+                id: format!("{permalink}#correction-{date}-{n}"),
+                title: ui(
+                    "corrections_feed_entry",
+                    &[("title", page.meta.title.clone())],
+                ),
+                link: format!("{permalink}#{}", crate::views::CORRECTIONS_ANCHOR),
+                published: Some(date),
+                updated: date,
+                body: EntryBody::Content(c.text.trim().to_string()),
+                categories: Vec::new(),
+            });
+        }
+    }
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
+    entries.truncate(FEED_CORRECTIONS_LIMIT);
+    let page = encode_url(&site.permalink(Generated::Corrections.path()));
+    let head = FeedHead {
+        title: ui(
+            "corrections_feed_title",
+            &[("site", site.config.title.clone())],
+        ),
+        subtitle: Some(ui("corrections_lede", &[])).filter(|s| !s.is_empty()),
+        id: page.clone(),
+        alternate: page,
+        self_url: encode_url(&site.permalink(CORRECTIONS_FEED_FILE)),
+    };
+    atom(site, &head, entries, newest(site, &all))
+}
+
+/// Writes an Atom feed: its entries newest first, stamped with the newest of their dates (or
+/// `fallback`, the newest date of the site, when it has none), never with the build time: two
+/// builds of the same content are byte-identical, and feed readers see a change only when the
+/// content changed.
+fn atom(
+    site: &Site,
+    head: &FeedHead,
+    mut entries: Vec<FeedEntry>,
+    fallback: Option<jiff::civil::Date>,
+) -> String {
+    entries.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.id.cmp(&b.id)));
     let feed_updated = entries
         .iter()
         .map(|e| e.updated)
         .max()
-        .or(site_newest)
+        .or(fallback)
         .unwrap_or_default();
     let c = &site.config;
-    let home = encode_url(&site.permalink(""));
     let author = if c.publisher.trim().is_empty() {
         &c.title
     } else {
@@ -355,24 +469,20 @@ pub fn feed(site: &Site) -> String {
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
         xml_escape(&c.language)
     );
-    let _ = writeln!(s, "  <title>{}</title>", xml_escape(&c.title));
-    if !c.description.trim().is_empty() {
-        let _ = writeln!(
-            s,
-            "  <subtitle>{}</subtitle>",
-            xml_escape(c.description.trim())
-        );
+    let _ = writeln!(s, "  <title>{}</title>", xml_escape(&head.title));
+    if let Some(sub) = &head.subtitle {
+        let _ = writeln!(s, "  <subtitle>{}</subtitle>", xml_escape(sub));
     }
-    let _ = writeln!(s, "  <id>{}</id>", xml_escape(&home));
+    let _ = writeln!(s, "  <id>{}</id>", xml_escape(&head.id));
     let _ = writeln!(
         s,
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        xml_escape(&home)
+        xml_escape(&head.alternate)
     );
     let _ = writeln!(
         s,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml_escape(&encode_url(&site.permalink(FEED_FILE)))
+        xml_escape(&head.self_url)
     );
     let _ = writeln!(s, "  <updated>{}</updated>", atom_time(feed_updated));
     let _ = writeln!(s, "  <author><name>{}</name></author>", xml_escape(author));
@@ -390,7 +500,14 @@ pub fn feed(site: &Site) -> String {
             let _ = writeln!(s, "    <published>{}</published>", atom_time(p));
         }
         let _ = writeln!(s, "    <updated>{}</updated>", atom_time(e.updated));
-        let _ = writeln!(s, "    <summary>{}</summary>", xml_escape(&e.summary));
+        match &e.body {
+            EntryBody::Summary(t) => {
+                let _ = writeln!(s, "    <summary>{}</summary>", xml_escape(t));
+            }
+            EntryBody::Content(t) => {
+                let _ = writeln!(s, "    <content type=\"text\">{}</content>", xml_escape(t));
+            }
+        }
         for cat in &e.categories {
             let _ = writeln!(s, "    <category term=\"{}\"/>", xml_escape(cat));
         }

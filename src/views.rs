@@ -429,6 +429,8 @@ pub struct Lists {
     pub sources: Vec<(usize, Vec<usize>)>,
     /// The direct children of each section and of the home, in display order.
     pub children: HashMap<usize, Vec<usize>>,
+    /// (page, index in its `corrections`), newest first.
+    pub corrections: Vec<(usize, usize)>,
 }
 
 /// A person of the people list: their index in people.yaml, their quotes as (page, index in its
@@ -454,6 +456,8 @@ pub enum List {
     People,
     Sources,
     Tags,
+    /// Every correction of every page, newest first.
+    Corrections,
 }
 
 /// `ALL`: every variant of a fieldless enum, in declaration order, checked by the compiler: the
@@ -475,9 +479,18 @@ macro_rules! every_variant {
 }
 
 // The order `explainer` holds the lists in.
-every_variant!(List: Topics, Timeline, Latest, Next, Glossary, People, Sources, Tags);
+every_variant!(List: Topics, Timeline, Latest, Next, Glossary, People, Sources, Tags, Corrections);
 // The order generated pages are planned in.
-every_variant!(Generated: Timeline, Glossary, People, Sources, Tags, Search, NotFound);
+every_variant!(
+    Generated: Timeline,
+    Glossary,
+    People,
+    Sources,
+    Tags,
+    Corrections,
+    Search,
+    NotFound
+);
 
 impl List {
     /// The name templates read it by: `explainer.<name>`.
@@ -491,6 +504,7 @@ impl List {
             List::People => "people",
             List::Sources => "sources",
             List::Tags => "tags",
+            List::Corrections => "corrections",
         }
     }
 
@@ -505,7 +519,8 @@ impl List {
             | List::Latest
             | List::Next
             | List::Glossary
-            | List::Tags => false,
+            | List::Tags
+            | List::Corrections => false,
         }
     }
 
@@ -520,6 +535,7 @@ impl List {
             List::Next => a.next != b.next,
             List::People => a.quotes != b.quotes,
             List::Glossary => old_r.terms != new_r.terms,
+            List::Corrections => a.corrections != b.corrections,
             List::Sources => {
                 page_sources(old, &old_r.citations) != page_sources(new, &new_r.citations)
             }
@@ -535,6 +551,7 @@ pub enum Generated {
     People,
     Sources,
     Tags,
+    Corrections,
     Search,
     NotFound,
 }
@@ -548,6 +565,7 @@ impl Generated {
             Generated::People => "people.html",
             Generated::Sources => "sources.html",
             Generated::Tags => "taxonomy.html",
+            Generated::Corrections => "corrections.html",
             Generated::Search => "search.html",
             Generated::NotFound => "404.html",
         }
@@ -561,6 +579,7 @@ impl Generated {
             Generated::People => "people/",
             Generated::Sources => "sources/",
             Generated::Tags => "tags/",
+            Generated::Corrections => "corrections/",
             Generated::Search => "search/",
             Generated::NotFound => "404.html",
         }
@@ -575,6 +594,7 @@ impl Generated {
             Generated::People => "people",
             Generated::Sources => "sources",
             Generated::Tags => "tags",
+            Generated::Corrections => "corrections_page",
             Generated::Search => "search",
             Generated::NotFound => "not_found",
         }
@@ -589,6 +609,7 @@ impl Generated {
             Generated::People => "People",
             Generated::Sources => "Sources",
             Generated::Tags => "Tags",
+            Generated::Corrections => "Corrections",
             Generated::Search => "Search",
             Generated::NotFound => "Page not found",
         }
@@ -603,6 +624,7 @@ impl Generated {
             Generated::People => Some(List::People),
             Generated::Sources => Some(List::Sources),
             Generated::Tags => Some(List::Tags),
+            Generated::Corrections => Some(List::Corrections),
             Generated::Glossary | Generated::Search | Generated::NotFound => None,
         }
     }
@@ -794,6 +816,9 @@ fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
         let m = &page.meta;
         lists.timeline.extend((0..m.timeline.len()).map(|j| (i, j)));
         lists.next.extend((0..m.next.len()).map(|j| (i, j)));
+        lists
+            .corrections
+            .extend((0..m.corrections.len()).map(|j| (i, j)));
         for t in &m.tags {
             tags.entry(t.clone()).or_default().push(i);
         }
@@ -824,6 +849,10 @@ fn collect_lists(site: &Site) -> (Lists, Vec<(String, Vec<usize>)>) {
     lists
         .next
         .sort_by_key(|&(i, j)| meta(i).next[j].expected.sort_key());
+    // Newest first; a day's corrections in page order, each page's as its file lists them.
+    lists
+        .corrections
+        .sort_by_key(|&(i, j)| (std::cmp::Reverse(meta(i).corrections[j].date), i, j));
     let terms = &site.registries.glossary.items;
     lists.glossary = term_pages
         .into_iter()
@@ -969,6 +998,20 @@ struct BibView<'a> {
     pages: Vec<Value>,
 }
 
+/// A correction in the site-wide list: `url` is the corrections box of its page.
+#[derive(Serialize)]
+struct CorrectionView<'a> {
+    date: &'a Day,
+    text: &'a str,
+    url: String,
+    page: Value,
+}
+
+/// The id of the heading of a page's corrections box in the built-in `page.html`, which the
+/// corrections page and feed link to (not `corrections`, which a heading of that name in the
+/// Markdown would get).
+pub const CORRECTIONS_ANCHOR: &str = "corr-h";
+
 #[derive(Serialize)]
 struct TagView<'a> {
     #[serde(flatten)]
@@ -1003,6 +1046,7 @@ impl<'a> Items<'a> {
             List::People => l.people.len(),
             List::Sources => l.sources.len(),
             List::Tags => self.views.tags.len(),
+            List::Corrections => l.corrections.len(),
         }
     }
 
@@ -1099,6 +1143,16 @@ impl<'a> Items<'a> {
                     }
                 }
                 List::Tags => self.tag(n),
+                List::Corrections => {
+                    let (i, j) = l.corrections[n];
+                    let c = &site.pages[i].meta.corrections[j];
+                    value(&CorrectionView {
+                        date: &c.date,
+                        text: &c.text,
+                        url: format!("{}#{CORRECTIONS_ANCHOR}", site.url(&site.pages[i].path)),
+                        page: views.summaries[i].clone(),
+                    })
+                }
             })
             .collect()
     }

@@ -1062,9 +1062,14 @@ fn select_jobs(
             Job::SearchIndex => opening || headings,
             // The sitemap lists every page and tag page with its date; the feed titles, dates,
             // summaries (or the opening words of a topic without one; `publish::feed`) and
-            // timeline events. All are summary fields but the events and the opening words.
+            // timeline events; the corrections feed the corrections. All are summary fields but
+            // the events, the corrections and the opening words.
             Job::PagesFiles => {
-                feed_opening || (lists && changed_lists.is_none_or(|c| c.contains(&List::Timeline)))
+                feed_opening
+                    || (lists
+                        && changed_lists.is_none_or(|c| {
+                            c.contains(&List::Timeline) || c.contains(&List::Corrections)
+                        }))
             }
         })
         .collect()
