@@ -18,6 +18,14 @@
 //! once at the end (see `discard`).
 //!
 //! `--scale N` builds one N-topic site with bilat only and reports its peak RSS.
+//!
+//! `--lean` adds the comparison against lean peers: `gen_corpus.py` (`$GEN_CORPUS`, else
+//! `../shared/bench/gen_corpus.py` beside the repository) writes the same Markdown as a Hugo site,
+//! a Zola site and a plain tree with minimal layouts (title, date, tags, body; list pages; no
+//! taxonomies, feeds, sitemap or minification). bilat builds the plain tree's topics with the
+//! repository's layouts and site.yaml (one edition, social cards off, dates cut to YYYY-MM-DD,
+//! minification on); Hugo builds its copy without `--minify`; Zola its copy when `$ZOLA` names a
+//! `zola` binary. Wall, CPU, peak RSS and the HTML bytes per page of each, with ratios.
 //! Prints a Markdown table with bilat/Hugo ratios.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,6 +43,7 @@ struct Args {
     hugo: bool,
     incremental: bool,
     scale: Option<usize>,
+    lean: bool,
     work: PathBuf,
 }
 
@@ -46,6 +55,7 @@ fn parse_args() -> Args {
         hugo: true,
         incremental: true,
         scale: None,
+        lean: false,
         work: repo_root().join("target/bench-corpus"),
     };
     let mut it = std::env::args().skip(1);
@@ -64,6 +74,7 @@ fn parse_args() -> Args {
             "--no-incremental" => a.incremental = false,
             "--scale" => a.scale = Some(value().parse().expect("--scale: a number")),
             "--work" => a.work = PathBuf::from(value()),
+            "--lean" => a.lean = true,
             // `cargo bench` passes `--bench`; ignore it and any filter.
             _ => {}
         }
@@ -343,6 +354,174 @@ fn build_bilat(site: &Path) -> Run {
         &["build", "--root", site.to_str().expect("utf-8 path")],
         site,
     )
+}
+
+/// `gen_corpus.py`: `$GEN_CORPUS`, else the one in `../shared/bench/` beside the repository.
+fn gen_corpus_script() -> Option<PathBuf> {
+    std::env::var_os("GEN_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| Some(repo_root().parent()?.join("shared/bench/gen_corpus.py")))
+        .filter(|p| p.is_file())
+}
+
+/// The lean peers' sites for `n` topics (made once per `n`): (bilat site, Hugo site, Zola site).
+fn lean_corpus(work: &Path, script: &Path, n: usize) -> (PathBuf, PathBuf, PathBuf) {
+    let peers = work.join("lean");
+    let (plain, hugo, zola) = (
+        peers.join(format!("plain-{n}")),
+        peers.join(format!("hugo-{n}")),
+        peers.join(format!("zola-{n}")),
+    );
+    if !(plain.is_dir() && hugo.is_dir() && zola.is_dir()) {
+        let o = Command::new("python3")
+            .arg(script)
+            .arg(n.to_string())
+            .arg("--out")
+            .arg(&peers)
+            .arg("--force")
+            .output()
+            .expect("run python3 gen_corpus.py");
+        assert!(
+            o.status.success(),
+            "gen_corpus.py failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // bilat's copy: the plain tree's topics with the repository's layouts and settings, in one
+    // edition and without social cards (the peers have neither), dates as bilat takes them.
+    let site = peers.join(format!("bilat-{n}"));
+    if !site.join("content").is_dir() {
+        let topics = site.join("content/topics");
+        std::fs::create_dir_all(&topics).expect("mkdir");
+        for e in std::fs::read_dir(plain.join("content/topics")).expect("ls the plain topics") {
+            let e = e.expect("entry");
+            let text = std::fs::read_to_string(e.path()).expect("read a topic");
+            let text: String = text
+                .lines()
+                .map(|l| match l.strip_prefix("date: ") {
+                    Some(d) if d.len() > 10 => format!("date: {}\n", &d[..10]),
+                    _ => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(topics.join(e.file_name()), text).expect("write a topic");
+        }
+        std::fs::copy(
+            plain.join("content/_index.md"),
+            site.join("content/_index.md"),
+        )
+        .expect("copy the home page");
+    }
+    discard(&site.join("layouts"));
+    copy_tree(&repo_root().join("layouts"), &site.join("layouts"));
+    let yaml = std::fs::read_to_string(repo_root().join("site.yaml")).expect("site.yaml");
+    let mut lean_yaml = String::new();
+    let mut in_languages = false;
+    for l in yaml.lines() {
+        if l.starts_with("languages:") {
+            in_languages = true;
+            continue;
+        }
+        if in_languages && (l.starts_with(' ') || l.starts_with('-')) {
+            continue;
+        }
+        in_languages = false;
+        if !l.starts_with("social_cards:") {
+            lean_yaml.push_str(l);
+            lean_yaml.push('\n');
+        }
+    }
+    lean_yaml.push_str("social_cards: false\n");
+    std::fs::write(site.join("site.yaml"), lean_yaml).expect("write site.yaml");
+    (site, hugo, zola)
+}
+
+/// HTML bytes and pages in an output dir.
+fn html_bytes(dir: &Path) -> (u64, usize) {
+    fn walk(d: &Path, acc: &mut (u64, usize)) {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, acc);
+            } else if p.extension().is_some_and(|x| x == "html") {
+                acc.0 += e.metadata().map(|m| m.len()).unwrap_or(0);
+                acc.1 += 1;
+            }
+        }
+    }
+    let mut acc = (0, 0);
+    walk(dir, &mut acc);
+    acc
+}
+
+/// The lean comparison's rows for `n` topics.
+fn lean_rows(args: &Args, hugo: Option<&Path>, n: usize) -> Vec<String> {
+    let Some(script) = gen_corpus_script() else {
+        eprintln!("--lean: no gen_corpus.py (set $GEN_CORPUS); skipped");
+        return Vec::new();
+    };
+    let (site, hugo_site, zola_site) = lean_corpus(&args.work, &script, n);
+    let mut rows = Vec::new();
+    let mut row = |who: &str, r: &Run, out: &Path| {
+        let (bytes, pages) = html_bytes(out);
+        rows.push(format!(
+            "| {n} | lean: {who} ({pages} HTML files, {:.1} KB a page) | {} | {} | {} |",
+            bytes as f64 / pages.max(1) as f64 / 1000.0,
+            secs(r.wall),
+            secs(r.cpu),
+            mib(r.rss_kib)
+        ));
+    };
+    let b = median_run((0..args.runs).map(|_| build_bilat(&site)).collect());
+    row("bilat", &b, &site.join("public"));
+    discard(&site.join("public"));
+    let mut peers: Vec<(&str, Run)> = Vec::new();
+    if let Some(h) = hugo {
+        let out = hugo_site.join("public");
+        let r = median_run(
+            (0..args.runs)
+                .map(|_| {
+                    discard(&out);
+                    let (src, dst) = (hugo_site.to_string_lossy(), out.to_string_lossy());
+                    measure(
+                        h,
+                        &["--quiet", "--source", &src, "--destination", &dst],
+                        &hugo_site,
+                    )
+                })
+                .collect(),
+        );
+        row("Hugo, no --minify", &r, &out);
+        discard(&out);
+        peers.push(("Hugo", r));
+    }
+    if let Some(z) = std::env::var_os("ZOLA").map(PathBuf::from) {
+        let out = zola_site.join("public");
+        let r = median_run(
+            (0..args.runs)
+                .map(|_| {
+                    discard(&out);
+                    let (src, dst) = (zola_site.to_string_lossy(), out.to_string_lossy());
+                    measure(
+                        &z,
+                        &["--root", &src, "build", "--output-dir", &dst, "--force"],
+                        &zola_site,
+                    )
+                })
+                .collect(),
+        );
+        row("Zola", &r, &out);
+        discard(&out);
+        peers.push(("Zola", r));
+    }
+    for (name, p) in peers {
+        rows.push(format!(
+            "| {n} | **lean: bilat / {name}** | **{}** | **{}** | **{}** |",
+            ratio(b.wall.as_secs_f64(), p.wall.as_secs_f64()),
+            ratio(b.cpu.as_secs_f64(), p.cpu.as_secs_f64()),
+            ratio(b.rss_kib as f64, p.rss_kib as f64)
+        ));
+    }
+    rows
 }
 
 /// `bilat build` over the output the previous build left (which must exist).
@@ -1031,6 +1210,9 @@ fn main() {
                 ratio(b.rss_kib as f64, hr.rss_kib as f64)
             ));
             discard(&hugo_site.join("public"));
+        }
+        if args.lean {
+            rows.extend(lean_rows(&args, hugo.as_deref(), n));
         }
         rows.push(search_row(n, &site.join("public")));
         // The same build again over the output the last one left: nothing changed, so nothing
