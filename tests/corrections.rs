@@ -401,3 +401,48 @@ fn without_the_feed_the_page_has_no_feed_link_and_no_feed_is_written() {
     );
     assert!(!out.join("corrections/atom.xml").exists());
 }
+
+#[test]
+fn in_watch_a_new_correction_reaches_the_page_the_corrections_page_and_the_feed() {
+    use bilat::watch::Watcher;
+    let (tmp, root) = site_copy("sites/corrections");
+    let out = tmp.path().join("public");
+    let mut w = Watcher::new(bilat::BuildOptions {
+        root: root.clone(),
+        output: Some(out.clone()),
+        ..Default::default()
+    })
+    .expect("watcher");
+    w.build_all().expect("first build");
+    let trade = root.join("content/topics/trade.md");
+    let md = std::fs::read_to_string(&trade).expect("trade.md");
+    let added = "    text: \"A correction added while watching.\"\n";
+    std::fs::write(
+        &trade,
+        md.replacen(
+            "corrections:\n",
+            &format!("corrections:\n  - date: 2024-06-01\n{added}"),
+            1,
+        ),
+    )
+    .expect("write");
+    let report = w.apply_changes(&[trade]).expect("rebuild");
+    for (file, why) in [
+        ("topics/trade/index.html", "the page's corrections box"),
+        ("corrections/index.html", "the corrections page"),
+        ("corrections/atom.xml", "the corrections feed"),
+    ] {
+        assert!(
+            read(&out, file).contains("A correction added while watching."),
+            "{why} ({file}) has the new correction; rebuild: {}",
+            report.summary()
+        );
+    }
+    // And the whole output is what a fresh build writes.
+    let (_fresh_tmp, fresh) = built(&root);
+    assert_eq!(
+        common::snapshot(&out),
+        common::snapshot(&fresh),
+        "watch's output equals a fresh build"
+    );
+}
