@@ -3,7 +3,9 @@
 //! [`Watcher`] is the incremental engine. It knows nothing about file system events: it is given
 //! changed paths ([`Watcher::apply_changes`], which the benchmark calls directly), finds out which
 //! files really changed by content hash, re-reads and re-renders only what depends on them, and
-//! writes only the output files whose bytes changed. [`EventLoop`] connects it to notify: it
+//! writes only the output files whose bytes changed. A site in several editions keeps one build
+//! per edition: an edited original is re-rendered in every edition (translations inherit its
+//! facts and show its freshness), an edited translation only in its own. [`EventLoop`] connects it to notify: it
 //! watches the sources (never the output dir), drops editor temp files, builds an edit as soon as
 //! the events around it have settled (a few milliseconds; a file still open for writing is waited
 //! for), gathers what arrives during a rebuild into the next one, and stops cleanly. The `bilat watch` command, which prints what they report and
@@ -700,11 +702,6 @@ impl Watcher {
                 || self.editions.len() + 1 != state.site.edition.all.len()
                 || self.editions.iter_mut().any(|b| Arc::get_mut(b).is_none()))
         {
-            return Ok(None);
-        }
-        // An edited original is still rebuilt whole in every edition: its translations show
-        // its facts and its freshness.
-        if several && !plan.pages.is_empty() {
             return Ok(None);
         }
         let root = &self.root;

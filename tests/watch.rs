@@ -767,6 +767,65 @@ fn touched(
         .collect()
 }
 
+const OUTDATED: &str = "edition-notice outdated";
+
+#[test]
+fn editing_an_original_re_renders_its_translation_with_the_outdated_notice() {
+    let mut f = Fixture::of("editions", |_| {});
+    let ru_trade = f.out.join("ru/topics/trade/index.html");
+    let before = std::fs::read_to_string(&ru_trade).expect("ru trade page");
+    assert!(!before.contains(OUTDATED), "fresh before the edit");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "Trade grew",
+        "Trade grew sharply",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    assert_eq!(r.editions, vec!["en", "ru"], "{}", r.summary());
+    let after = std::fs::read_to_string(&ru_trade).expect("ru trade page");
+    assert!(after.contains(OUTDATED), "{after}");
+    assert!(
+        r.written.iter().any(|w| w == "topics/trade/index.html")
+            && r.written.iter().any(|w| w == "ru/topics/trade/index.html"),
+        "{}",
+        r.summary()
+    );
+    // A summary and a tag of an original change the lists of every edition; an untranslated
+    // page's summary is shown as it is in the other editions' lists.
+    edit(
+        &f.path("content/topics/energy.md"),
+        "Oil and gas.",
+        "Oil, gas and power.",
+    );
+    let r = f.apply(&["content/topics/energy.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    assert!(
+        r.written.iter().any(|w| w.starts_with("ru/")),
+        "{}",
+        r.summary()
+    );
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy]",
+        "tags: [economy, ports]",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        f.out.join("ru/tags/ports/index.html").is_file(),
+        "{}",
+        r.summary()
+    );
+    // The notice is a warning too.
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.message.contains("this translation is outdated")),
+        "{:?}",
+        r.warnings
+    );
+}
+
 #[test]
 fn editing_a_translation_rewrites_only_its_edition() {
     let mut f = Fixture::of("editions", |_| {});
@@ -841,4 +900,12 @@ fn adding_and_deleting_a_translation_and_editing_site_yaml_match_a_full_build() 
     );
     let r = f.apply(&["site.yaml"]);
     assert_eq!(r.kind, RebuildKind::Full, "{}", r.summary());
+    // And an original's edit after all that is still incremental and right.
+    edit(
+        &f.path("content/about.md"),
+        "title: \"About\"",
+        "title: \"About us\"",
+    );
+    let r = f.apply(&["content/about.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
 }
