@@ -816,6 +816,17 @@ fn editing_an_original_re_renders_its_translation_with_the_outdated_notice() {
         "{}",
         r.summary()
     );
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy, ports]",
+        "tags: [economy]",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        r.deleted.iter().any(|d| d == "ru/tags/ports/index.html"),
+        "{}",
+        r.summary()
+    );
     // The notice is a warning too.
     assert!(
         r.warnings
