@@ -62,7 +62,7 @@ pub struct RebuildReport {
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
     /// For an incremental rebuild of a site in several editions: the codes of the editions
-    /// re-rendered, the default first (the others were left as they were).
+    /// that re-rendered something, the default first (the others' files were left as they were).
     pub editions: Vec<String>,
 }
 
@@ -913,10 +913,13 @@ impl Watcher {
         let mut report = RebuildReport::new(RebuildKind::Incremental);
         let mut stale = Vec::new();
         for (code, u) in updates {
+            // An edition the edit reached but that had nothing to re-render (it links to the
+            // default edition for an untranslated topic) is not named.
+            let named = several && (u.rendered > 0 || !u.stale.is_empty());
             report.rendered += u.rendered;
             copies.extend(u.outputs);
             stale.extend(u.stale);
-            if several {
+            if named {
                 report.editions.push(if code.is_empty() {
                     state_code(&self.state)
                 } else {
