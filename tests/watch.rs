@@ -767,6 +767,23 @@ fn touched(
         .collect()
 }
 
+/// The warnings a rebuild reports are those a fresh load of the site finds.
+fn assert_warnings_match_a_fresh_load(f: &Fixture, r: &bilat::watch::RebuildReport) {
+    let opts = BuildOptions {
+        root: f.root.clone(),
+        ..Default::default()
+    };
+    let fresh = bilat::Site::load(&opts).expect("load");
+    let key = |d: &bilat::Diagnostic| (d.file.clone(), d.line, d.message.clone());
+    let mut a: Vec<_> = r.warnings.iter().map(key).collect();
+    let mut b: Vec<_> = fresh.warnings.iter().map(key).collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    assert_eq!(a, b, "{}", r.summary());
+}
+
 const OUTDATED: &str = "edition-notice outdated";
 
 #[test]
@@ -828,6 +845,7 @@ fn editing_an_original_re_renders_its_translation_with_the_outdated_notice() {
         r.summary()
     );
     // The notice is a warning too.
+    assert_warnings_match_a_fresh_load(&f, &r);
     assert!(
         r.warnings
             .iter()
@@ -864,6 +882,7 @@ fn editing_a_translation_rewrites_only_its_edition() {
     );
     let page = std::fs::read_to_string(f.out.join("ru/topics/trade/index.html")).expect("page");
     assert!(page.contains("заметно"), "{page}");
+    assert_warnings_match_a_fresh_load(&f, &r);
 }
 
 #[test]
