@@ -95,7 +95,7 @@ pub fn translation_of<'c>(content_path: &str, codes: &'c [String]) -> Option<(St
 }
 
 /// Reads a translation file: its front matter split from its body, not yet parsed.
-fn load_translation(
+pub(crate) fn load_translation(
     root: &Path,
     content: &Path,
     path: &Path,

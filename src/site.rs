@@ -421,44 +421,15 @@ impl Site {
             for original in &self.pages {
                 let Some(t) = by_original.get(&(original.content_path.as_str(), e.code.as_str()))
                 else {
-                    let mut p = original.clone();
-                    p.in_edition = content::InEdition::Untranslated;
+                    let p = untranslated_page(original);
                     if p.kind == PageKind::Page {
                         elsewhere.insert(p.path.clone());
                     }
                     pages.push(p);
                     continue;
                 };
-                match crate::editions::merge(original, t) {
-                    Ok(meta) => pages.push(Page {
-                        kind: original.kind,
-                        file: t.file.clone(),
-                        shown: t.shown.clone(),
-                        content_path: original.content_path.clone(),
-                        id: original.id.clone(),
-                        section: original.section.clone(),
-                        path: original.path.clone(),
-                        meta,
-                        yaml: t.yaml.clone(),
-                        yaml_line: t.yaml_line,
-                        // A translation without a body of its own shows the original's.
-                        body: if t.body.trim().is_empty() {
-                            original.body.clone()
-                        } else {
-                            t.body.clone()
-                        },
-                        body_line: if t.body.trim().is_empty() {
-                            original.body_line
-                        } else {
-                            t.body_line
-                        },
-                        digest: t.digest,
-                        in_edition: content::InEdition::Translated {
-                            original: original.shown.clone(),
-                            outdated: crate::editions::freshness(original, t)
-                                == crate::editions::Freshness::Outdated,
-                        },
-                    }),
+                match edition_page(original, t) {
+                    Ok(page) => pages.push(page),
                     Err(ds) => {
                         for d in ds {
                             diags.push(d);
@@ -513,24 +484,7 @@ impl Site {
             };
             // Indexing the same paths again finds nothing new to report.
             site.index(&mut Diagnostics::default());
-            for (p, original) in site.pages.iter().zip(&self.pages) {
-                if let content::InEdition::Translated { outdated: true, .. } = p.in_edition {
-                    diags.push(
-                        Diagnostic::warning(
-                            &p.shown,
-                            p.line_of_key(crate::editions::TRANSLATES_KEY),
-                            format!(
-                                "this translation is outdated: {} changed after the revision it translates",
-                                original.shown.display()
-                            ),
-                        )
-                        .with_help(format!(
-                            "update the translation, then run `bilat translate mark {}`",
-                            p.shown.display()
-                        )),
-                    );
-                }
-            }
+            outdated_warnings(&site, &self.pages, diags);
             editions.push(site);
         }
         editions
@@ -1261,6 +1215,74 @@ impl Site {
             PageKind::Section => "section.html",
             PageKind::Page => "page.html",
         })
+    }
+}
+
+/// Page `original` of the default edition as edition `t.language` shows it: the translation's
+/// words over the original's facts, with its freshness.
+pub(crate) fn edition_page(
+    original: &Page,
+    t: &content::TranslationFile,
+) -> std::result::Result<Page, Vec<Diagnostic>> {
+    let meta = crate::editions::merge(original, t)?;
+    Ok(Page {
+        kind: original.kind,
+        file: t.file.clone(),
+        shown: t.shown.clone(),
+        content_path: original.content_path.clone(),
+        id: original.id.clone(),
+        section: original.section.clone(),
+        path: original.path.clone(),
+        meta,
+        yaml: t.yaml.clone(),
+        yaml_line: t.yaml_line,
+        // A translation without a body of its own shows the original's.
+        body: if t.body.trim().is_empty() {
+            original.body.clone()
+        } else {
+            t.body.clone()
+        },
+        body_line: if t.body.trim().is_empty() {
+            original.body_line
+        } else {
+            t.body_line
+        },
+        digest: t.digest,
+        in_edition: content::InEdition::Translated {
+            original: original.shown.clone(),
+            outdated: crate::editions::freshness(original, t)
+                == crate::editions::Freshness::Outdated,
+        },
+    })
+}
+
+/// Page `original` in an edition that has no translation of it.
+pub(crate) fn untranslated_page(original: &Page) -> Page {
+    let mut p = original.clone();
+    p.in_edition = content::InEdition::Untranslated;
+    p
+}
+
+/// A warning for each outdated translation among `edition`'s pages (`originals`: the default
+/// edition's pages, in the same order).
+pub(crate) fn outdated_warnings(edition: &Site, originals: &[Page], diags: &mut Diagnostics) {
+    for (p, original) in edition.pages.iter().zip(originals) {
+        if let content::InEdition::Translated { outdated: true, .. } = p.in_edition {
+            diags.push(
+                Diagnostic::warning(
+                    &p.shown,
+                    p.line_of_key(crate::editions::TRANSLATES_KEY),
+                    format!(
+                        "this translation is outdated: {} changed after the revision it translates",
+                        original.shown.display()
+                    ),
+                )
+                .with_help(format!(
+                    "update the translation, then run `bilat translate mark {}`",
+                    p.shown.display()
+                )),
+            );
+        }
     }
 }
 

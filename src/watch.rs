@@ -3,7 +3,9 @@
 //! [`Watcher`] is the incremental engine. It knows nothing about file system events: it is given
 //! changed paths ([`Watcher::apply_changes`], which the benchmark calls directly), finds out which
 //! files really changed by content hash, re-reads and re-renders only what depends on them, and
-//! writes only the output files whose bytes changed. [`EventLoop`] connects it to notify: it
+//! writes only the output files whose bytes changed. A site in several editions keeps one build
+//! per edition: an edited original is re-rendered in every edition (translations inherit its
+//! facts and show its freshness), an edited translation only in its own. [`EventLoop`] connects it to notify: it
 //! watches the sources (never the output dir), drops editor temp files, builds an edit as soon as
 //! the events around it have settled (a few milliseconds; a file still open for writing is waited
 //! for), gathers what arrives during a rebuild into the next one, and stops cleanly. The `bilat watch` command, which prints what they report and
@@ -59,6 +61,9 @@ pub struct RebuildReport {
     /// Every warning of the site as it now stands.
     pub warnings: Vec<Diagnostic>,
     pub elapsed: Duration,
+    /// For an incremental rebuild of a site in several editions: the codes of the editions
+    /// that re-rendered something, the default first (the others' files were left as they were).
+    pub editions: Vec<String>,
 }
 
 impl RebuildReport {
@@ -72,6 +77,7 @@ impl RebuildReport {
             css_only: Vec::new(),
             warnings: Vec::new(),
             elapsed: Duration::ZERO,
+            editions: Vec::new(),
         }
     }
 
@@ -89,6 +95,17 @@ impl RebuildReport {
             plural(self.rendered),
             self.written.len()
         );
+        if !self.editions.is_empty() {
+            let at = line.find(", wrote").unwrap_or(line.len());
+            line.insert_str(
+                at,
+                &format!(
+                    " in edition{} {}",
+                    plural(self.editions.len()),
+                    self.editions.join(", ")
+                ),
+            );
+        }
         if !self.written.is_empty() {
             line.push_str(&format!(" ({})", list_some(&self.written)));
         }
@@ -164,6 +181,9 @@ pub struct Watcher {
     output: PathBuf,
     /// The last good build; shared with the render thread while a rebuild renders.
     state: Option<Arc<Build>>,
+    /// The other editions' builds, in site.yaml's order, kept with `state` so that an edit
+    /// re-renders only the editions it reaches.
+    editions: Vec<Arc<Build>>,
     /// Content hash of every source file (relative to the root) as of the last good build.
     inputs: HashMap<PathBuf, u64>,
     /// Files of a failed rebuild, tried again with the next change.
@@ -252,6 +272,8 @@ struct Plan {
     /// Files under assets/ to copy (output path, file).
     assets: Vec<(String, PathBuf)>,
     layouts: bool,
+    /// Edited translations: (edition code, index of the page in every edition's `Site::pages`).
+    translations: Vec<(String, usize)>,
 }
 
 impl Watcher {
@@ -266,6 +288,7 @@ impl Watcher {
             root_abs,
             output,
             state: None,
+            editions: Vec::new(),
             inputs: HashMap::new(),
             pending: BTreeSet::new(),
             written: HashMap::new(),
@@ -465,7 +488,12 @@ impl Watcher {
                     if rest.ends_with(".md") {
                         match site.by_content_path.get(&rest) {
                             Some(&i) => plan.pages.push(i),
-                            None => plan.full = true,
+                            None => match self.edited_translation(&rest) {
+                                Some(t) => plan.translations.push(t),
+                                // A new page or translation: other pages list it, other
+                                // editions' switchers link it.
+                                None => plan.full = true,
+                            },
                         }
                     } else if site.static_files.iter().any(|f| f.rel == rest)
                         // A resized image changes its variants and maybe its page: a full build.
@@ -494,6 +522,26 @@ impl Watcher {
         plan
     }
 
+    /// The edition and page of `content_path` if it is a translation the site already has (one
+    /// added is a full rebuild: every edition's language switcher on the page changes).
+    fn edited_translation(&self, content_path: &str) -> Option<(String, usize)> {
+        let site = &self.state.as_ref()?.site;
+        let codes: Vec<String> = site
+            .edition
+            .all
+            .iter()
+            .skip(1)
+            .map(|e| e.code.clone())
+            .collect();
+        let (original, code) = content::translation_of(content_path, &codes)?;
+        let i = *site.by_content_path.get(&original)?;
+        let ed = self.editions.iter().find(|e| e.site.edition.code == code)?;
+        let page = ed.site.pages.get(i)?;
+        let is_this = matches!(page.in_edition, content::InEdition::Translated { .. })
+            && page.file == self.root.join(CONTENT_DIR).join(content_path);
+        is_this.then(|| (code.to_string(), i))
+    }
+
     /// Loads and renders everything, then writes what changed and removes what is gone.
     fn full(&mut self) -> Result<RebuildReport> {
         // Hash before reading, so an edit made during the build is seen as a change afterwards.
@@ -510,8 +558,7 @@ impl Watcher {
         let build = Arc::new(Build::prepare(site)?);
         let mut sink = engine::Collect::default();
         engine::render(&build, build.jobs(), &mut sink)?;
-        // The other editions, each in its folder. They are rebuilt whole on every change (see
-        // `incremental`), so nothing of them is kept.
+        // The other editions, each in its folder.
         let mut other_builds = Vec::with_capacity(others.len());
         for e in others {
             let b = Arc::new(Build::prepare(e)?);
@@ -579,6 +626,7 @@ impl Watcher {
         }
         report.warnings = site.warnings.clone();
         self.state = Some(build);
+        self.editions = other_builds;
         self.inputs = inputs;
         self.pending.clear();
         Ok(report)
@@ -634,6 +682,10 @@ impl Watcher {
     /// Re-renders what the changed files reach. `Ok(None)` means the edit changed the site's
     /// structure (a page became a draft, its aliases changed) and needs a full rebuild, as does a
     /// build still held by the thread of a runaway render.
+    ///
+    /// In a site of several editions an edited original is re-rendered in every edition (each
+    /// shows its words, its facts or its freshness notice), an edited translation only in its
+    /// own; each edition's build is updated as a site in one language is.
     fn incremental(&mut self, plan: &Plan) -> Result<Option<RebuildReport>> {
         let Some(build) = self.state.as_mut() else {
             return Ok(None);
@@ -641,9 +693,15 @@ impl Watcher {
         let Some(state) = Arc::get_mut(build) else {
             return Ok(None);
         };
-        // A site in several editions is rebuilt whole: an edit of an original changes its
-        // translations' pages (their facts, their freshness notice) in every edition.
-        if state.site.edition.several() {
+        let several = state.site.edition.several();
+        // Layouts and asset hashes are every edition's: rebuilt whole. So is a set of editions
+        // that does not match the default's (a build held by a runaway render).
+        if several
+            && (plan.layouts
+                || !plan.assets.is_empty()
+                || self.editions.len() + 1 != state.site.edition.all.len()
+                || self.editions.iter_mut().any(|b| Arc::get_mut(b).is_none()))
+        {
             return Ok(None);
         }
         let root = &self.root;
@@ -673,6 +731,63 @@ impl Watcher {
                 }
                 Err(d) => diags.push(d),
             }
+        }
+        if diags.has_errors() {
+            return Err(Error::Build(diags.sorted()));
+        }
+        // Each other edition's new pages: the translation (read again) over the new original,
+        // or the new original itself where the edition has no translation of it.
+        let codes: Vec<String> = state
+            .site
+            .edition
+            .all
+            .iter()
+            .skip(1)
+            .map(|e| e.code.clone())
+            .collect();
+        let mut edition_pages: Vec<Vec<(usize, Page)>> = Vec::with_capacity(self.editions.len());
+        for ed in &self.editions {
+            let code = &ed.site.edition.code;
+            let mut wanted: BTreeSet<usize> = new_pages.iter().map(|(i, _)| *i).collect();
+            wanted.extend(
+                plan.translations
+                    .iter()
+                    .filter(|(c, _)| c == code)
+                    .map(|(_, i)| *i),
+            );
+            let mut pages = Vec::with_capacity(wanted.len());
+            for i in wanted {
+                let (Some(old), Some(current)) = (ed.site.pages.get(i), state.site.pages.get(i))
+                else {
+                    return Ok(None);
+                };
+                let original = new_pages
+                    .iter()
+                    .find(|(j, _)| *j == i)
+                    .map_or(current, |(_, p)| p);
+                let page = match &old.in_edition {
+                    content::InEdition::Translated { .. } => {
+                        match content::load_translation(root, &content_dir, &old.file, &codes) {
+                            Ok(t) => match crate::site::edition_page(original, &t) {
+                                Ok(p) => p,
+                                Err(ds) => {
+                                    diags.extend(ds);
+                                    continue;
+                                }
+                            },
+                            Err(d) => {
+                                diags.push(d);
+                                continue;
+                            }
+                        }
+                    }
+                    content::InEdition::Untranslated => crate::site::untranslated_page(original),
+                    // A translation that did not merge stood in as its original: load it afresh.
+                    content::InEdition::Original => return Ok(None),
+                };
+                pages.push((i, page));
+            }
+            edition_pages.push(pages);
         }
         if diags.has_errors() {
             return Err(Error::Build(diags.sorted()));
@@ -709,177 +824,83 @@ impl Watcher {
             None
         };
 
-        // 2. Swap the new pages in, keeping the old ones to put back if the edit does not build.
-        let edited: Vec<usize> = new_pages.iter().map(|(i, _)| *i).collect();
-        let mut old_pages: Vec<(usize, Page, Rendered)> = Vec::with_capacity(edited.len());
-        for (i, p) in new_pages {
-            let old = std::mem::replace(&mut state.site.pages[i], p);
-            old_pages.push((i, old, Rendered::default()));
+        // 2, 3. Each touched build in turn: the default edition, then the others.
+        let default_touched = !several || !new_pages.is_empty();
+        let mut updates: Vec<(String, Updated)> = Vec::new();
+        if default_touched {
+            let u = update_build(build, new_pages, new_templates, "", true, &self.written)?;
+            updates.push((String::new(), u));
         }
-        let rendered = state.site.render_markdown_of(&edited);
-        for ((i, _, old_r), r) in old_pages.iter_mut().zip(rendered) {
-            *old_r = std::mem::replace(&mut state.site.rendered[*i], r);
-        }
-        let mut diags = Diagnostics::default();
-        state.site.check_references(&mut diags);
-        crate::sources::verify::check_pages(
-            &state.site.root,
-            edited.iter().map(|&i| &state.site.pages[i]),
-            &mut diags,
-        );
-        state.site.check_rendered(&mut diags);
-        let warnings = match diags.into_result() {
-            Ok(w) => w,
-            Err(e) => {
-                rollback(&mut state.site, old_pages);
-                return Err(e);
+        let mut failure = None;
+        for (ed, pages) in self.editions.iter_mut().zip(edition_pages) {
+            if pages.is_empty() {
+                continue;
             }
-        };
-
-        // 3. Render what the edit reaches.
-        let deltas: Vec<Delta> = old_pages
-            .iter()
-            .map(|(i, old_p, old_r)| {
-                Delta::new(
-                    &state.site,
-                    *i,
-                    old_p,
-                    old_r,
-                    &state.site.pages[*i],
-                    &state.site.rendered[*i],
-                )
-            })
-            .collect();
-        // The views hold page summaries and the site-wide lists: an edit that changes neither (a
-        // body, a figure, a position) keeps them.
-        // Only the lists that changed are converted again, and only the templates that read them
-        // are rendered again; `None`: a summary changed, which every list may show.
-        let changed_lists: Option<HashSet<List>> =
-            deltas.iter().try_fold(HashSet::new(), |mut all, d| {
-                all.extend(d.changed_lists.as_ref()?);
-                Some(all)
-            });
-        let templates_changed = new_templates.is_some();
-        let old_templates = new_templates.map(|t| std::mem::replace(&mut state.templates, t));
-        let new_views = match &changed_lists {
-            None => Some(views::build(&state.site, &state.templates)),
-            Some(c) if c.is_empty() => None,
-            Some(c) => Some(views::rebuild(
-                &state.site,
-                &state.templates,
-                &state.views,
-                c,
-            )),
-        };
-        let old_views = new_views.map(|v| std::mem::replace(&mut state.views, v));
-        let all_jobs = state.jobs();
-        let jobs: Vec<Job> = if templates_changed {
-            all_jobs
-        } else {
-            select_jobs(
-                &state.site,
-                &state.templates,
-                &state.views,
-                &edited,
-                &deltas,
-                changed_lists.as_ref(),
-                all_jobs,
-            )
-        };
-        // The cards of the re-rendered pages: drawn again only if what they show changed.
-        let card_pages: Vec<usize> = jobs
-            .iter()
-            .filter_map(|j| match j {
-                Job::Page(i) => Some(*i),
-                _ => None,
-            })
-            .collect();
-        let mut sink = engine::Collect::default();
-        if let Err(e) = engine::render(build, jobs, &mut sink) {
-            match Arc::get_mut(build) {
-                Some(state) => {
-                    rollback(&mut state.site, old_pages);
-                    if let Some(t) = old_templates {
-                        state.templates = t;
-                    }
-                    if let Some(v) = old_views {
-                        state.views = v;
-                    }
+            let folder = ed.site.edition.prefix.clone();
+            match update_build(ed, pages, None, &folder, false, &self.written) {
+                Ok(u) => updates.push((ed.site.edition.code.clone(), u)),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
                 }
-                // A runaway render holds the build: the next change loads the site afresh.
-                None => self.state = None,
             }
+        }
+        if let Some(e) = failure {
+            // The editions updated before this one no longer match the rest: the next change
+            // loads the site afresh (nothing was written yet).
+            self.state = None;
+            self.editions.clear();
             return Err(e);
         }
-        let outputs = sink.outputs();
-        let Some(state) = Arc::get_mut(build) else {
-            self.state = None;
-            return Err(Error::Build(vec![Diagnostic::error(
-                LAYOUTS_DIR,
-                None,
-                "internal error: the build is still in use after rendering",
-            )]));
-        };
-        let cards = match crate::cards::outputs_for(&state.site, &card_pages).and_then(|mut c| {
-            c.extend(crate::images::outputs_for(
-                &state.site.images_shown(Some(&card_pages)),
-            )?);
-            Ok(c)
-        }) {
-            Ok(c) => c,
-            Err(e) => {
-                rollback(&mut state.site, old_pages);
-                return Err(e);
-            }
-        };
 
         // 4. Commit and write.
-        let mut stale: Vec<String> = Vec::new();
-        if templates_changed {
-            let produced: HashSet<&str> = outputs
-                .iter()
-                .map(|o| o.path.as_str())
-                .chain(
+        let warnings = if several {
+            let Some(state) = self.state.as_mut().and_then(Arc::get_mut) else {
+                return Ok(None);
+            };
+            // Every edition's warnings as they now stand, the default's first; a problem of
+            // the shared facts found in several editions is reported once.
+            let mut all = Diagnostics::default();
+            for (_, u) in &updates {
+                all.extend(u.warnings.iter().cloned());
+            }
+            if !default_touched {
+                all.extend(
                     state
                         .site
-                        .static_files
+                        .warnings
                         .iter()
-                        .chain(&state.site.assets)
-                        .map(|f| f.rel.as_str()),
-                )
-                .chain(cards.iter().map(|c| c.path.as_str()))
-                .collect();
-            stale = self
-                .written
-                .keys()
-                .filter(|k| !produced.contains(k.as_str()))
-                .cloned()
-                .collect();
-        } else if let Some(old_views) = &old_views {
-            let now: HashSet<&str> = state.views.tags.iter().map(|(n, _)| n.as_str()).collect();
-            for (name, _) in &old_views.tags {
-                if !now.contains(name.as_str()) {
-                    stale.push(format!("tags/{}/index.html", crate::text::slugify(name)));
-                }
+                        .filter(|d| !is_edition_warning(d, &self.editions))
+                        .cloned(),
+                );
             }
-            // A list that got shorter fills fewer pages.
-            let pager_files = |views: &Views| -> HashSet<String> {
-                let site = &state.site;
-                jobs::plan(site, views, &state.templates)
-                    .iter()
-                    .filter_map(|j| jobs::pager_file(site, views, j))
-                    .collect()
+            for ed in &self.editions {
+                let mut d = Diagnostics::default();
+                // An updated edition's checks ran in `update_build`.
+                if !updates.iter().any(|(c, _)| *c == ed.site.edition.code) {
+                    ed.site.check_references(&mut d);
+                    ed.site.check_rendered(&mut d);
+                }
+                crate::site::outdated_warnings(&ed.site, &state.site.pages, &mut d);
+                all.extend(d.0);
+            }
+            let w = all.sorted();
+            state.site.warnings = w.clone();
+            w
+        } else {
+            let Some(state) = self.state.as_mut().and_then(Arc::get_mut) else {
+                return Ok(None);
             };
-            let kept = pager_files(&state.views);
-            stale.extend(
-                pager_files(old_views)
-                    .into_iter()
-                    .filter(|f| !kept.contains(f)),
-            );
-        }
-        state.site.asset_hashes = asset_hashes;
-        state.site.warnings = warnings.clone();
+            state.site.asset_hashes = asset_hashes;
+            let w = updates
+                .first()
+                .map(|(_, u)| u.warnings.clone())
+                .unwrap_or_default();
+            state.site.warnings = w.clone();
+            w
+        };
         let css_only: Vec<String> = if plan.pages.is_empty()
+            && plan.translations.is_empty()
             && plan.statics.is_empty()
             && !plan.layouts
             && !plan.assets.is_empty()
@@ -890,15 +911,263 @@ impl Watcher {
             Vec::new()
         };
         let mut report = RebuildReport::new(RebuildKind::Incremental);
-        report.rendered = outputs.len();
-        copies.extend(outputs);
-        copies.extend(cards);
+        let mut stale = Vec::new();
+        for (code, u) in updates {
+            // An edition the edit reached but that had nothing to re-render (it links to the
+            // default edition for an untranslated topic) is not named.
+            let named = several && (u.rendered > 0 || !u.stale.is_empty());
+            report.rendered += u.rendered;
+            copies.extend(u.outputs);
+            stale.extend(u.stale);
+            if named {
+                report.editions.push(if code.is_empty() {
+                    state_code(&self.state)
+                } else {
+                    code
+                });
+            }
+        }
         report.written = crate::output::write_changed(&self.output, &copies, &mut self.written)?;
         report.deleted = delete_outputs(&self.output, &mut self.written, stale)?;
         report.css_only = css_only;
         report.warnings = warnings;
         Ok(Some(report))
     }
+}
+
+/// The default edition's language code.
+fn state_code(state: &Option<Arc<Build>>) -> String {
+    state
+        .as_ref()
+        .map(|b| b.site.edition.code.clone())
+        .unwrap_or_default()
+}
+
+/// Whether a warning is about a file of another edition (a translation's), which that
+/// edition's own checks report again.
+fn is_edition_warning(d: &Diagnostic, editions: &[Arc<Build>]) -> bool {
+    editions.iter().any(|e| {
+        e.site.pages.iter().any(|p| {
+            matches!(p.in_edition, content::InEdition::Translated { .. }) && d.file == p.shown
+        })
+    })
+}
+
+/// What re-rendering one build's edited pages made, not yet written.
+struct Updated {
+    /// Output files, under the edition's folder.
+    outputs: Vec<Output>,
+    rendered: usize,
+    /// Output files the build no longer makes, under the edition's folder.
+    stale: Vec<String>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Swaps `new_pages` (and `new_templates`) into one edition's build and renders what they reach.
+/// On error the build is as it was (or dropped by `None`, when a runaway render holds it).
+fn update_build(
+    build: &mut Arc<Build>,
+    new_pages: Vec<(usize, Page)>,
+    new_templates: Option<Templates>,
+    folder: &str,
+    verify_quotes: bool,
+    written: &HashMap<String, u64>,
+) -> Result<Updated> {
+    let busy = || {
+        Error::Build(vec![Diagnostic::error(
+            LAYOUTS_DIR,
+            None,
+            "internal error: the build is still in use after rendering",
+        )])
+    };
+    let Some(state) = Arc::get_mut(build) else {
+        return Err(busy());
+    };
+    // 2. Swap the new pages in, keeping the old ones to put back if the edit does not build.
+    let edited: Vec<usize> = new_pages.iter().map(|(i, _)| *i).collect();
+    let mut old_pages: Vec<(usize, Page, Rendered)> = Vec::with_capacity(edited.len());
+    for (i, p) in new_pages {
+        let old = std::mem::replace(&mut state.site.pages[i], p);
+        old_pages.push((i, old, Rendered::default()));
+    }
+    let rendered = state.site.render_markdown_of(&edited);
+    for ((i, _, old_r), r) in old_pages.iter_mut().zip(rendered) {
+        *old_r = std::mem::replace(&mut state.site.rendered[*i], r);
+    }
+    let mut diags = Diagnostics::default();
+    state.site.check_references(&mut diags);
+    if verify_quotes {
+        crate::sources::verify::check_pages(
+            &state.site.root,
+            edited.iter().map(|&i| &state.site.pages[i]),
+            &mut diags,
+        );
+    }
+    state.site.check_rendered(&mut diags);
+    let warnings = match diags.into_result() {
+        Ok(w) => w,
+        Err(e) => {
+            rollback(&mut state.site, old_pages);
+            return Err(e);
+        }
+    };
+
+    // 3. Render what the edit reaches.
+    let deltas: Vec<Delta> = old_pages
+        .iter()
+        .map(|(i, old_p, old_r)| {
+            Delta::new(
+                &state.site,
+                *i,
+                old_p,
+                old_r,
+                &state.site.pages[*i],
+                &state.site.rendered[*i],
+            )
+        })
+        .collect();
+    // The views hold page summaries and the site-wide lists: an edit that changes neither (a
+    // body, a figure, a position) keeps them.
+    // Only the lists that changed are converted again, and only the templates that read them
+    // are rendered again; `None`: a summary changed, which every list may show.
+    let changed_lists: Option<HashSet<List>> =
+        deltas.iter().try_fold(HashSet::new(), |mut all, d| {
+            all.extend(d.changed_lists.as_ref()?);
+            Some(all)
+        });
+    let templates_changed = new_templates.is_some();
+    let old_templates = new_templates.map(|t| std::mem::replace(&mut state.templates, t));
+    let new_views = match &changed_lists {
+        None => Some(views::build(&state.site, &state.templates)),
+        Some(c) if c.is_empty() => None,
+        Some(c) => Some(views::rebuild(
+            &state.site,
+            &state.templates,
+            &state.views,
+            c,
+        )),
+    };
+    let old_views = new_views.map(|v| std::mem::replace(&mut state.views, v));
+    let all_jobs = state.jobs();
+    let jobs: Vec<Job> = if templates_changed {
+        all_jobs
+    } else {
+        select_jobs(
+            &state.site,
+            &state.templates,
+            &state.views,
+            &edited,
+            &deltas,
+            changed_lists.as_ref(),
+            all_jobs,
+        )
+    };
+    // The cards of the re-rendered pages: drawn again only if what they show changed. An
+    // edition has none for the topics it links to in the default edition.
+    let card_pages: Vec<usize> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Page(i) if !state.site.elsewhere(*i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    let mut sink = engine::Collect::default();
+    if let Err(e) = engine::render(
+        build,
+        jobs,
+        &mut engine::InFolder {
+            folder,
+            inner: &mut sink,
+        },
+    ) {
+        if let Some(state) = Arc::get_mut(build) {
+            rollback(&mut state.site, old_pages);
+            if let Some(t) = old_templates {
+                state.templates = t;
+            }
+            if let Some(v) = old_views {
+                state.views = v;
+            }
+        }
+        // Otherwise a runaway render holds the build: the caller's next full rebuild replaces it.
+        return Err(e);
+    }
+    let outputs = sink.outputs();
+    let Some(state) = Arc::get_mut(build) else {
+        return Err(busy());
+    };
+    let cards = match crate::cards::outputs_for(&state.site, &card_pages).and_then(|mut c| {
+        for o in &mut c {
+            o.path.insert_str(0, folder);
+        }
+        // Image variants are made once, at the root, for every edition.
+        c.extend(crate::images::outputs_for(
+            &state.site.images_shown(Some(&card_pages)),
+        )?);
+        Ok(c)
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            rollback(&mut state.site, old_pages);
+            return Err(e);
+        }
+    };
+
+    let mut stale: Vec<String> = Vec::new();
+    if templates_changed {
+        let produced: HashSet<&str> = outputs
+            .iter()
+            .map(|o| o.path.as_str())
+            .chain(
+                state
+                    .site
+                    .static_files
+                    .iter()
+                    .chain(&state.site.assets)
+                    .map(|f| f.rel.as_str()),
+            )
+            .chain(cards.iter().map(|c| c.path.as_str()))
+            .collect();
+        stale = written
+            .keys()
+            .filter(|k| !produced.contains(k.as_str()))
+            .cloned()
+            .collect();
+    } else if let Some(old_views) = &old_views {
+        let now: HashSet<&str> = state.views.tags.iter().map(|(n, _)| n.as_str()).collect();
+        for (name, _) in &old_views.tags {
+            if !now.contains(name.as_str()) {
+                stale.push(format!(
+                    "{folder}tags/{}/index.html",
+                    crate::text::slugify(name)
+                ));
+            }
+        }
+        // A list that got shorter fills fewer pages.
+        let pager_files = |views: &Views| -> HashSet<String> {
+            let site = &state.site;
+            jobs::plan(site, views, &state.templates)
+                .iter()
+                .filter_map(|j| jobs::pager_file(site, views, j))
+                .collect()
+        };
+        let kept = pager_files(&state.views);
+        stale.extend(
+            pager_files(old_views)
+                .into_iter()
+                .filter(|f| !kept.contains(f))
+                .map(|f| format!("{folder}{f}")),
+        );
+    }
+    let mut all = outputs;
+    let rendered = all.len();
+    all.extend(cards);
+    Ok(Updated {
+        outputs: all,
+        rendered,
+        stale,
+        warnings,
+    })
 }
 
 /// Puts back the pages an edit replaced.

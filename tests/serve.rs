@@ -661,3 +661,31 @@ fn an_override_of_the_built_in_theme_is_picked_up_and_dropped_while_serving() {
     });
     assert!(gone.is_some(), "{}", s.bilat.output_text());
 }
+
+#[test]
+fn editing_an_original_reloads_its_translation_with_the_outdated_notice() {
+    let s = Server::start("editions", &[]);
+    let mut events = s.events();
+    assert!(!s
+        .page("ru/topics/trade/")
+        .text()
+        .contains("edition-notice outdated"));
+    edit(
+        &s.file("content/topics/trade.md"),
+        "Trade grew",
+        "Trade grew sharply",
+    );
+    let e = wait_reload_of(&mut events, "/sub/ru/topics/trade/", RELOAD_WITHIN);
+    assert!(
+        e.is_some(),
+        "no reload event for the translation within 2 s\n{}",
+        s.bilat.output_text()
+    );
+    let page = s.page("ru/topics/trade/").text();
+    assert!(page.contains("edition-notice outdated"), "{page}");
+    let line = s.bilat.rebuild_lines().join("\n");
+    assert!(
+        line.contains("in editions en, ru") && !line.contains("full rebuild"),
+        "{line}"
+    );
+}

@@ -740,3 +740,202 @@ fn a_new_or_removed_override_of_the_built_in_theme_rebuilds_like_a_layout_edit()
         builtin_css.bytes
     );
 }
+
+/// Every output file with its bytes and modification time: what a rebuild touched.
+fn stamps(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    snapshot(dir)
+        .into_iter()
+        .map(|(rel, bytes)| {
+            let mtime = std::fs::metadata(dir.join(&rel))
+                .and_then(|m| m.modified())
+                .expect("mtime");
+            (rel, (bytes, mtime))
+        })
+        .collect()
+}
+
+/// The output files whose bytes or modification time differ between two [`stamps`].
+fn touched(
+    before: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+    after: &BTreeMap<String, (Vec<u8>, std::time::SystemTime)>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(before.keys().filter(|k| !after.contains_key(*k)).cloned())
+        .collect()
+}
+
+/// The warnings a rebuild reports are those a fresh load of the site finds.
+fn assert_warnings_match_a_fresh_load(f: &Fixture, r: &bilat::watch::RebuildReport) {
+    let opts = BuildOptions {
+        root: f.root.clone(),
+        ..Default::default()
+    };
+    let fresh = bilat::Site::load(&opts).expect("load");
+    let key = |d: &bilat::Diagnostic| (d.file.clone(), d.line, d.message.clone());
+    let mut a: Vec<_> = r.warnings.iter().map(key).collect();
+    let mut b: Vec<_> = fresh.warnings.iter().map(key).collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    assert_eq!(a, b, "{}", r.summary());
+}
+
+const OUTDATED: &str = "edition-notice outdated";
+
+#[test]
+fn editing_an_original_re_renders_its_translation_with_the_outdated_notice() {
+    let mut f = Fixture::of("editions", |_| {});
+    let ru_trade = f.out.join("ru/topics/trade/index.html");
+    let before = std::fs::read_to_string(&ru_trade).expect("ru trade page");
+    assert!(!before.contains(OUTDATED), "fresh before the edit");
+    edit(
+        &f.path("content/topics/trade.md"),
+        "Trade grew",
+        "Trade grew sharply",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    assert_eq!(r.editions, vec!["en", "ru"], "{}", r.summary());
+    let after = std::fs::read_to_string(&ru_trade).expect("ru trade page");
+    assert!(after.contains(OUTDATED), "{after}");
+    assert!(
+        r.written.iter().any(|w| w == "topics/trade/index.html")
+            && r.written.iter().any(|w| w == "ru/topics/trade/index.html"),
+        "{}",
+        r.summary()
+    );
+    // A summary and a tag of an original change the lists of every edition; an untranslated
+    // page's summary is shown as it is in the other editions' lists.
+    edit(
+        &f.path("content/topics/energy.md"),
+        "Oil and gas.",
+        "Oil, gas and power.",
+    );
+    let r = f.apply(&["content/topics/energy.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    assert!(
+        r.written.iter().any(|w| w.starts_with("ru/")),
+        "{}",
+        r.summary()
+    );
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy]",
+        "tags: [economy, ports]",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        f.out.join("ru/tags/ports/index.html").is_file(),
+        "{}",
+        r.summary()
+    );
+    edit(
+        &f.path("content/topics/trade.md"),
+        "tags: [economy, ports]",
+        "tags: [economy]",
+    );
+    let r = f.apply(&["content/topics/trade.md"]);
+    assert!(
+        r.deleted.iter().any(|d| d == "ru/tags/ports/index.html"),
+        "{}",
+        r.summary()
+    );
+    // The notice is a warning too.
+    assert_warnings_match_a_fresh_load(&f, &r);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.message.contains("this translation is outdated")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn editing_a_translation_rewrites_only_its_edition() {
+    let mut f = Fixture::of("editions", |_| {});
+    let before = stamps(&f.out);
+    // The mtime of a file rewritten at once may not move on a coarse clock.
+    std::thread::sleep(Duration::from_millis(20));
+    edit(
+        &f.path("content/topics/trade.ru.md"),
+        "Торговля выросла",
+        "Торговля заметно выросла",
+    );
+    let r = f.apply(&["content/topics/trade.ru.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    assert_eq!(r.editions, vec!["ru"], "{}", r.summary());
+    let changed = touched(&before, &stamps(&f.out));
+    assert!(
+        changed.iter().any(|w| w == "ru/topics/trade/index.html"),
+        "{changed:?}"
+    );
+    assert!(changed.iter().all(|w| w.starts_with("ru/")), "{changed:?}");
+    assert!(
+        r.written.iter().all(|w| w.starts_with("ru/")),
+        "{}",
+        r.summary()
+    );
+    let page = std::fs::read_to_string(f.out.join("ru/topics/trade/index.html")).expect("page");
+    assert!(page.contains("заметно"), "{page}");
+    assert_warnings_match_a_fresh_load(&f, &r);
+}
+
+#[test]
+fn a_translation_whose_facts_contradict_its_original_fails_and_recovers() {
+    let mut f = Fixture::of("editions", |_| {});
+    let trade_ru = f.path("content/topics/trade.ru.md");
+    let good = std::fs::read_to_string(&trade_ru).expect("read");
+    write(&trade_ru, &good.replacen("title:", "weight: 7\ntitle:", 1));
+    let err = f
+        .watcher
+        .apply_changes(std::slice::from_ref(&trade_ru))
+        .expect_err("a contradicted fact fails");
+    assert!(err.to_string().contains("trade.ru.md"), "{err}");
+    write(
+        &trade_ru,
+        &good.replacen("Торговля выросла", "Торговля росла", 1),
+    );
+    let r = f.apply(&["content/topics/trade.ru.md"]);
+    assert_ne!(r.kind, RebuildKind::Skipped, "{}", r.summary());
+}
+
+#[test]
+fn adding_and_deleting_a_translation_and_editing_site_yaml_match_a_full_build() {
+    let mut f = Fixture::of("editions", |_| {});
+    let energy_ru = f.path("content/topics/energy.ru.md");
+    write(
+        &energy_ru,
+        "---\ntitle: \"Энергетика\"\n---\nЭнергетика страны.\n",
+    );
+    let r = f.apply(&["content/topics/energy.ru.md"]);
+    assert_eq!(r.kind, RebuildKind::Full, "{}", r.summary());
+    assert!(f.out.join("ru/topics/energy/index.html").is_file());
+    // Once there, it is edited like any translation.
+    edit(&energy_ru, "Энергетика страны", "Энергетика обеих стран");
+    let r = f.apply(&["content/topics/energy.ru.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+    std::fs::remove_file(&energy_ru).expect("remove");
+    let r = f.apply(&["content/topics/energy.ru.md"]);
+    assert_eq!(r.kind, RebuildKind::Full, "{}", r.summary());
+    assert!(!f.out.join("ru/topics/energy/index.html").exists());
+    edit(
+        &f.path("site.yaml"),
+        "title: \"Testland–Examplestan relations\"",
+        "title: \"Testland and Examplestan\"",
+    );
+    let r = f.apply(&["site.yaml"]);
+    assert_eq!(r.kind, RebuildKind::Full, "{}", r.summary());
+    // And an original's edit after all that is still incremental and right.
+    edit(
+        &f.path("content/about.md"),
+        "title: \"About\"",
+        "title: \"About us\"",
+    );
+    let r = f.apply(&["content/about.md"]);
+    assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
+}
