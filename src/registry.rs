@@ -37,6 +37,12 @@ pub struct Source {
     pub translated_title: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The translated title and the note in another edition's language, by code; the title
+    /// itself is the one the source was published under, in every edition.
+    #[serde(default, skip_serializing)]
+    pub translated_title_in: Words,
+    #[serde(default, skip_serializing)]
+    pub note_in: Words,
     /// Derived on load ([`crate::sources::fields`]): the URL a reader is sent to first — the
     /// archived copy of a dead or unfit source, otherwise the original.
     #[serde(skip_deserializing)]
@@ -76,7 +82,18 @@ pub struct Person {
     /// Anything a reader should know about the entry (e.g. a weak source).
     #[serde(default)]
     pub note: Option<String>,
+    /// The name, role and note in another edition's language, by its code
+    /// (`role_in: { ru: "министр иностранных дел России" }`); see [`Registries::in_language`].
+    #[serde(default, skip_serializing)]
+    pub name_in: Words,
+    #[serde(default, skip_serializing)]
+    pub role_in: Words,
+    #[serde(default, skip_serializing)]
+    pub note_in: Words,
 }
+
+/// An entry's words in other editions' languages, by language code.
+pub type Words = std::collections::BTreeMap<String, String>;
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -89,9 +106,19 @@ pub struct Term {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub source: Option<String>,
-    /// Anchor on the glossary page; derived from `term`.
+    /// Anchor on the glossary page; derived from `term` (the original's, in every edition, so
+    /// that a link to a term's anchor names the same entry in each).
     #[serde(skip_deserializing)]
     pub id: String,
+    /// The term, its expansion, definition and aliases in another edition's language, by code.
+    #[serde(default, skip_serializing)]
+    pub term_in: Words,
+    #[serde(default, skip_serializing)]
+    pub expansion_in: Words,
+    #[serde(default, skip_serializing)]
+    pub definition_in: Words,
+    #[serde(default, skip_serializing)]
+    pub aliases_in: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A registry file's entries with where each one was written.
@@ -278,6 +305,120 @@ fn check_terms(glossary: &Registry<Term>, diags: &mut Diagnostics) {
 }
 
 impl Registries {
+    /// The registries as the edition in `code` shows them: each entry's words in that language
+    /// where it gives them (`name_in`, `role_in`, `term_in`, `definition_in` …), the original's
+    /// elsewhere. Ids, anchors, sources and parties are facts and stay as they are.
+    pub fn in_language(&self, code: &str) -> Registries {
+        fn put(field: &mut String, words: &Words, code: &str) {
+            if let Some(w) = words.get(code) {
+                field.clone_from(w);
+            }
+        }
+        fn put_opt(field: &mut Option<String>, words: &Words, code: &str) {
+            if let Some(w) = words.get(code) {
+                *field = Some(w.clone());
+            }
+        }
+        let mut r = self.clone();
+        for p in &mut r.people.items {
+            put(&mut p.name, &p.name_in, code);
+            put(&mut p.role, &p.role_in, code);
+            put_opt(&mut p.note, &p.note_in, code);
+        }
+        for t in &mut r.glossary.items {
+            put(&mut t.term, &t.term_in, code);
+            put_opt(&mut t.expansion, &t.expansion_in, code);
+            put(&mut t.definition, &t.definition_in, code);
+            if let Some(a) = t.aliases_in.get(code) {
+                t.aliases.clone_from(a);
+            }
+        }
+        for src in &mut r.sources.items {
+            put_opt(&mut src.translated_title, &src.translated_title_in, code);
+            put_opt(&mut src.note, &src.note_in, code);
+        }
+        r
+    }
+
+    /// Reports every `*_in` that names a language which is not one of the site's other
+    /// editions (`others`): its words would never be shown.
+    pub fn check_languages(&self, others: &[String], diags: &mut Diagnostics) {
+        fn check<'a, T>(
+            reg: &Registry<T>,
+            entries: impl Iterator<Item = (&'a str, Vec<(&'static str, Vec<&'a String>)>)>,
+            others: &[String],
+            diags: &mut Diagnostics,
+        ) {
+            for (id, fields) in entries {
+                for (field, codes) in fields {
+                    for code in codes.into_iter().filter(|c| !others.contains(c)) {
+                        let help = if others.is_empty() {
+                            "the site has one language; list its editions under `languages:` in site.yaml".to_string()
+                        } else {
+                            format!("the site's other editions are {}", others.join(", "))
+                        };
+                        diags.push(
+                            Diagnostic::error(
+                                &reg.file,
+                                reg.line_of(id),
+                                format!("`{field}` of `{id}` names `{code}`, which is not one of the site's other editions"),
+                            )
+                            .with_help(help),
+                        );
+                    }
+                }
+            }
+        }
+        check(
+            &self.people,
+            self.people.items.iter().map(|p| {
+                (
+                    p.id.as_str(),
+                    vec![
+                        ("name_in", p.name_in.keys().collect()),
+                        ("role_in", p.role_in.keys().collect()),
+                        ("note_in", p.note_in.keys().collect()),
+                    ],
+                )
+            }),
+            others,
+            diags,
+        );
+        check(
+            &self.glossary,
+            self.glossary.items.iter().map(|t| {
+                (
+                    t.term.as_str(),
+                    vec![
+                        ("term_in", t.term_in.keys().collect()),
+                        ("expansion_in", t.expansion_in.keys().collect()),
+                        ("definition_in", t.definition_in.keys().collect()),
+                        ("aliases_in", t.aliases_in.keys().collect()),
+                    ],
+                )
+            }),
+            others,
+            diags,
+        );
+        check(
+            &self.sources,
+            self.sources.items.iter().map(|src| {
+                (
+                    src.id.as_str(),
+                    vec![
+                        (
+                            "translated_title_in",
+                            src.translated_title_in.keys().collect(),
+                        ),
+                        ("note_in", src.note_in.keys().collect()),
+                    ],
+                )
+            }),
+            others,
+            diags,
+        );
+    }
+
     /// Loads `content/_data/{sources,people,glossary}.yaml`; missing files are empty registries.
     pub fn load(content: &Path, rel_content: &Path, diags: &mut Diagnostics) -> Registries {
         let sources = load_one(

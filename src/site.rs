@@ -295,6 +295,7 @@ impl Site {
             &mut diags,
         );
         crate::sources::fields::complete(&mut registries.sources, &config.language, &mut diags);
+        registries.check_languages(&others, &mut diags);
         let (assets, asset_hashes) = load_assets(&opts.root, config.theme, &mut diags);
         let base_path = match &opts.base_path {
             Some(p) => crate::config::normalize_base_path(p),
@@ -458,7 +459,7 @@ impl Site {
                 base_path: format!("{}{}", self.base_path, e.prefix),
                 pages,
                 rendered: Vec::new(),
-                registries: self.registries.clone(),
+                registries: self.registries.in_language(&e.code),
                 static_files: self.static_files.clone(),
                 assets: self.assets.clone(),
                 asset_hashes: self.asset_hashes.clone(),

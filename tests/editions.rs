@@ -361,3 +361,59 @@ fn generated_pages_are_titled_in_their_editions_language() {
         );
     }
 }
+
+#[test]
+fn registries_give_people_and_terms_in_each_editions_language() {
+    let (tmp, root) = site_copy("sites/editions");
+    write(
+        &root,
+        "content/_data/people.yaml",
+        "- id: minister\n  name: \"A. Minister\"\n  role: \"Foreign Minister of Testland\"\n  name_in: { ru: \"А. Министр\" }\n  role_in: { ru: \"министр иностранных дел Тестландии\" }\n  party: tl\n",
+    );
+    write(
+        &root,
+        "content/_data/glossary.yaml",
+        "- term: \"FTA\"\n  expansion: \"Free Trade Agreement\"\n  definition: \"A treaty that lowers tariffs between its members.\"\n  aliases: [\"free trade agreement\"]\n  term_in: { ru: \"ЗСТ\" }\n  expansion_in: { ru: \"зона свободной торговли\" }\n  definition_in: { ru: \"Договор, снижающий пошлины между его участниками.\" }\n  source: s1\n",
+    );
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (en, ru) = (
+        read(&out, "people/index.html"),
+        read(&out, "ru/people/index.html"),
+    );
+    assert!(en.contains("A. Minister") && en.contains("Foreign Minister of Testland"));
+    assert!(
+        ru.contains("А. Министр") && ru.contains("министр иностранных дел Тестландии"),
+        "{ru}"
+    );
+    assert!(!ru.contains("Foreign Minister of Testland"), "{ru}");
+    let (en, ru) = (
+        read(&out, "glossary/index.html"),
+        read(&out, "ru/glossary/index.html"),
+    );
+    assert!(en.contains("A treaty that lowers tariffs") && !en.contains("ЗСТ"));
+    assert!(
+        ru.contains("ЗСТ") && ru.contains("Договор, снижающий пошлины"),
+        "{ru}"
+    );
+    // The anchor is the original term's in every edition, so a link names the same entry.
+    assert!(en.contains("id=fta") || en.contains("id=\"fta\""), "{en}");
+    assert!(ru.contains("id=fta") || ru.contains("id=\"fta\""), "{ru}");
+
+    // A language that is not one of the site's editions is an error at its entry.
+    write(
+        &root,
+        "content/_data/people.yaml",
+        "- id: minister\n  name: \"A. Minister\"\n  role: \"Foreign Minister of Testland\"\n  role_in: { de: \"Außenminister\" }\n  party: tl\n",
+    );
+    let o = build(&root, &tmp.path().join("again"), &[]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("content/_data/people.yaml:1")
+            && err.contains("`role_in` of `minister` names `de`")
+            && err.contains("the site's other editions are ru"),
+        "{err}"
+    );
+}
