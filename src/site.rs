@@ -694,9 +694,19 @@ impl Site {
 
     /// Every id a page names must exist: sources, speakers, related pages, party codes.
     pub(crate) fn check_references(&self, diags: &mut Diagnostics) {
+        self.check_references_of(None, diags);
+    }
+
+    /// [`Site::check_references`] for the pages at `only` (every page when None), plus the
+    /// warnings of every other page. An edit in watch changes neither the registries nor any
+    /// page's id (either would be a full rebuild), so the other pages' references still resolve
+    /// as they did; only their warnings, which are reported again after each rebuild, are needed,
+    /// and those (a `next` item whose date has passed) depend on the page alone. At 10,000 topics
+    /// the whole check took about 10 ms of each edit's 30.
+    pub(crate) fn check_references_of(&self, only: Option<&[usize]>, diags: &mut Diagnostics) {
         let regs = &self.registries;
         // A source's links are written into pages as they are: the same rule as Markdown links.
-        if self.config.script_urls == crate::config::ScriptUrlPolicy::Error {
+        if only.is_none() && self.config.script_urls == crate::config::ScriptUrlPolicy::Error {
             for s in &regs.sources.items {
                 for url in std::iter::once(&s.url).chain(s.archive_url.as_ref()) {
                     if let Some(scheme) = markdown::script_scheme(url, false) {
@@ -718,8 +728,12 @@ impl Site {
             .iter()
             .map(|p| p.code.as_str())
             .collect();
-        for page in &self.pages {
+        for (i, page) in self.pages.iter().enumerate() {
             let m = &page.meta;
+            if only.is_some_and(|o| !o.contains(&i)) {
+                self.passed_next_items(page, diags);
+                continue;
+            }
             for (id, what) in m.cited_sources() {
                 if regs.sources.lacks(id) {
                     diags.push(
@@ -852,22 +866,7 @@ impl Site {
                     }
                 }
             }
-            for n in &m.next {
-                if n.outcome.is_none() && self.is_past(&n.expected) {
-                    diags.push(
-                        Diagnostic::warning(
-                            &page.shown,
-                            page.line_of_pair("expected", &n.expected.iso()),
-                            format!(
-                                "`next` item expected by {} has passed: {}",
-                                n.expected.display(),
-                                n.what
-                            ),
-                        )
-                        .with_help("add an `outcome:` with a source, or update `expected`"),
-                    );
-                }
-            }
+            self.passed_next_items(page, diags);
             if m.in_brief.len() > 5 {
                 diags.push(Diagnostic::warning(
                     &page.shown,
@@ -1008,6 +1007,26 @@ impl Site {
                 write_html,
             },
         ))
+    }
+
+    /// A warning for each `next` item of `page` whose expected date has passed without an outcome.
+    fn passed_next_items(&self, page: &Page, diags: &mut Diagnostics) {
+        for n in &page.meta.next {
+            if n.outcome.is_none() && self.is_past(&n.expected) {
+                diags.push(
+                    Diagnostic::warning(
+                        &page.shown,
+                        page.line_of_pair("expected", &n.expected.iso()),
+                        format!(
+                            "`next` item expected by {} has passed: {}",
+                            n.expected.display(),
+                            n.what
+                        ),
+                    )
+                    .with_help("add an `outcome:` with a source, or update `expected`"),
+                );
+            }
+        }
     }
 
     /// Reports every page's Markdown problems and links to headings that do not exist.

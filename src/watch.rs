@@ -878,7 +878,8 @@ impl Watcher {
                 let mut d = Diagnostics::default();
                 // An updated edition's checks ran in `update_build`.
                 if !updates.iter().any(|(c, _)| *c == ed.site.edition.code) {
-                    ed.site.check_references(&mut d);
+                    // Nothing of it changed: only its warnings are reported again.
+                    ed.site.check_references_of(Some(&[]), &mut d);
                     ed.site.check_rendered(&mut d);
                 }
                 crate::site::outdated_warnings(&ed.site, &state.site.pages, &mut d);
@@ -995,7 +996,7 @@ fn update_build(
         *old_r = std::mem::replace(&mut state.site.rendered[*i], r);
     }
     let mut diags = Diagnostics::default();
-    state.site.check_references(&mut diags);
+    state.site.check_references_of(Some(&edited), &mut diags);
     if verify_quotes {
         crate::sources::verify::check_pages(
             &state.site.root,

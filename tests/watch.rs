@@ -939,3 +939,36 @@ fn adding_and_deleting_a_translation_and_editing_site_yaml_match_a_full_build() 
     let r = f.apply(&["content/about.md"]);
     assert_eq!(r.kind, RebuildKind::Incremental, "{}", r.summary());
 }
+
+#[test]
+fn an_edit_keeps_reporting_the_other_pages_warnings_and_checks_its_own_references() {
+    let mut f = Fixture::with(|root| {
+        let energy = root.join("content/topics/energy.md");
+        let md = std::fs::read_to_string(&energy).expect("energy.md");
+        let md = md.replacen(
+            "---\n",
+            "---\nnext:\n  - what: \"A visit long expected\"\n    expected: 2020-01\n    source: s1\n",
+            1,
+        );
+        std::fs::write(&energy, md).expect("write");
+    });
+    let passed = |r: &bilat::watch::RebuildReport| {
+        r.warnings
+            .iter()
+            .filter(|d| d.message.contains("A visit long expected"))
+            .count()
+    };
+    let trade = f.path("content/topics/trade.md");
+    edit(&trade, "MARKER-TRADE-ORIGINAL", "MARKER-TRADE-EDITED");
+    let report = f.apply(&["content/topics/trade.md"]);
+    assert_eq!(report.kind, RebuildKind::Incremental);
+    assert_eq!(passed(&report), 1, "{:?}", report.warnings);
+    // The edited page's own references are checked: an unknown source fails the edit.
+    edit(&trade, "[@s2]", "[@s404]");
+    let paths = vec![trade.clone()];
+    let err = f
+        .watcher
+        .apply_changes(&paths)
+        .expect_err("an unknown source");
+    assert!(err.to_string().contains("s404"), "{err}");
+}
