@@ -53,6 +53,11 @@ pub struct EditionRef {
 }
 
 impl EditionInfo {
+    /// The codes of the editions after the default one, in site.yaml's order.
+    pub fn other_codes(&self) -> Vec<String> {
+        self.all.iter().skip(1).map(|e| e.code.clone()).collect()
+    }
+
     /// The one edition of a site in one language.
     pub fn single(code: &str, root_base_path: &str) -> EditionInfo {
         EditionInfo {

@@ -340,8 +340,8 @@ impl Registries {
         r
     }
 
-    /// Reports every `*_in` that names a language which is not one of the site's other
-    /// editions (`others`): its words would never be shown.
+    /// Warns of every `*_in` that names a language which is not one of the site's other
+    /// editions (`others`): its words would never be shown (`check --strict` fails on it).
     pub fn check_languages(&self, others: &[String], diags: &mut Diagnostics) {
         fn check<'a, T>(
             reg: &Registry<T>,
@@ -357,11 +357,13 @@ impl Registries {
                         } else {
                             format!("the site's other editions are {}", others.join(", "))
                         };
+                        // A warning, not an error: a site that drops an edition keeps
+                        // building while its editors remove the words no page shows any more.
                         diags.push(
-                            Diagnostic::error(
+                            Diagnostic::warning(
                                 &reg.file,
                                 reg.line_of(id),
-                                format!("`{field}` of `{id}` names `{code}`, which is not one of the site's other editions"),
+                                format!("`{field}` of `{id}` names `{code}`, which is not one of the site's other editions: those words are never shown"),
                             )
                             .with_help(help),
                         );

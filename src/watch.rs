@@ -526,13 +526,7 @@ impl Watcher {
     /// added is a full rebuild: every edition's language switcher on the page changes).
     fn edited_translation(&self, content_path: &str) -> Option<(String, usize)> {
         let site = &self.state.as_ref()?.site;
-        let codes: Vec<String> = site
-            .edition
-            .all
-            .iter()
-            .skip(1)
-            .map(|e| e.code.clone())
-            .collect();
+        let codes = site.edition.other_codes();
         let (original, code) = content::translation_of(content_path, &codes)?;
         let i = *site.by_content_path.get(&original)?;
         let ed = self.editions.iter().find(|e| e.site.edition.code == code)?;
@@ -737,14 +731,7 @@ impl Watcher {
         }
         // Each other edition's new pages: the translation (read again) over the new original,
         // or the new original itself where the edition has no translation of it.
-        let codes: Vec<String> = state
-            .site
-            .edition
-            .all
-            .iter()
-            .skip(1)
-            .map(|e| e.code.clone())
-            .collect();
+        let codes = state.site.edition.other_codes();
         let mut edition_pages: Vec<Vec<(usize, Page)>> = Vec::with_capacity(self.editions.len());
         for ed in &self.editions {
             let code = &ed.site.edition.code;

@@ -401,7 +401,8 @@ fn registries_give_people_and_terms_in_each_editions_language() {
     assert!(en.contains("id=fta") || en.contains("id=\"fta\""), "{en}");
     assert!(ru.contains("id=fta") || ru.contains("id=\"fta\""), "{ru}");
 
-    // A language that is not one of the site's editions is an error at its entry.
+    // A language that is not one of the site's editions is a warning at its entry (words no
+    // page shows), and an error under `check --strict`.
     write(
         &root,
         "content/_data/people.yaml",
@@ -409,11 +410,14 @@ fn registries_give_people_and_terms_in_each_editions_language() {
     );
     let o = build(&root, &tmp.path().join("again"), &[]);
     let err = stderr(&o);
-    assert!(!o.status.success());
+    assert!(o.status.success(), "{err}");
     assert!(
         err.contains("content/_data/people.yaml:1")
+            && err.contains("warning")
             && err.contains("`role_in` of `minister` names `de`")
             && err.contains("the site's other editions are ru"),
         "{err}"
     );
+    let o = bilat(&["check", "--strict", "--root", root.to_str().expect("utf8")]);
+    assert!(!o.status.success(), "{}", stderr(&o));
 }
