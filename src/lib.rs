@@ -66,7 +66,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
     let mut editions = Site::load_editions(opts, site::Retention::OneBuild)?;
     let warnings = std::mem::take(&mut editions[0].warnings);
-    let mut staging = output::Staging::new(&output)?;
+    let staging = output::Staging::new(&output)?;
     let mut pages = 0;
     let mut builds = Vec::with_capacity(editions.len());
     for site in editions {
@@ -106,8 +106,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         .iter()
         .chain(first.assets.iter())
         .collect();
-    let files = staging.finish(&copies)?;
-    let unchanged = staging.unchanged();
+    let output::Finished { files, unchanged } = staging.finish(&copies)?;
     drop(copies);
     // Freeing the model takes about 0.2 s per 10,000 topics and nothing needs to wait for it:
     // it happens beside whatever the caller does next, or not at all if the process exits first.

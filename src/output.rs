@@ -365,15 +365,14 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
         && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
-/// Whether regular files `a` and `b` hold the same bytes.
+/// Whether regular file `b` holds the bytes of `a` (the sizes are compared before anything is
+/// read).
 fn same_file(a: &Path, b: &Path) -> bool {
-    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::symlink_metadata(b)) else {
-        return false;
+    let same_size = match (std::fs::metadata(a), std::fs::symlink_metadata(b)) {
+        (Ok(ma), Ok(mb)) => ma.is_file() && ma.len() == mb.len(),
+        _ => false,
     };
-    ma.is_file()
-        && mb.is_file()
-        && ma.len() == mb.len()
-        && matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
+    same_size && std::fs::read(a).is_ok_and(|bytes| holds(b, &bytes))
 }
 
 /// Hard-links `from` (a file of the previous output) to `dir/rel`; false where the file system
@@ -386,6 +385,15 @@ fn link_into(from: &Path, dir: &Path, rel: &str) -> bool {
         }
     }
     std::fs::hard_link(from, &path).is_ok()
+}
+
+/// What a finished [`Staging`] put in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    /// Every file of the site.
+    pub files: usize,
+    /// Those whose bytes were the previous output's: linked from it, not written.
+    pub unchanged: usize,
 }
 
 /// A build in progress: pages are written into a staging dir beside the output as they are
@@ -422,7 +430,7 @@ impl Staging {
 
     /// How many files so far held the bytes of the previous output's and were linked, not
     /// written.
-    pub fn unchanged(&self) -> usize {
+    fn unchanged(&self) -> usize {
         self.unchanged.load(std::sync::atomic::Ordering::Relaxed)
     }
 
@@ -458,8 +466,8 @@ impl Staging {
     }
 
     /// Checks that no two files claimed one path, copies the static files, keeps the user's
-    /// `.git` and `CNAME`, and swaps the staging dir in for the output. Returns the files written.
-    pub fn finish(&mut self, copies: &[&StaticFile]) -> Result<usize> {
+    /// `.git` and `CNAME`, and swaps the staging dir in for the output.
+    pub fn finish(mut self, copies: &[&StaticFile]) -> Result<Finished> {
         let written = std::mem::take(&mut *self.written.lock().map_err(|_| {
             Error::Refused("a writer thread panicked; the output was left as it was".into())
         })?);
@@ -489,7 +497,10 @@ impl Staging {
         }
         swap_in(&self.dir, &self.output)?;
         self.finished = true;
-        Ok(written.len() + copies.len())
+        Ok(Finished {
+            files: written.len() + copies.len(),
+            unchanged: self.unchanged(),
+        })
     }
 }
 
@@ -504,9 +515,9 @@ impl Drop for Staging {
 /// Writes `outputs` and copies `copies` into a fresh staging dir, then swaps it in for `output`.
 pub fn write_site(output: &Path, outputs: &[Output], copies: &[&StaticFile]) -> Result<usize> {
     check_paths(outputs, copies)?;
-    let mut staging = Staging::new(output)?;
+    let staging = Staging::new(output)?;
     staging.write(outputs)?;
-    staging.finish(copies)
+    Ok(staging.finish(copies)?.files)
 }
 
 /// Replaces `output` by `staging` atomically where the OS allows it.
@@ -672,9 +683,9 @@ mod write_tests {
         let leftovers = std::fs::read_dir(tmp.path()).expect("ls").count();
         assert_eq!(leftovers, 1, "the staging dir is gone");
 
-        let mut staging = Staging::new(&output).expect("staging");
+        let staging = Staging::new(&output).expect("staging");
         staging.write(&[out("a/index.html", "A")]).expect("write");
-        assert_eq!(staging.finish(&[]).expect("finish"), 1);
+        assert_eq!(staging.finish(&[]).expect("finish").files, 1);
         assert!(!output.join("old.html").exists());
         assert_eq!(
             std::fs::read_to_string(output.join("a/index.html")).expect("read"),

@@ -947,7 +947,7 @@ fn an_edit_keeps_reporting_the_other_pages_warnings_and_checks_its_own_reference
         let md = std::fs::read_to_string(&energy).expect("energy.md");
         let md = md.replacen(
             "---\n",
-            "---\nnext:\n  - what: \"A visit long expected\"\n    expected: 2020-01\n    source: s1\n",
+            "---\nnext:\n  - what: \"A visit long expected\"\n    expected: 2020-01\n    source: s1\nin_brief: [\"one\", \"two\", \"three\", \"four\", \"five\", \"six\"]\n",
             1,
         );
         std::fs::write(&energy, md).expect("write");
@@ -963,6 +963,14 @@ fn an_edit_keeps_reporting_the_other_pages_warnings_and_checks_its_own_reference
     let report = f.apply(&["content/topics/trade.md"]);
     assert_eq!(report.kind, RebuildKind::Incremental);
     assert_eq!(passed(&report), 1, "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|d| d.message.contains("`in_brief` has 6 bullets")),
+        "{:?}",
+        report.warnings
+    );
     // The edited page's own references are checked: an unknown source fails the edit.
     edit(&trade, "[@s2]", "[@s404]");
     let paths = vec![trade.clone()];
