@@ -26,6 +26,8 @@ pub struct Build {
     pub site: Site,
     pub templates: Templates,
     pub views: Views,
+    /// What `build` may keep of the previous output; none for `watch`, `serve` and `check`.
+    pub cache: Option<crate::render_cache::EditionCache>,
 }
 
 impl Build {
@@ -37,6 +39,7 @@ impl Build {
             site,
             templates,
             views,
+            cache: None,
         })
     }
 
@@ -73,6 +76,15 @@ pub fn templates(site: &Site, asset_hashes: HashMap<String, String>) -> Result<T
 /// template failure).
 pub trait Sink {
     fn accept(&mut self, job: &Job, outputs: Vec<Output>) -> Result<()>;
+
+    /// Files the render cache kept from the previous output, already linked into the staging
+    /// dir. Only a build's render has a cache: other sinks never see one.
+    fn keep(&mut self, _job: &Job, paths: Vec<String>) -> Result<()> {
+        Err(Error::Build(vec![internal(format!(
+            "{} kept files reached a sink without a previous output",
+            paths.len()
+        ))]))
+    }
 }
 
 /// Every job's files, kept: for `check`, which needs to know which job wrote which file, and for
@@ -104,6 +116,10 @@ impl Sink for Staged<'_> {
     fn accept(&mut self, _: &Job, outputs: Vec<Output>) -> Result<()> {
         self.0.write(&outputs)
     }
+
+    fn keep(&mut self, _: &Job, paths: Vec<String>) -> Result<()> {
+        self.0.kept(&paths)
+    }
 }
 
 /// Another sink, with every file put under an edition's folder (`ru/`): an edition renders its
@@ -122,6 +138,28 @@ impl<S: Sink> Sink for InFolder<'_, S> {
         }
         self.inner.accept(job, outputs)
     }
+
+    fn keep(&mut self, job: &Job, mut paths: Vec<String>) -> Result<()> {
+        if !self.folder.is_empty() {
+            for p in &mut paths {
+                p.insert_str(0, self.folder);
+            }
+        }
+        self.inner.keep(job, paths)
+    }
+}
+
+/// What a job made of one file: new bytes, or the previous output's file kept (linked by the
+/// render cache).
+enum Made {
+    File(Output),
+    Kept(String),
+}
+
+impl From<Output> for Made {
+    fn from(o: Output) -> Made {
+        Made::File(o)
+    }
 }
 
 /// A job that failed, and the content page it was rendering (for template errors).
@@ -132,7 +170,7 @@ struct JobFailure {
 
 /// What the render thread tells the caller.
 enum Event {
-    Done(usize, std::result::Result<Vec<Output>, Box<JobFailure>>),
+    Done(usize, std::result::Result<Vec<Made>, Box<JobFailure>>),
     /// The watchdog found a render that runs away; the rest of the render is abandoned.
     Runaway(Diagnostic),
 }
@@ -189,10 +227,22 @@ pub fn render(build: &Arc<Build>, jobs: Vec<Job>, sink: &mut impl Sink) -> Resul
     let mut write_error = None;
     for _ in 0..count {
         match rx.recv() {
-            Ok(Event::Done(n, Ok(outputs))) => {
+            Ok(Event::Done(n, Ok(made))) => {
+                let (mut outputs, mut kept) = (Vec::new(), Vec::new());
+                for m in made {
+                    match m {
+                        Made::File(o) => outputs.push(o),
+                        Made::Kept(path) => kept.push(path),
+                    }
+                }
                 pages += outputs.iter().filter(|o| o.path.ends_with(".html")).count();
+                pages += kept.iter().filter(|p| p.ends_with(".html")).count();
                 if write_error.is_none() {
-                    if let Err(e) = sink.accept(&jobs[n], outputs) {
+                    let written = match kept.is_empty() {
+                        true => Ok(()),
+                        false => sink.keep(&jobs[n], kept),
+                    };
+                    if let Err(e) = written.and_then(|()| sink.accept(&jobs[n], outputs)) {
                         write_error = Some(e);
                     }
                 }
@@ -229,7 +279,7 @@ fn render_job(
     build: &Build,
     job: &Job,
     minify: bool,
-) -> std::result::Result<Vec<Output>, Box<JobFailure>> {
+) -> std::result::Result<Vec<Made>, Box<JobFailure>> {
     let page_file = match job {
         Job::Page(i) => Some(build.site.pages[*i].shown.clone()),
         _ => None,
@@ -250,8 +300,9 @@ fn render_job_inner(
     build: &Build,
     job: &Job,
     minify: bool,
-) -> std::result::Result<Vec<Output>, Diagnostic> {
+) -> std::result::Result<Vec<Made>, Diagnostic> {
     let site = &build.site;
+    let files = |outputs: Vec<Output>| outputs.into_iter().map(Made::from).collect();
     Ok(match job {
         Job::Page(i) => render_listing(build, Listing::Page(*i), 1, minify)?,
         Job::Generated(g) => render_listing(build, Listing::Generated(*g), 1, minify)?,
@@ -260,14 +311,14 @@ fn render_job_inner(
         Job::Alias { from, page } => {
             let to = site.url(&site.pages[*page].path);
             let dir = from.trim_matches('/');
-            vec![Output {
+            files(vec![Output {
                 path: format!("{dir}/index.html"),
                 bytes: redirect_html(&to).into_bytes(),
-            }]
+            }])
         }
-        Job::SearchIndex => search_index(site),
+        Job::SearchIndex => search_index(site, build.cache.as_ref()),
         // .nojekyll, CNAME, robots.txt, sitemap.xml, atom.xml: see crate::publish.
-        Job::PagesFiles => crate::publish::files(site, &build.views, &build.templates),
+        Job::PagesFiles => files(crate::publish::files(site, &build.views, &build.templates)),
     })
 }
 
@@ -278,14 +329,27 @@ fn render_listing(
     of: Listing,
     number: usize,
     minify: bool,
-) -> std::result::Result<Vec<Output>, Diagnostic> {
+) -> std::result::Result<Vec<Made>, Diagnostic> {
     let Build {
         site,
         templates,
         views,
+        cache,
     } = build;
     // A paginated page is written at `<path>page/<n>/` and told which slice it shows.
-    let paged = |mut ctx: tera::Context, path: &str| {
+    fn on_page<'c>(
+        build: &Build,
+        of: Listing,
+        number: usize,
+        ctx: &mut views::Ctx<'c>,
+        path: &str,
+    ) -> String {
+        let Build {
+            site,
+            templates,
+            views,
+            ..
+        } = build;
         let mut file = Paging::page_path(path, number);
         if let Some(list) = jobs::paged_list(site, templates, of) {
             ctx.insert("current_url", &site.url(&file));
@@ -294,8 +358,8 @@ fn render_listing(
         if file.is_empty() || file.ends_with('/') {
             file.push_str("index.html");
         }
-        (ctx, file)
-    };
+        file
+    }
     Ok(match of {
         Listing::Page(i) => {
             let layout = site.layout_of(i);
@@ -318,8 +382,9 @@ fn render_listing(
                 ));
             }
             let rendered = site.page_markdown(i)?;
-            let (ctx, file) = paged(views::page_context(site, views, i, &rendered), &page.path);
-            vec![page_file(templates, layout, &ctx, minify, file)?]
+            let mut ctx = views::page_context(site, views, i, &rendered);
+            let file = on_page(build, of, number, &mut ctx, &page.path);
+            vec![page_file(templates, cache, layout, ctx, minify, file)?]
         }
         Listing::Generated(g) => {
             // In the edition's language (`site.config.language` is the edition's).
@@ -327,23 +392,27 @@ fn render_listing(
                 .strings
                 .plain(&site.config.language, g.title_key())
                 .unwrap_or_else(|| g.title().to_string());
-            let (ctx, file) = paged(
-                views::generated_context(site, views, &title, g.path(), None),
-                g.path(),
-            );
-            vec![page_file(templates, g.template(), &ctx, minify, file)?]
+            let mut ctx = views::generated_context(site, views, &title, g.path(), None);
+            let file = on_page(build, of, number, &mut ctx, g.path());
+            vec![page_file(
+                templates,
+                cache,
+                g.template(),
+                ctx,
+                minify,
+                file,
+            )?]
         }
         Listing::Tag(t) => {
             let (name, _) = &views.tags[t];
             let path = format!("tags/{}/", crate::text::slugify(name));
-            let (ctx, file) = paged(
-                views::generated_context(site, views, name, &path, Some(t)),
-                &path,
-            );
+            let mut ctx = views::generated_context(site, views, name, &path, Some(t));
+            let file = on_page(build, of, number, &mut ctx, &path);
             vec![page_file(
                 templates,
+                cache,
                 jobs::TAG_TEMPLATE,
-                &ctx,
+                ctx,
                 minify,
                 file,
             )?]
@@ -353,7 +422,7 @@ fn render_listing(
 
 /// The files of the search index (`crate::search`) of the site's topics and pages, under
 /// [`SEARCH_DIR`] beside the search page.
-fn search_index(site: &Site) -> Vec<Output> {
+fn search_index(site: &Site, cache: Option<&crate::render_cache::EditionCache>) -> Vec<Made> {
     fn headings<'a>(toc: &'a [crate::markdown::TocEntry], out: &mut Vec<&'a str>) {
         for t in toc {
             out.push(&t.title);
@@ -379,11 +448,36 @@ fn search_index(site: &Site) -> Vec<Output> {
             }
         })
         .collect();
+    // The index is made from its documents alone: the same documents, the same files.
+    let fingerprint = cache.and_then(|_| {
+        let mut f = crate::fingerprint::Fingerprinter::default();
+        f.bytes(site.config.language.as_bytes());
+        for d in &docs {
+            f.bytes(d.url.as_bytes());
+            for text in [d.title, d.summary, d.text] {
+                f.bytes(text.as_bytes());
+            }
+            f.add("tags", d.tags);
+            f.add("headings", &d.headings);
+        }
+        f.finish()
+    });
+    if let (Some(cache), Some(fingerprint)) = (cache, fingerprint) {
+        if let Some(kept) = cache.keep_all(SEARCH_DIR, fingerprint) {
+            return kept.into_iter().map(Made::Kept).collect();
+        }
+    }
     crate::search::build(&docs, &site.config.language)
         .into_iter()
-        .map(|f| Output {
-            path: format!("{SEARCH_DIR}{}", f.path),
-            bytes: f.bytes,
+        .map(|f| {
+            let path = format!("{SEARCH_DIR}{}", f.path);
+            if let (Some(cache), Some(fingerprint)) = (cache, fingerprint) {
+                cache.record(&path, fingerprint);
+            }
+            Made::File(Output {
+                path,
+                bytes: f.bytes,
+            })
         })
         .collect()
 }
@@ -423,11 +517,18 @@ fn report_failures(all: Vec<JobFailure>) -> Result<()> {
 /// Renders `template` into the output file `path`, minified if asked.
 fn page_file(
     templates: &Templates,
+    cache: &Option<crate::render_cache::EditionCache>,
     template: &str,
-    ctx: &tera::Context,
+    ctx: views::Ctx<'_>,
     minify: bool,
     path: String,
-) -> std::result::Result<Output, Diagnostic> {
+) -> std::result::Result<Made, Diagnostic> {
+    if let Some(cache) = cache {
+        if cache.keep(template, &path, ctx.fingerprint()) {
+            return Ok(Made::Kept(path));
+        }
+    }
+    let ctx = &ctx.into_tera();
     let html = templates.render(template, ctx)?;
     let bytes = if minify {
         // For the rare page onepass refuses: it rendered once, so it renders the same again.
@@ -436,7 +537,7 @@ fn page_file(
     } else {
         html.into_bytes()
     };
-    Ok(Output { path, bytes })
+    Ok(Made::File(Output { path, bytes }))
 }
 
 /// A page at an old URL that sends readers and crawlers to the new one.

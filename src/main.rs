@@ -361,9 +361,10 @@ fn main() -> ExitCode {
                     ),
                     _ => String::new(),
                 };
-                let unchanged = match report.unchanged {
-                    0 => String::new(),
-                    n => format!("; {n} files unchanged"),
+                let unchanged = match (report.unchanged, report.kept) {
+                    (0, _) => String::new(),
+                    (n, 0) => format!("; {n} files unchanged"),
+                    (n, k) => format!("; {n} files unchanged, {k} of them not made again"),
                 };
                 println!(
                     "built {} pages ({} files) in {} ms{unchanged}{cards}{images}",

@@ -5,6 +5,7 @@
 
 use crate::chart::NumberFormat;
 use crate::content::{Page, PageKind};
+use crate::fingerprint::Fingerprinter;
 use crate::frontmatter::{Caveat, Figure, NextItem};
 use crate::markdown::Rendered;
 use crate::registry::{Person, Source};
@@ -409,6 +410,12 @@ pub struct Views {
     pub numbers: NumberFormat,
     /// The words of a chart's trend sentence in that language.
     pub chart_words: crate::chart::Words,
+    /// Each tag's `term` and its fingerprint, made the first time a page of the tag asks: every
+    /// page of a paginated tag shows the same term (all of its pages), and converting and
+    /// fingerprinting it again for each was most of a rebuild's work.
+    tag_terms: Vec<std::sync::OnceLock<(Value, Option<u128>)>>,
+    /// The fingerprint of each section's pages, made the first time one of its pages asks.
+    children_fingerprints: HashMap<usize, std::sync::OnceLock<Option<u128>>>,
 }
 
 /// The site-wide lists as indices into the model: cheap to hold whole on any size of site, and
@@ -933,6 +940,7 @@ fn build_reusing(
         }
     };
     let (lists, tags) = collect_lists(site);
+    let tag_terms = tags.iter().map(|_| Default::default()).collect();
     let paging = Paging::of(site, templates);
     let sources = SourceLookup::site_wide_values(site, &paging);
     let mut views = Views {
@@ -945,6 +953,8 @@ fn build_reusing(
         sources,
         numbers: NumberFormat::for_language(&c.language),
         chart_words: chart_words(&templates.strings, &c.language),
+        tag_terms,
+        children_fingerprints: HashMap::new(),
     };
     // Only the lists some template reads whole; the others may be far larger than the model.
     let mut read: HashSet<List> = HashSet::new();
@@ -956,6 +966,12 @@ fn build_reusing(
             }
         }
     }
+    views.children_fingerprints = views
+        .lists
+        .children
+        .keys()
+        .map(|&k| (k, Default::default()))
+        .collect();
     let items = Items::new(site, &views);
     let mut explainer = tera::Map::new();
     for list in List::ALL.into_iter().filter(|l| read.contains(l)) {
@@ -1284,17 +1300,86 @@ struct CardView {
     alt: String,
 }
 
-fn base_context(views: &Views, current_url: &str) -> Context {
-    let mut ctx = Context::new();
-    ctx.insert_value("site", views.site.clone());
-    ctx.insert_value("explainer", views.explainer.clone());
+/// A template's context, and the fingerprint of everything put in it but the site-wide `site` and
+/// `explainer` values (which [`crate::render_cache`] covers once per edition): the render cache
+/// keeps a page whose fingerprint the previous build recorded instead of rendering it again.
+/// Every value goes in through [`Ctx::insert`] or [`Ctx::insert_value`], so none can be missed.
+pub struct Ctx<'a> {
+    tera: Context,
+    fingerprint: Fingerprinter,
+    /// Values made into template values only when the page is rendered: a page the render cache
+    /// keeps needs only their fingerprint, and converting a page's view is a good part of its
+    /// render.
+    deferred: Vec<Deferred<'a>>,
+}
+
+/// A value put into the template context when the page is rendered.
+type Deferred<'a> = Box<dyn FnOnce(&mut Context) + 'a>;
+
+impl<'a> Ctx<'a> {
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        self.fingerprint.add(key, value);
+        self.tera.insert(key, value);
+    }
+
+    pub fn insert_value(&mut self, key: &'static str, value: Value) {
+        self.fingerprint.add(key, &value);
+        self.tera.insert_value(key, value);
+    }
+
+    /// A value whose fingerprint was made before (`None`: it could not be).
+    pub fn insert_fingerprinted(
+        &mut self,
+        key: &'static str,
+        value: Value,
+        fingerprint: Option<u128>,
+    ) {
+        self.fingerprint.add(key, &fingerprint);
+        self.tera.insert_value(key, value);
+    }
+
+    /// A value whose fingerprint is already in, converted only if the page is rendered.
+    fn defer<T: Serialize + 'a>(&mut self, key: &'static str, value: T) {
+        self.deferred
+            .push(Box::new(move |tera: &mut Context| tera.insert(key, &value)));
+    }
+
+    /// What the templates read.
+    pub fn into_tera(self) -> Context {
+        let mut tera = self.tera;
+        for put in self.deferred {
+            put(&mut tera);
+        }
+        tera
+    }
+
+    /// What went in beside the site-wide values.
+    pub fn fingerprint(&self) -> &Fingerprinter {
+        &self.fingerprint
+    }
+}
+
+fn base_context<'a>(views: &Views, current_url: &str) -> Ctx<'a> {
+    let mut tera = Context::new();
+    tera.insert_value("site", views.site.clone());
+    tera.insert_value("explainer", views.explainer.clone());
+    let mut ctx = Ctx {
+        tera,
+        fingerprint: Fingerprinter::default(),
+        deferred: Vec::new(),
+    };
     ctx.insert("current_url", current_url);
     ctx
 }
 
 /// The context of one content page (home, section or page).
 /// `rendered` is the page's Markdown with its HTML ([`Site::page_markdown`]).
-pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -> Context {
+pub fn page_context<'a>(
+    site: &'a Site,
+    views: &'a Views,
+    i: usize,
+    rendered: &'a Rendered,
+) -> Ctx<'a> {
     let page = &site.pages[i];
     let m = &page.meta;
     let ids = page_sources(page, &rendered.citations);
@@ -1313,7 +1398,7 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             .map(|&c| views.summaries[c].clone())
             .collect(),
     };
-    let view = PageView {
+    let mut view = PageView {
         summary: &views.summaries[i],
         content: Value::safe_string(&rendered.html),
         toc: &rendered.toc,
@@ -1406,7 +1491,8 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
             .flatten(),
         word_count: rendered.word_count,
         reading_minutes: rendered.word_count.div_ceil(220).max(1),
-        pages: children,
+        // Put in below, fingerprinted once per section (see `Views::children_fingerprints`).
+        pages: Vec::new(),
         card: site.config.social_cards.then(|| CardView {
             url: site.permalink(&crate::cards::card_path(&page.path)),
             width: crate::cards::WIDTH,
@@ -1427,13 +1513,30 @@ pub fn page_context(site: &Site, views: &Views, i: usize, rendered: &Rendered) -
     } else {
         "section"
     };
-    ctx.insert(key, &view);
+    // A section's pages are every page under it, on each of its pages when it is paginated:
+    // fingerprinted once, not on each.
+    ctx.fingerprint.add(key, &view);
+    if !children.is_empty() {
+        let fingerprint = views
+            .children_fingerprints
+            .get(&i)
+            .and_then(|f| *f.get_or_init(|| fingerprint_of("pages", &children)));
+        ctx.fingerprint.add("pages", &fingerprint);
+    }
+    view.pages = children;
+    ctx.defer(key, view);
     ctx
+}
+
+fn fingerprint_of<T: Serialize + ?Sized>(key: &str, value: &T) -> Option<u128> {
+    let mut f = Fingerprinter::default();
+    f.add(key, value);
+    f.finish()
 }
 
 /// `editions` for the language switcher, and `alternates` for `hreflang`: the editions that have
 /// the page's words, where there are at least two of them.
-fn insert_editions(ctx: &mut Context, editions: Vec<crate::site::EditionLink>) {
+fn insert_editions(ctx: &mut Ctx<'_>, editions: Vec<crate::site::EditionLink>) {
     let alternates: Vec<&crate::site::EditionLink> =
         editions.iter().filter(|e| e.translated).collect();
     if alternates.len() > 1 {
@@ -1479,7 +1582,7 @@ pub fn generated_context(
     title: &str,
     path: &str,
     term: Option<usize>,
-) -> Context {
+) -> Ctx<'static> {
     let mut ctx = base_context(views, &site.url(path));
     // The 404 page is the whole site's, at its root: it has no counterpart in another edition.
     if site.edition.several() && !path.ends_with(".html") {
@@ -1494,7 +1597,12 @@ pub fn generated_context(
         },
     );
     if let Some(t) = term {
-        ctx.insert_value("term", Items::new(site, views).tag(t));
+        let (term, fingerprint) = views.tag_terms[t].get_or_init(|| {
+            let term = Items::new(site, views).tag(t);
+            let fingerprint = fingerprint_of("term", &term);
+            (term, fingerprint)
+        });
+        ctx.insert_fingerprinted("term", term.clone(), *fingerprint);
     }
     ctx
 }

@@ -187,3 +187,92 @@ fn two_hundred_readers_see_every_file_whole_during_a_rebuild() {
     );
     assert!(during > 1000, "the readers read during the build: {during}");
 }
+
+/// The `K` of "…, K of them not made again" in what `bilat build` said (0 when it says none).
+fn not_made_again(said: &str) -> usize {
+    said.split_once(" of them not made again")
+        .and_then(|(before, _)| before.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The files of the search index (its page, `search/index.html`, is a page like any other).
+fn search_index_files(out: &Path) -> usize {
+    inodes(&out.join("search"))
+        .keys()
+        .filter(|k| *k != "index.html")
+        .count()
+}
+
+#[test]
+fn a_rebuild_makes_again_only_the_files_whose_inputs_changed() {
+    let (tmp, root) = site_copy("sites/basic");
+    site_with(&root, 20, "a");
+    let out = tmp.path().join("public");
+    let fresh = tmp.path().join("fresh");
+    let same_as_a_clean_build = |when: &str| {
+        let _ = std::fs::remove_dir_all(&fresh);
+        build_out(&root, &fresh);
+        assert_eq!(snapshot(&out), snapshot(&fresh), "{when}: as a clean build");
+    };
+    build_out(&root, &out);
+    // Redirects from old URLs are not rendered from templates: they are made each time.
+    let pages = inodes(&out)
+        .keys()
+        .filter(|k| k.ends_with(".html") && !read(&out, k).contains("http-equiv=\"refresh\""))
+        .count();
+
+    // Nothing changed: no page and no file of the search index is made again.
+    let all = not_made_again(&build_out(&root, &out));
+    assert_eq!(
+        all,
+        pages + search_index_files(&out),
+        "every page and the search index kept"
+    );
+
+    // One body edited: its page and the search index are made again, the other pages are not.
+    std::fs::write(
+        root.join("content/topics/p003.md"),
+        "---\ntitle: \"Page 3\"\nweight: 3\n---\nVersion b of page 3 [@s1].\n",
+    )
+    .expect("write");
+    let said = build_out(&root, &out);
+    assert!(read(&out, "topics/p003/index.html").contains("Version b"));
+    assert_eq!(
+        not_made_again(&said),
+        all - 1 - search_index_files(&out),
+        "{said}"
+    );
+    same_as_a_clean_build("after a body edit");
+
+    // A title every list shows: the lists are made again too, with the new title.
+    std::fs::write(
+        root.join("content/topics/p004.md"),
+        "---\ntitle: \"Page four\"\nweight: 4\n---\nVersion a of page 4 [@s1].\n",
+    )
+    .expect("write");
+    let said = build_out(&root, &out);
+    let kept = not_made_again(&said);
+    assert!(kept < all - 2 && kept > pages / 2, "{said}");
+    assert!(read(&out, "index.html").contains("Page four"));
+    same_as_a_clean_build("after a title edit");
+
+    // A layout changed: every page is made again (the search index does not use layouts).
+    let base = root.join("layouts/base.html");
+    let text = std::fs::read_to_string(&base).expect("read base.html");
+    std::fs::write(&base, text.replace("</body>", "<!-- v2 --></body>")).expect("write");
+    let said = build_out(&root, &out);
+    assert_eq!(not_made_again(&said), search_index_files(&out), "{said}");
+    same_as_a_clean_build("after a layout edit");
+
+    // A page of the output edited by hand is made again, not kept as it is.
+    std::fs::write(out.join("topics/p011/index.html"), "tampered").expect("write");
+    let said = build_out(&root, &out);
+    assert_eq!(not_made_again(&said), all - 1, "{said}");
+    same_as_a_clean_build("after the output was edited");
+
+    // The record lost: nothing is kept, and the output is still right.
+    std::fs::remove_dir_all(root.join(bilat::render_cache::CACHE_DIR)).expect("rm the record");
+    let said = build_out(&root, &out);
+    assert_eq!(not_made_again(&said), 0, "{said}");
+    same_as_a_clean_build("without a record");
+}

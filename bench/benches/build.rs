@@ -1113,6 +1113,7 @@ fn phases(site_root: &Path) {
         site,
         templates,
         views,
+        cache: None,
     });
     let jobs = build.jobs();
     let is_page = |j: &&bilat::jobs::Job| matches!(j, bilat::jobs::Job::Page(_));
