@@ -191,6 +191,11 @@ pub struct Watcher {
     /// Hash of every output file as last written (relative to the output dir).
     written: HashMap<String, u64>,
     failed: bool,
+    /// A change of stylesheets alone, written ahead of the pages that link them (see
+    /// [`Watcher::finish_deferred`]).
+    deferred: Option<Vec<(PathBuf, Option<u64>)>>,
+    /// The hashes of those stylesheets, which the pages do not link yet.
+    ahead: HashMap<String, String>,
 }
 
 /// Files that are not sources even inside a watched folder: editor swap, backup and lock files.
@@ -276,6 +281,19 @@ struct Plan {
     translations: Vec<(String, usize)>,
 }
 
+impl Plan {
+    /// Whether the change is of stylesheets under assets/ and nothing else.
+    fn is_css_only(&self) -> bool {
+        !self.full
+            && self.pages.is_empty()
+            && self.translations.is_empty()
+            && self.statics.is_empty()
+            && !self.layouts
+            && !self.assets.is_empty()
+            && self.assets.iter().all(|(rel, _)| rel.ends_with(".css"))
+    }
+}
+
 impl Watcher {
     /// Prepares to build `opts` into its output dir. Refuses output dirs inside the sources.
     pub fn new(opts: BuildOptions) -> Result<Watcher> {
@@ -288,6 +306,8 @@ impl Watcher {
             root_abs,
             output,
             state: None,
+            deferred: None,
+            ahead: HashMap::new(),
             editions: Vec::new(),
             inputs: HashMap::new(),
             pending: BTreeSet::new(),
@@ -307,6 +327,9 @@ impl Watcher {
 
     /// The cache-busting hash `asset()` puts on an asset's URL, as of the last good build.
     pub fn asset_hash(&self, rel: &str) -> Option<&str> {
+        if let Some(h) = self.ahead.get(rel) {
+            return Some(h);
+        }
         self.state
             .as_ref()?
             .site
@@ -339,6 +362,8 @@ impl Watcher {
         let start = Instant::now();
         let retried: Vec<PathBuf> = self.pending.iter().cloned().collect();
         let mut candidates = std::mem::take(&mut self.pending);
+        // Stylesheets written ahead whose pages were not made yet are still changes.
+        candidates.extend(self.deferred.take().into_iter().flatten().map(|(p, _)| p));
         for p in paths {
             if let Some(rel) = self.relative(p) {
                 if is_source(&rel) {
@@ -362,6 +387,61 @@ impl Watcher {
             report.elapsed = start.elapsed();
             return Ok(report);
         }
+        let plan = self.plan(&changed);
+        // A stylesheet alone is written at once, for an open page to swap within milliseconds;
+        // the pages that link it by its new hash are made next (`finish_deferred`), which on a
+        // large site takes seconds.
+        if !self.failed && self.state.is_some() && plan.is_css_only() {
+            if let Ok(report) = self.css_ahead(&plan) {
+                self.deferred = Some(changed);
+                return self.finish(start, changed_paths, Ok(report));
+            }
+        }
+        self.rebuild(start, changed, changed_paths, retried)
+    }
+
+    /// The rest of a change whose stylesheets [`Watcher::apply_changes`] wrote ahead: the pages
+    /// made again with the stylesheets' new hashes. `None` when nothing waits.
+    pub fn finish_deferred(&mut self) -> Option<Result<RebuildReport>> {
+        let changed = self.deferred.take()?;
+        let paths: Vec<PathBuf> = changed.iter().map(|(p, _)| p.clone()).collect();
+        let r = self.rebuild(Instant::now(), changed, paths, Vec::new());
+        self.ahead.clear();
+        Some(r)
+    }
+
+    /// Writes the stylesheets of a change of stylesheets alone.
+    fn css_ahead(&mut self, plan: &Plan) -> Result<RebuildReport> {
+        let copies: Vec<Output> = plan
+            .assets
+            .iter()
+            .map(|(rel, file)| {
+                std::fs::read(file)
+                    .map(|bytes| Output {
+                        path: rel.clone(),
+                        bytes,
+                    })
+                    .map_err(|e| Error::io(file, e))
+            })
+            .collect::<Result<_>>()?;
+        let mut report = RebuildReport::new(RebuildKind::Incremental);
+        report.written = crate::output::write_changed(&self.output, &copies, &mut self.written)?;
+        self.ahead = copies
+            .iter()
+            .map(|c| (c.path.clone(), crate::site::short_hash(&c.bytes)))
+            .collect();
+        report.css_only = copies.into_iter().map(|c| c.path).collect();
+        Ok(report)
+    }
+
+    /// Rebuilds for `changed` (source, new content hash), incrementally where it can.
+    fn rebuild(
+        &mut self,
+        start: Instant,
+        changed: Vec<(PathBuf, Option<u64>)>,
+        changed_paths: Vec<PathBuf>,
+        retried: Vec<PathBuf>,
+    ) -> Result<RebuildReport> {
         let plan = self.plan(&changed);
         let result = if plan.full || self.state.is_none() {
             self.full()
@@ -887,13 +967,7 @@ impl Watcher {
             state.site.warnings = w.clone();
             w
         };
-        let css_only: Vec<String> = if plan.pages.is_empty()
-            && plan.translations.is_empty()
-            && plan.statics.is_empty()
-            && !plan.layouts
-            && !plan.assets.is_empty()
-            && plan.assets.iter().all(|(rel, _)| rel.ends_with(".css"))
-        {
+        let css_only: Vec<String> = if plan.is_css_only() {
             plan.assets.iter().map(|(rel, _)| rel.clone()).collect()
         } else {
             Vec::new()
@@ -1514,19 +1588,24 @@ impl EventLoop {
             if paths.is_empty() || stop {
                 continue;
             }
-            match watcher.apply_changes(&paths) {
-                Ok(report) if report.kind == RebuildKind::Skipped => {}
-                Ok(report) => on(watcher, Outcome::Rebuilt(&report)),
-                Err(error) => {
-                    let changed = watcher.pending();
-                    on(
-                        watcher,
-                        Outcome::Failed {
-                            changed,
-                            error: &error,
-                        },
-                    );
+            let mut result = Some(watcher.apply_changes(&paths));
+            // Then what a change left to do after its first report (stylesheets first).
+            while let Some(r) = result {
+                match r {
+                    Ok(report) if report.kind == RebuildKind::Skipped => {}
+                    Ok(report) => on(watcher, Outcome::Rebuilt(&report)),
+                    Err(error) => {
+                        let changed = watcher.pending();
+                        on(
+                            watcher,
+                            Outcome::Failed {
+                                changed,
+                                error: &error,
+                            },
+                        );
+                    }
                 }
+                result = watcher.finish_deferred();
             }
         }
     }

@@ -531,6 +531,12 @@ fn a_css_change_swaps_stylesheets_without_a_reload() {
     let href = files[0]["href"].as_str().expect("href").to_string();
     assert!(href.starts_with("/repo/css/site.css?h="), "{href}");
     assert!(s.get(&href).text().contains("rebeccapurple"));
+    // The stylesheet is written first, for the open page to swap; the pages that link it by its
+    // new hash follow, with another `css` event (never a reload).
+    let e = events
+        .next(RELOAD_WITHIN)
+        .expect("the event after the pages");
+    assert_eq!(e.name, "css", "{e:?}");
     assert!(
         s.page("topics/trade/").text().contains(&href),
         "pages link the new hash"

@@ -72,6 +72,10 @@ impl Fixture {
     fn apply(&mut self, rels: &[&str]) -> bilat::watch::RebuildReport {
         let paths: Vec<PathBuf> = rels.iter().map(|r| self.path(r)).collect();
         let report = self.watcher.apply_changes(&paths).expect("rebuild");
+        // What the event loop does next: the rest of a change that wrote its stylesheets ahead.
+        if let Some(rest) = self.watcher.finish_deferred() {
+            rest.expect("the pages after the stylesheets");
+        }
         self.assert_matches_full_build();
         report
     }
@@ -403,6 +407,31 @@ fn layouts_assets_and_site_yaml() {
     let r = f.apply(&["assets/css/site.css"]);
     assert_eq!(r.css_only, vec!["css/site.css"]);
     assert!(r.written.iter().any(|w| w == "css/site.css"));
+
+    // A stylesheet alone is written before any page: the pages that link it by its new hash
+    // follow in a second step.
+    write(&f.path("assets/css/site.css"), "body { color: olive; }\n");
+    let paths = [f.path("assets/css/site.css")];
+    let first = f.watcher.apply_changes(&paths).expect("rebuild");
+    assert_eq!(first.written, vec!["css/site.css"], "only the stylesheet");
+    assert_eq!(first.rendered, 0);
+    let hash = f
+        .watcher
+        .asset_hash("css/site.css")
+        .expect("the new hash")
+        .to_string();
+    let trade = f.out.join("topics/trade/index.html");
+    let page = || std::fs::read_to_string(&trade).expect("read");
+    assert!(!page().contains(&hash), "no page links it yet");
+    let rest = f
+        .watcher
+        .finish_deferred()
+        .expect("the pages follow")
+        .expect("rebuild the pages");
+    assert!(rest.rendered > 0 && rest.css_only == vec!["css/site.css"]);
+    assert!(page().contains(&hash), "the pages link the new hash");
+    assert!(f.watcher.finish_deferred().is_none(), "nothing else waits");
+    f.assert_matches_full_build();
 
     write(&f.path("assets/js/site.js"), "window.changed = 1;\n");
     let r = f.apply(&["assets/js/site.js"]);

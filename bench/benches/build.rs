@@ -884,10 +884,21 @@ fn server_ms(line: &str) -> Option<Duration> {
 /// served over HTTP has the edit (asked for again and again from the write on) and until the
 /// `reload` event naming the edited page arrives. Returns both sets of times and the server's
 /// start-up (first full build until it answers HTTP).
-fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Vec<Duration>, Duration) {
+fn browser_reload(site: &Path, n: usize, edits: usize) -> Reloads {
     // Outside the site root, which the server watches (non-recursively) for site.yaml.
     let out = site.parent().expect("the corpus dir").join("public-serve");
     discard(&out);
+    // The stylesheet edits edit an override of the built-in one, made before the server starts
+    // (with the built-in bytes, so the pages are as without it) and removed at the end.
+    let builtin_css = bilat::theme::builtin(bilat::theme::Folder::Assets, "css/site.css")
+        .expect("the built-in stylesheet")
+        .bytes;
+    let css_file = site.join("assets/css/site.css");
+    let made_css = !css_file.exists();
+    if made_css {
+        std::fs::create_dir_all(css_file.parent().expect("assets/css")).expect("mkdir assets/css");
+        std::fs::write(&css_file, builtin_css).expect("write the stylesheet override");
+    }
     let port = TcpListener::bind(("127.0.0.1", 0))
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -1001,8 +1012,51 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Vec<Du
             );
         }
     }
+    // Stylesheet edits: from the write to the `css` event (the stylesheet is already served
+    // with the edit when it arrives); then the pages, which link it by its hash, follow with a
+    // second event, waited for before the next edit.
+    let css_url = format!("{base}css/site.css");
+    let mut css = Vec::new();
+    let mut relinked = Vec::new();
+    let css_event = |k: usize, deadline: Instant| loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(e) if e.name == "css" => break e,
+            Ok(e) if e.name == "build-error" => {
+                panic!("css edit {k} failed to build: {}\n{}", e.data, dump(&log))
+            }
+            Ok(_) => {}
+            Err(e) => panic!(
+                "no css event for css edit {k} ({e:?}); server log:\n{}",
+                dump(&log)
+            ),
+        }
+    };
+    for k in 0..edits {
+        let marker = format!("/* stylesheet edit {k} */");
+        let mut text = builtin_css.to_vec();
+        text.extend_from_slice(format!("\n{marker}\n").as_bytes());
+        sync_disks();
+        let t = Instant::now();
+        std::fs::write(&css_file, &text).expect("write the stylesheet edit");
+        let deadline = t + Duration::from_secs(120);
+        let swapped = css_event(k, deadline);
+        css.push(swapped.at.duration_since(t));
+        assert!(
+            http_response(port, &css_url).is_ok_and(|b| b.contains(&marker)),
+            "css edit {k}: the event came before the stylesheet was served"
+        );
+        let pages = css_event(k, deadline);
+        relinked.push(pages.at.duration_since(t));
+        settle(&rx, &log);
+    }
     // Stops the server, then restores the topic (so it triggers no rebuild).
     drop(server);
+    if made_css {
+        let _ = std::fs::remove_file(&css_file);
+        let _ = std::fs::remove_dir(css_file.parent().expect("assets/css"));
+        let _ = std::fs::remove_dir(site.join("assets"));
+    }
     discard(&out);
     if !rebuilds.is_empty() {
         eprintln!(
@@ -1012,7 +1066,27 @@ fn browser_reload(site: &Path, n: usize, edits: usize) -> (Vec<Duration>, Vec<Du
             ms(percentile(rebuilds, 0.9))
         );
     }
-    (served, times, ready)
+    Reloads {
+        served,
+        reload: times,
+        ready,
+        css,
+        relinked,
+    }
+}
+
+/// What [`browser_reload`] measured.
+struct Reloads {
+    /// Body edit to the page served with it.
+    served: Vec<Duration>,
+    /// Body edit to the `reload` event.
+    reload: Vec<Duration>,
+    /// Start of `bilat serve` to its first HTTP answer.
+    ready: Duration,
+    /// Stylesheet edit to the `css` event.
+    css: Vec<Duration>,
+    /// Stylesheet edit to the event after every page links its new hash.
+    relinked: Vec<Duration>,
 }
 
 /// What the search page downloads for typical queries on the built corpus, counted from the
@@ -1238,7 +1312,13 @@ fn main() {
                 ms(median(times.clone())),
                 ms(percentile(times, 0.9))
             ));
-            let (served, times, ready) = browser_reload(&site, n, args.edits);
+            let Reloads {
+                served,
+                reload: times,
+                ready,
+                css,
+                relinked,
+            } = browser_reload(&site, n, args.edits);
             eprintln!(
                 "  serve {n}: first build until answering HTTP {}",
                 secs(ready)
@@ -1254,6 +1334,13 @@ fn main() {
                 times.len(),
                 ms(median(times.clone())),
                 ms(percentile(times, 0.9))
+            ));
+            rows.push(format!(
+                "| {n} | stylesheet edit to the swap (SSE css event, stylesheet served; median / p90 of {} edits; every page linking the new hash after {} median) | {} (p90 {}) | | |",
+                css.len(),
+                ms(median(relinked)),
+                ms(median(css.clone())),
+                ms(percentile(css, 0.9))
             ));
         }
     }
