@@ -285,53 +285,29 @@ impl<'f> serde::Serializer for Feed<'f> {
     }
 }
 
-impl serde::ser::SerializeSeq for Feed<'_> {
-    type Ok = ();
-    type Error = Unhashable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unhashable> {
-        value.serialize(self.reborrow())
-    }
-    fn end(mut self) -> Result<(), Unhashable> {
-        self.tag(tag::END);
-        Ok(())
-    }
+/// The compound serializers whose parts are values one after another, each ended by [`tag::END`].
+macro_rules! one_after_another {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl serde::ser::$trait for Feed<'_> {
+            type Ok = ();
+            type Error = Unhashable;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unhashable> {
+                value.serialize(self.reborrow())
+            }
+            fn end(mut self) -> Result<(), Unhashable> {
+                self.tag(tag::END);
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl serde::ser::SerializeTuple for Feed<'_> {
-    type Ok = ();
-    type Error = Unhashable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unhashable> {
-        value.serialize(self.reborrow())
-    }
-    fn end(mut self) -> Result<(), Unhashable> {
-        self.tag(tag::END);
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeTupleStruct for Feed<'_> {
-    type Ok = ();
-    type Error = Unhashable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unhashable> {
-        value.serialize(self.reborrow())
-    }
-    fn end(mut self) -> Result<(), Unhashable> {
-        self.tag(tag::END);
-        Ok(())
-    }
-}
-
-impl serde::ser::SerializeTupleVariant for Feed<'_> {
-    type Ok = ();
-    type Error = Unhashable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unhashable> {
-        value.serialize(self.reborrow())
-    }
-    fn end(mut self) -> Result<(), Unhashable> {
-        self.tag(tag::END);
-        Ok(())
-    }
-}
+one_after_another!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl serde::ser::SerializeMap for Feed<'_> {
     type Ok = ();
