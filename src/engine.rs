@@ -382,7 +382,7 @@ fn render_listing(
                 ));
             }
             let rendered = site.page_markdown(i)?;
-            let mut ctx = views::page_context(site, views, i, &rendered);
+            let mut ctx = views::page_context(site, views, i, &rendered, cache.is_some());
             let file = on_page(build, of, number, &mut ctx, &page.path);
             vec![page_file(templates, cache, layout, ctx, minify, file)?]
         }
@@ -392,7 +392,8 @@ fn render_listing(
                 .strings
                 .plain(&site.config.language, g.title_key())
                 .unwrap_or_else(|| g.title().to_string());
-            let mut ctx = views::generated_context(site, views, &title, g.path(), None);
+            let mut ctx =
+                views::generated_context(site, views, &title, g.path(), None, cache.is_some());
             let file = on_page(build, of, number, &mut ctx, g.path());
             vec![page_file(
                 templates,
@@ -406,7 +407,8 @@ fn render_listing(
         Listing::Tag(t) => {
             let (name, _) = &views.tags[t];
             let path = format!("tags/{}/", crate::text::slugify(name));
-            let mut ctx = views::generated_context(site, views, name, &path, Some(t));
+            let mut ctx =
+                views::generated_context(site, views, name, &path, Some(t), cache.is_some());
             let file = on_page(build, of, number, &mut ctx, &path);
             vec![page_file(
                 templates,
@@ -523,8 +525,8 @@ fn page_file(
     minify: bool,
     path: String,
 ) -> std::result::Result<Made, Diagnostic> {
-    if let Some(cache) = cache {
-        if cache.keep(template, &path, ctx.fingerprint()) {
+    if let (Some(cache), Some(fingerprint)) = (cache, ctx.fingerprint()) {
+        if cache.keep(template, &path, fingerprint) {
             return Ok(Made::Kept(path));
         }
     }

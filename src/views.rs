@@ -413,7 +413,7 @@ pub struct Views {
     /// Each tag's `term` and its fingerprint, made the first time a page of the tag asks: every
     /// page of a paginated tag shows the same term (all of its pages), and converting and
     /// fingerprinting it again for each was most of a rebuild's work.
-    tag_terms: Vec<std::sync::OnceLock<(Value, Option<u128>)>>,
+    tag_terms: Vec<std::sync::OnceLock<(Value, std::sync::OnceLock<Option<u128>>)>>,
     /// The fingerprint of each section's pages, made the first time one of its pages asks.
     children_fingerprints: HashMap<usize, std::sync::OnceLock<Option<u128>>>,
 }
@@ -1306,7 +1306,8 @@ struct CardView {
 /// Every value goes in through [`Ctx::insert`] or [`Ctx::insert_value`], so none can be missed.
 pub struct Ctx<'a> {
     tera: Context,
-    fingerprint: Fingerprinter,
+    /// `None` where nothing will look at it (`watch`, `serve`, `check`).
+    fingerprint: Option<Fingerprinter>,
     /// Values made into template values only when the page is rendered: a page the render cache
     /// keeps needs only their fingerprint, and converting a page's view is a good part of its
     /// render.
@@ -1318,23 +1319,30 @@ type Deferred<'a> = Box<dyn FnOnce(&mut Context) + 'a>;
 
 impl<'a> Ctx<'a> {
     pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
-        self.fingerprint.add(key, value);
+        if let Some(f) = &mut self.fingerprint {
+            f.add(key, value);
+        }
         self.tera.insert(key, value);
     }
 
     pub fn insert_value(&mut self, key: &'static str, value: Value) {
-        self.fingerprint.add(key, &value);
+        if let Some(f) = &mut self.fingerprint {
+            f.add(key, &value);
+        }
         self.tera.insert_value(key, value);
     }
 
-    /// A value whose fingerprint was made before (`None`: it could not be).
+    /// A value whose fingerprint was made before (`None`: it could not be), asked for only if
+    /// this context is fingerprinted.
     pub fn insert_fingerprinted(
         &mut self,
         key: &'static str,
         value: Value,
-        fingerprint: Option<u128>,
+        fingerprint: impl FnOnce() -> Option<u128>,
     ) {
-        self.fingerprint.add(key, &fingerprint);
+        if let Some(f) = &mut self.fingerprint {
+            f.add(key, &fingerprint());
+        }
         self.tera.insert_value(key, value);
     }
 
@@ -1354,18 +1362,18 @@ impl<'a> Ctx<'a> {
     }
 
     /// What went in beside the site-wide values.
-    pub fn fingerprint(&self) -> &Fingerprinter {
-        &self.fingerprint
+    pub fn fingerprint(&self) -> Option<&Fingerprinter> {
+        self.fingerprint.as_ref()
     }
 }
 
-fn base_context<'a>(views: &Views, current_url: &str) -> Ctx<'a> {
+fn base_context<'a>(views: &Views, current_url: &str, fingerprinted: bool) -> Ctx<'a> {
     let mut tera = Context::new();
     tera.insert_value("site", views.site.clone());
     tera.insert_value("explainer", views.explainer.clone());
     let mut ctx = Ctx {
         tera,
-        fingerprint: Fingerprinter::default(),
+        fingerprint: fingerprinted.then(Fingerprinter::default),
         deferred: Vec::new(),
     };
     ctx.insert("current_url", current_url);
@@ -1379,6 +1387,7 @@ pub fn page_context<'a>(
     views: &'a Views,
     i: usize,
     rendered: &'a Rendered,
+    fingerprinted: bool,
 ) -> Ctx<'a> {
     let page = &site.pages[i];
     let m = &page.meta;
@@ -1501,7 +1510,7 @@ pub fn page_context<'a>(
         }),
         translation: translation_view(site, page),
     };
-    let mut ctx = base_context(views, &site.url(&page.path));
+    let mut ctx = base_context(views, &site.url(&page.path), fingerprinted);
     if site.edition.several() {
         insert_editions(
             &mut ctx,
@@ -1515,13 +1524,15 @@ pub fn page_context<'a>(
     };
     // A section's pages are every page under it, on each of its pages when it is paginated:
     // fingerprinted once, not on each.
-    ctx.fingerprint.add(key, &view);
-    if !children.is_empty() {
-        let fingerprint = views
-            .children_fingerprints
-            .get(&i)
-            .and_then(|f| *f.get_or_init(|| fingerprint_of("pages", &children)));
-        ctx.fingerprint.add("pages", &fingerprint);
+    if let Some(f) = &mut ctx.fingerprint {
+        f.add(key, &view);
+        if !children.is_empty() {
+            let fingerprint = views
+                .children_fingerprints
+                .get(&i)
+                .and_then(|c| *c.get_or_init(|| fingerprint_of("pages", &children)));
+            f.add("pages", &fingerprint);
+        }
     }
     view.pages = children;
     ctx.defer(key, view);
@@ -1582,8 +1593,9 @@ pub fn generated_context(
     title: &str,
     path: &str,
     term: Option<usize>,
+    fingerprinted: bool,
 ) -> Ctx<'static> {
-    let mut ctx = base_context(views, &site.url(path));
+    let mut ctx = base_context(views, &site.url(path), fingerprinted);
     // The 404 page is the whole site's, at its root: it has no counterpart in another edition.
     if site.edition.several() && !path.ends_with(".html") {
         insert_editions(&mut ctx, site.editions_of(path, None));
@@ -1597,12 +1609,11 @@ pub fn generated_context(
         },
     );
     if let Some(t) = term {
-        let (term, fingerprint) = views.tag_terms[t].get_or_init(|| {
-            let term = Items::new(site, views).tag(t);
-            let fingerprint = fingerprint_of("term", &term);
-            (term, fingerprint)
+        let (term, fingerprint) =
+            views.tag_terms[t].get_or_init(|| (Items::new(site, views).tag(t), Default::default()));
+        ctx.insert_fingerprinted("term", term.clone(), || {
+            *fingerprint.get_or_init(|| fingerprint_of("term", term))
         });
-        ctx.insert_fingerprinted("term", term.clone(), *fingerprint);
     }
     ctx
 }
