@@ -12,7 +12,11 @@
 //! - edit-to-browser-reload: the release binary runs `bilat serve` on the corpus, the bench listens
 //!   to its live-reload event stream as a browser would, edits the same topic the same way and
 //!   times each file write until the `reload` event naming the edited page arrives (the watcher's
-//!   settling window included). `--no-incremental` skips both.
+//!   settling window included); then it edits a stylesheet override the same number of times and
+//!   times each write until the `css` event (the stylesheet already served with the edit), and
+//!   until the second `css` event, after every page links the new hash. `--no-incremental`
+//!   skips all three.
+//! - the same build again over the output it left (the render cache keeps every page).
 //!
 //! No timed build follows a deletion made by the bench: old outputs go to `<work>/trash`, deleted
 //! once at the end (see `discard`).
