@@ -238,9 +238,10 @@ pub fn render(build: &Arc<Build>, jobs: Vec<Job>, sink: &mut impl Sink) -> Resul
                 pages += outputs.iter().filter(|o| o.path.ends_with(".html")).count();
                 pages += kept.iter().filter(|p| p.ends_with(".html")).count();
                 if write_error.is_none() {
-                    let written = match kept.is_empty() {
-                        true => Ok(()),
-                        false => sink.keep(&jobs[n], kept),
+                    let written = if kept.is_empty() {
+                        Ok(())
+                    } else {
+                        sink.keep(&jobs[n], kept)
                     };
                     if let Err(e) = written.and_then(|()| sink.accept(&jobs[n], outputs)) {
                         write_error = Some(e);

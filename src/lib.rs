@@ -78,7 +78,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     for site in editions {
         let mut build = engine::Build::prepare(site)?;
         build.cache = Some(cache.for_edition(
-            &build.site.edition.prefix,
             &build.site,
             &build.templates,
             (&build.views.site, &build.views.explainer),

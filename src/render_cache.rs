@@ -96,11 +96,10 @@ impl Cache {
         })
     }
 
-    /// The cache as one edition's render uses it: `prefix` is the edition's folder in the
-    /// output, and the site-wide inputs are hashed here, once.
+    /// The cache as one edition's render uses it (under the edition's folder of the output),
+    /// with the site-wide inputs hashed here, once.
     pub fn for_edition(
         self: &Arc<Self>,
-        prefix: &str,
         site: &Site,
         templates: &Templates,
         (site_value, explainer): (&tera::Value, &tera::Value),
@@ -144,7 +143,7 @@ impl Cache {
             .collect();
         EditionCache {
             cache: self.clone(),
-            prefix: prefix.to_string(),
+            prefix: site.edition.prefix.clone(),
             global: f.finish(),
             lists: lists.finish(),
             reads_lists,
@@ -217,22 +216,12 @@ impl EditionCache {
         };
         let full = format!("{}{path}", self.prefix);
         let kept = self.cache.previous.get(&full).is_some_and(|e| {
-            e.fingerprint == fingerprint
-                && Stamp::of(&self.cache.output.join(&full)) == Some(e.stamp)
-                && crate::output::link_into(
-                    &self.cache.output.join(&full),
-                    &self.cache.staging,
-                    &full,
-                )
+            e.fingerprint == fingerprint && self.unchanged(&full, e) && self.link(&full)
         });
-        if let Ok(mut made) = self.cache.made.lock() {
-            made.push((full, fingerprint));
-        }
+        self.record_full(full, fingerprint);
         kept
     }
-}
 
-impl EditionCache {
     /// The files under `dir` (within the edition) that one job of the previous build made from
     /// inputs with this fingerprint (the search index), when every one of them is still as it
     /// was: linked into the staging dir and recorded again. `None` where there are none or any
@@ -245,25 +234,17 @@ impl EditionCache {
             .iter()
             .filter(|(path, e)| e.fingerprint == fingerprint && path.starts_with(&under))
             .collect();
-        let whole = !previous.is_empty()
-            && previous
-                .iter()
-                .all(|(path, e)| Stamp::of(&self.cache.output.join(path)) == Some(e.stamp));
+        let whole =
+            !previous.is_empty() && previous.iter().all(|(path, e)| self.unchanged(path, e));
         // A file linked before another failed is replaced when the job writes it (the staging
         // never writes through a file already there).
-        if !whole
-            || !previous.par_iter().all(|(path, _)| {
-                crate::output::link_into(&self.cache.output.join(path), &self.cache.staging, path)
-            })
-        {
+        if !whole || !previous.par_iter().all(|(path, _)| self.link(path)) {
             return None;
         }
         let mut kept = Vec::with_capacity(previous.len());
-        if let Ok(mut made) = self.cache.made.lock() {
-            for (path, _) in previous {
-                made.push((path.clone(), fingerprint));
-                kept.push(path[self.prefix.len()..].to_string());
-            }
+        for (path, _) in previous {
+            kept.push(path[self.prefix.len()..].to_string());
+            self.record_full(path.clone(), fingerprint);
         }
         Some(kept)
     }
@@ -271,9 +252,24 @@ impl EditionCache {
     /// Records that the file at `path` (within the edition) was made from inputs with this
     /// fingerprint.
     pub fn record(&self, path: &str, fingerprint: u128) {
+        self.record_full(format!("{}{path}", self.prefix), fingerprint);
+    }
+
+    /// The same, `full` a path of the whole output.
+    fn record_full(&self, full: String, fingerprint: u128) {
         if let Ok(mut made) = self.cache.made.lock() {
-            made.push((format!("{}{path}", self.prefix), fingerprint));
+            made.push((full, fingerprint));
         }
+    }
+
+    /// Whether the previous output's file at `full` is still as the previous build left it.
+    fn unchanged(&self, full: &str, e: &Entry) -> bool {
+        Stamp::of(&self.cache.output.join(full)) == Some(e.stamp)
+    }
+
+    /// Links the previous output's file at `full` into the staging dir.
+    fn link(&self, full: &str) -> bool {
+        crate::output::link_into(&self.cache.output.join(full), &self.cache.staging, full)
     }
 }
 
