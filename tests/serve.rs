@@ -229,6 +229,14 @@ fn edit_in_place_reloads_within_two_seconds() {
         page.text().contains("MARKER-TRADE-IN-PLACE"),
         "new content served"
     );
+    // The server prints the line before it sends the event, but the pipe may not be read yet.
+    let _ = wait_for(Duration::from_secs(2), || {
+        s.bilat
+            .rebuild_lines()
+            .iter()
+            .any(|l| l.contains("trade.md changed"))
+            .then_some(())
+    });
     let line = s.bilat.rebuild_lines().join("\n");
     assert!(
         line.contains("content/topics/trade.md changed"),
