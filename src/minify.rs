@@ -205,22 +205,22 @@ pub const MAX_MINIFY_DEPTH: usize = 1000;
 /// that does not match the innermost open element, and only void elements and foreign `/>`
 /// elements have no content); stops counting past `limit`.
 pub fn nesting_depth(html: &str, limit: usize) -> usize {
-    const VOID: [&str; 14] = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr",
-    ];
-    const RAW: [&str; 4] = ["script", "style", "textarea", "title"];
     let b = html.as_bytes();
-    let find = |from: usize, needle: &[u8]| {
-        b[from.min(b.len())..]
-            .windows(needle.len())
-            .position(|w| w.eq_ignore_ascii_case(needle))
-            .map(|p| p + from)
+    // The next `</name` from `from`, names compared ignoring case.
+    let find_close = |from: usize, name: &[u8]| {
+        let mut at = from.min(b.len());
+        while let Some(p) = memmem::find(&b[at..], b"</").map(|p| p + at) {
+            let n = &b[p + 2..];
+            if n.len() >= name.len() && n[..name.len()].eq_ignore_ascii_case(name) {
+                return Some(p);
+            }
+            at = p + 2;
+        }
+        None
     };
     let is_name = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b':' || c == b'_';
     // Open element names as byte ranges of `html` (names are ASCII: compared ignoring case).
     let mut stack: Vec<&[u8]> = Vec::new();
-    let is = |name: &[u8], what: &str| name.eq_ignore_ascii_case(what.as_bytes());
     let mut foreign = 0usize;
     let mut max = 0;
     let mut i = 0;
@@ -240,7 +240,7 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
                 .last()
                 .is_some_and(|open| open.eq_ignore_ascii_case(name))
             {
-                if is(name, "svg") || is(name, "math") {
+                if kind(name) == Kind::ForeignRoot {
                     foreign = foreign.saturating_sub(1);
                 }
                 stack.pop();
@@ -251,29 +251,29 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
                 .find(|&k| !is_name(b[k]))
                 .unwrap_or(b.len());
             let name = &b[p + 1..end];
-            // The end of the tag, skipping quoted attribute values.
+            // The end of the tag, skipping quoted attribute values (memchr jumps between the
+            // three bytes that matter: a page's tags are mostly attributes).
             let mut k = end;
-            let mut quote = None;
-            while k < b.len() {
-                match (quote, b[k]) {
-                    (None, b'"' | b'\'') => quote = Some(b[k]),
-                    (Some(q), c) if c == q => quote = None,
-                    (None, b'>') => break,
-                    _ => {}
+            while let Some(o) = memchr3(b'"', b'\'', b'>', &b[k.min(b.len())..]) {
+                let at = k + o;
+                if b[at] == b'>' {
+                    k = at;
+                    break;
                 }
-                k += 1;
+                k = after(at + 1, b[at]).map_or(b.len(), |e| e + 1);
+            }
+            if k >= b.len() || b[k] != b'>' {
+                k = b.len();
             }
             let self_closing = k > 0 && b.get(k - 1) == Some(&b'/');
             i = (k + 1).min(b.len());
-            let is_foreign_root = is(name, "svg") || is(name, "math");
-            if VOID.iter().any(|v| is(name, v))
-                || (self_closing && (foreign > 0 || is_foreign_root))
-            {
+            let kind = kind(name);
+            let is_foreign_root = kind == Kind::ForeignRoot;
+            if kind == Kind::Void || (self_closing && (foreign > 0 || is_foreign_root)) {
                 continue;
             }
-            if RAW.iter().any(|r| is(name, r)) {
-                let close = format!("</{}", String::from_utf8_lossy(name));
-                i = find(i, close.as_bytes()).unwrap_or(b.len());
+            if kind == Kind::RawText {
+                i = find_close(i, name).unwrap_or(b.len());
                 continue;
             }
             if is_foreign_root {
@@ -289,9 +289,62 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
     max
 }
 
+/// What an element's name makes of its content, as [`nesting_depth`] counts it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// No content and no closing tag.
+    Void,
+    /// Text up to its closing tag, never tags.
+    RawText,
+    /// `svg` and `math`, inside which `/>` closes an element.
+    ForeignRoot,
+    Other,
+}
+
+/// The kind of an element by its name, ignoring case: one lower-casing into a small buffer and
+/// one `match` (it runs for every tag of every page).
+fn kind(name: &[u8]) -> Kind {
+    let mut lower = [0u8; 8];
+    let Some(buf) = lower.get_mut(..name.len()) else {
+        return Kind::Other;
+    };
+    for (l, c) in buf.iter_mut().zip(name) {
+        *l = c.to_ascii_lowercase();
+    }
+    match &*buf {
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+        | b"meta" | b"param" | b"source" | b"track" | b"wbr" => Kind::Void,
+        b"script" | b"style" | b"textarea" | b"title" => Kind::RawText,
+        b"svg" | b"math" => Kind::ForeignRoot,
+        _ => Kind::Other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_depth_counts_as_the_parser_nests() {
+        let d = |html: &str| nesting_depth(html, 100);
+        assert_eq!(d("<div><p>a</p><p>b</div>"), 2);
+        // Void elements and foreign `/>` elements hold nothing; an HTML `/>` does not close.
+        assert_eq!(d("<div><br><IMG src=x><input/></div>"), 1);
+        assert_eq!(d("<svg><path/><g><rect/></g></svg>"), 2);
+        assert_eq!(d("<div/><p>"), 2);
+        // Raw text ends only at its own closing tag, in any case; tags inside it do not count.
+        assert_eq!(d("<script>if (a<b) { x = '<div><div>' }</SCRIPT><p>"), 1);
+        assert_eq!(d("<title><b><i></title>"), 0);
+        // A `>` inside a quoted value does not end the tag; an unterminated quote runs to the end
+        // (the tags after it are the value's text).
+        assert_eq!(d("<a title='x>y' href=\"<q>\"><b>c</b></a>"), 2);
+        assert_eq!(d("<p><a title=\"never closed><b><i>"), 2);
+        // A closing tag that does not match the innermost element is dropped.
+        assert_eq!(d("<div><span></div></span><em>"), 2);
+        // Comments and doctypes hold no elements; counting stops past the limit.
+        assert_eq!(d("<!DOCTYPE html><!-- <div><div> --><p>"), 1);
+        assert_eq!(nesting_depth(&"<div>".repeat(50), 10), 11);
+    }
 
     fn min(html: &str) -> String {
         String::from_utf8(minify(html.to_string(), &|| html.to_string())).expect("utf8")
