@@ -25,7 +25,7 @@
 //! combining diacritics U+0300–U+036F dropped) after `Intl.Segmenter` splits it into words.
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::UnicodeNormalization;
 
@@ -158,13 +158,18 @@ fn stemmer(language: &str) -> Option<rust_stemmers::Stemmer> {
     Some(rust_stemmers::Stemmer::create(algorithm))
 }
 
-/// Weighted counts of the folded words of one document, and its length in words.
+/// Weighted counts of the folded words of one document, words as indices into the index's word
+/// table, and its length in words.
 struct Counted {
-    terms: FxHashMap<String, f32>,
+    terms: Vec<(u32, f32)>,
     len: f32,
 }
 
-fn count(doc: &Doc) -> Counted {
+/// How many documents are counted at once before their words are put in the word table.
+const COUNT_BATCH: usize = 4096;
+
+/// Weighted counts of the folded words of one document, and its length in words.
+fn count(doc: &Doc) -> (FxHashMap<String, f32>, f32) {
     let mut terms: FxHashMap<String, f32> = FxHashMap::default();
     let mut len = 0.0;
     let mut folded = String::new();
@@ -190,7 +195,7 @@ fn count(doc: &Doc) -> Counted {
     }
     add(doc.summary, Field::Summary);
     add(doc.text, Field::Body);
-    Counted { terms, len }
+    (terms, len)
 }
 
 /// At most the first `max` bytes of `text`, at a character boundary.
@@ -212,15 +217,30 @@ fn utf16_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Builds every file of the index of `docs`, whose words are stemmed for `language`.
 pub fn build(docs: &[Doc], language: &str) -> Vec<IndexFile> {
-    let counted: Vec<Counted> = docs.par_iter().map(count).collect();
-
-    // Each distinct word is stemmed once; words sharing a stem share postings. Gathered in a set:
-    // sorting every page's words (3 million at 10,000 topics) to drop repeats cost more.
-    let mut distinct: FxHashSet<&str> = FxHashSet::default();
-    for c in &counted {
-        distinct.extend(c.terms.keys().map(String::as_str));
+    // Counted in parallel a batch at a time, each batch's words put in one table as it is done:
+    // a map of owned words for every page at once was most of a 100,000-topic build's peak
+    // memory. (A document's words keep their map's order, so its sums below are as they were.)
+    let mut table: FxHashMap<String, u32> = FxHashMap::default();
+    let mut counted: Vec<Counted> = Vec::with_capacity(docs.len());
+    for batch in docs.chunks(COUNT_BATCH) {
+        let maps: Vec<(FxHashMap<String, f32>, f32)> = batch.par_iter().map(count).collect();
+        for (terms, len) in maps {
+            let terms = terms
+                .into_iter()
+                .map(|(w, tf)| {
+                    let next = table.len() as u32;
+                    (*table.entry(w).or_insert(next), tf)
+                })
+                .collect();
+            counted.push(Counted { terms, len });
+        }
     }
-    let mut words: Vec<&str> = distinct.into_iter().collect();
+    // Each distinct word is stemmed once; words sharing a stem share postings.
+    let mut names: Vec<&str> = vec![""; table.len()];
+    for (w, &id) in &table {
+        names[id as usize] = w.as_str();
+    }
+    let mut words: Vec<&str> = names.clone();
     words.par_sort_unstable();
     let stemmer = stemmer(language);
     let stems_of_words: Vec<String> = words
@@ -245,14 +265,19 @@ pub fn build(docs: &[Doc], language: &str) -> Vec<IndexFile> {
         })
         .collect();
 
+    // The stem of each word of the table, by its index.
+    let stem_of: Vec<u32> = names
+        .iter()
+        .map(|w| word_stem.get(w).copied().unwrap_or_default())
+        .collect();
+    drop(names);
+
     // Postings: per stem, (doc, weighted count), docs ascending.
     let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); stem_ids.len()];
     for (d, c) in counted.iter().enumerate() {
         let mut by_stem: BTreeMap<u32, f32> = BTreeMap::new();
-        for (w, tf) in &c.terms {
-            if let Some(&s) = word_stem.get(w.as_str()) {
-                *by_stem.entry(s).or_default() += tf;
-            }
+        for &(w, tf) in &c.terms {
+            *by_stem.entry(stem_of[w as usize]).or_default() += tf;
         }
         for (s, tf) in by_stem {
             postings[s as usize].push((d as u32, tf));
