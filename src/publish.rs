@@ -41,10 +41,19 @@ pub fn files(site: &Site, views: &Views, templates: &Templates) -> Vec<Output> {
     }
     if site.config.sitemap {
         let jobs = crate::jobs::plan(site, views, templates);
-        out.push(Output {
-            path: SITEMAP_FILE.into(),
-            bytes: sitemap(site, views, &jobs).into_bytes(),
-        });
+        // The environment may lower the URL limit, to try the split on a small site (as
+        // `BILAT_KEEP_HTML_UNDER` does for the large-site path).
+        let limits = match std::env::var("BILAT_SITEMAP_URLS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            Some(urls) if urls > 0 => SitemapLimits {
+                urls,
+                ..SITEMAP_LIMITS
+            },
+            _ => SITEMAP_LIMITS,
+        };
+        out.extend(sitemaps(site, views, &jobs, limits));
     }
     if site.config.feed {
         out.push(Output {
@@ -136,8 +145,111 @@ fn published(site: &Site, i: usize) -> bool {
     !site.pages[i].meta.draft
 }
 
-/// `sitemap.xml`: every page a reader can land on, with absolute URLs, in a stable order.
-pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
+/// How much one sitemap file may hold: the protocol's limits (sitemaps.org: 50,000 URLs and
+/// 50 MB uncompressed; search engines reject a larger file).
+#[derive(Debug, Clone, Copy)]
+pub struct SitemapLimits {
+    pub urls: usize,
+    pub bytes: usize,
+}
+
+pub const SITEMAP_LIMITS: SitemapLimits = SitemapLimits {
+    urls: 50_000,
+    bytes: 50_000_000,
+};
+
+/// `sitemap.xml`: every page a reader can land on, with absolute URLs, in a stable order. A site
+/// past `limits` gets `sitemap.xml` as a sitemap index naming `sitemap-1.xml`, `sitemap-2.xml` …
+/// (as Zola splits at 30,000 URLs), so robots.txt and Search Console keep the one address.
+pub fn sitemaps(site: &Site, views: &Views, jobs: &[Job], limits: SitemapLimits) -> Vec<Output> {
+    let entries = sitemap_entries(site, views, jobs);
+    let several = site.edition.several();
+    let head = if several {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n"
+    } else {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+    };
+    const FOOT: &str = "</urlset>\n";
+    // Each file: its text and the newest lastmod of its URLs (the index's lastmod for it).
+    let mut files: Vec<(String, Option<jiff::civil::Date>)> = Vec::new();
+    let mut count = 0;
+    for e in &entries {
+        let url = sitemap_url(e);
+        let full = files.last().is_none_or(|(text, _)| {
+            count == limits.urls || text.len() + url.len() + FOOT.len() > limits.bytes
+        });
+        if full {
+            files.push((head.to_string(), None));
+            count = 0;
+        }
+        if let Some((text, newest)) = files.last_mut() {
+            text.push_str(&url);
+            *newest = (*newest).max(e.lastmod);
+        }
+        count += 1;
+    }
+    if files.is_empty() {
+        files.push((head.to_string(), None));
+    }
+    for (text, _) in &mut files {
+        text.push_str(FOOT);
+    }
+    if files.len() == 1 {
+        let (text, _) = files.remove(0);
+        return vec![Output {
+            path: SITEMAP_FILE.into(),
+            bytes: text.into_bytes(),
+        }];
+    }
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut out = Vec::with_capacity(files.len() + 1);
+    for (n, (text, newest)) in files.into_iter().enumerate() {
+        let path = format!("sitemap-{}.xml", n + 1);
+        let loc = encode_url(&site.permalink(&path));
+        let _ = write!(index, "  <sitemap>\n    <loc>{}</loc>\n", xml_escape(&loc));
+        if let Some(d) = newest {
+            let _ = writeln!(index, "    <lastmod>{d}</lastmod>");
+        }
+        index.push_str("  </sitemap>\n");
+        out.push(Output {
+            path,
+            bytes: text.into_bytes(),
+        });
+    }
+    index.push_str("</sitemapindex>\n");
+    out.insert(
+        0,
+        Output {
+            path: SITEMAP_FILE.into(),
+            bytes: index.into_bytes(),
+        },
+    );
+    out
+}
+
+/// One `<url>` element, as the sitemap writes it.
+fn sitemap_url(e: &SitemapEntry) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "  <url>\n    <loc>{}</loc>\n", xml_escape(&e.loc));
+    for (code, href) in &e.alternates {
+        let _ = writeln!(
+            s,
+            "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+            xml_escape(code),
+            xml_escape(href)
+        );
+    }
+    if let Some(d) = e.lastmod {
+        let _ = writeln!(s, "    <lastmod>{d}</lastmod>");
+    }
+    s.push_str("  </url>\n");
+    s
+}
+
+/// Every page a reader can land on, sorted by URL.
+fn sitemap_entries(site: &Site, views: &Views, jobs: &[Job]) -> Vec<SitemapEntry> {
     let all: Vec<usize> = (0..site.pages.len())
         .filter(|&i| published(site, i))
         .collect();
@@ -193,30 +305,7 @@ pub fn sitemap(site: &Site, views: &Views, jobs: &[Job]) -> String {
     }
     entries.sort_by(|a, b| a.loc.cmp(&b.loc));
     entries.dedup_by(|a, b| a.loc == b.loc);
-
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    if site.edition.several() {
-        s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
-    } else {
-        s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    }
-    for e in &entries {
-        let _ = write!(s, "  <url>\n    <loc>{}</loc>\n", xml_escape(&e.loc));
-        for (code, href) in &e.alternates {
-            let _ = writeln!(
-                s,
-                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
-                xml_escape(code),
-                xml_escape(href)
-            );
-        }
-        if let Some(d) = e.lastmod {
-            let _ = writeln!(s, "    <lastmod>{d}</lastmod>");
-        }
-        s.push_str("  </url>\n");
-    }
-    s.push_str("</urlset>\n");
-    s
+    entries
 }
 
 /// One `<entry>` of a feed.

@@ -288,6 +288,91 @@ fn sitemap_entries(out: &Path) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+fn in_sitemap<'a, 'i>(n: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    n.children().find(|c| c.has_tag_name((SITEMAP_NS, name)))
+}
+
+/// The `<loc>`s of a sitemap file's `<url>`s.
+fn locs(text: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(text).expect("a sitemap file is well-formed XML");
+    assert!(doc.root_element().has_tag_name((SITEMAP_NS, "urlset")));
+    doc.root_element()
+        .children()
+        .filter(|n| n.has_tag_name((SITEMAP_NS, "url")))
+        .filter_map(|u| {
+            in_sitemap(u, "loc")
+                .and_then(|l| l.text())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn a_sitemap_past_its_limit_becomes_an_index_of_sitemaps_holding_every_url() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("site");
+    copy_dir(&fixture("sites/publish-basic"), &root);
+    let whole = tmp.path().join("whole");
+    let o = build(&root, &whole, &["--base-url", BASE]);
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    let all = locs(&std::fs::read_to_string(whole.join("sitemap.xml")).expect("sitemap.xml"));
+    assert!(all.len() > 6, "the fixture has {} URLs", all.len());
+    assert!(!whole.join("sitemap-1.xml").exists());
+
+    // The protocol's limit is 50,000 URLs a file; the environment lowers it to try the split.
+    let split = tmp.path().join("split");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_bilat"))
+        .args(["build", "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(&split)
+        .args(["--base-url", BASE])
+        .env("BILAT_SITEMAP_URLS", "3")
+        .output()
+        .expect("run bilat");
+    assert!(o.status.success(), "build failed: {}", stderr(&o));
+    let index = std::fs::read_to_string(split.join("sitemap.xml")).expect("sitemap.xml");
+    let doc = roxmltree::Document::parse(&index).expect("the index is well-formed XML");
+    let root_el = doc.root_element();
+    assert!(
+        root_el.has_tag_name((SITEMAP_NS, "sitemapindex")),
+        "root is {:?}",
+        root_el.tag_name()
+    );
+    let mut found = Vec::new();
+    let parts: Vec<_> = root_el
+        .children()
+        .filter(|n| n.has_tag_name((SITEMAP_NS, "sitemap")))
+        .collect();
+    assert_eq!(parts.len(), all.len().div_ceil(3));
+    for (n, part) in parts.iter().enumerate() {
+        let loc = in_sitemap(*part, "loc")
+            .and_then(|l| l.text())
+            .expect("<loc>");
+        assert_eq!(loc, format!("{BASE}sitemap-{}.xml", n + 1));
+        assert!(
+            in_sitemap(*part, "lastmod").is_some(),
+            "{loc} has no <lastmod>"
+        );
+        let text = std::fs::read_to_string(split.join(format!("sitemap-{}.xml", n + 1)))
+            .expect("every sitemap the index names is written");
+        let urls = locs(&text);
+        assert!(
+            !urls.is_empty() && urls.len() <= 3,
+            "{loc}: {} URLs",
+            urls.len()
+        );
+        found.extend(urls);
+    }
+    assert_eq!(
+        found, all,
+        "the parts hold every URL once, in the same order"
+    );
+    // robots.txt keeps naming the one address.
+    let robots = std::fs::read_to_string(split.join("robots.txt")).expect("robots.txt");
+    assert!(robots.contains(&format!("Sitemap: {BASE}sitemap.xml")));
+}
+
 #[test]
 fn sitemap_lists_every_page_with_absolute_urls_and_dates() {
     let (_tmp, out) = built(Some("publish-basic"), &[]);
