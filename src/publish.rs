@@ -170,42 +170,47 @@ pub fn sitemaps(site: &Site, views: &Views, jobs: &[Job], limits: SitemapLimits)
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
     };
     const FOOT: &str = "</urlset>\n";
-    // Each file: its text and the newest lastmod of its URLs (the index's lastmod for it).
-    let mut files: Vec<(String, Option<jiff::civil::Date>)> = Vec::new();
-    let mut count = 0;
+    // Each file: its text, how many URLs it holds, and the newest lastmod of them (the index's
+    // lastmod for it). The last part is pushed even when empty, so a site with no pages still
+    // writes a valid urlset; a URL too big for the byte limit gets a part of its own.
+    struct Part {
+        text: String,
+        urls: usize,
+        newest: Option<jiff::civil::Date>,
+    }
+    let part = || Part {
+        text: head.to_string(),
+        urls: 0,
+        newest: None,
+    };
+    let mut files = Vec::new();
+    let mut cur = part();
     for e in &entries {
         let url = sitemap_url(e);
-        let full = files.last().is_none_or(|(text, _)| {
-            count == limits.urls || text.len() + url.len() + FOOT.len() > limits.bytes
-        });
-        if full {
-            files.push((head.to_string(), None));
-            count = 0;
+        let full =
+            cur.urls == limits.urls || cur.text.len() + url.len() + FOOT.len() > limits.bytes;
+        if full && cur.urls > 0 {
+            files.push(std::mem::replace(&mut cur, part()));
         }
-        if let Some((text, newest)) = files.last_mut() {
-            text.push_str(&url);
-            *newest = (*newest).max(e.lastmod);
-        }
-        count += 1;
+        cur.text.push_str(&url);
+        cur.urls += 1;
+        cur.newest = cur.newest.max(e.lastmod);
     }
-    if files.is_empty() {
-        files.push((head.to_string(), None));
+    files.push(cur);
+    for f in &mut files {
+        f.text.push_str(FOOT);
     }
-    for (text, _) in &mut files {
-        text.push_str(FOOT);
-    }
-    if files.len() == 1 {
-        let (text, _) = files.remove(0);
+    if let [only] = files.as_mut_slice() {
         return vec![Output {
             path: SITEMAP_FILE.into(),
-            bytes: text.into_bytes(),
+            bytes: std::mem::take(&mut only.text).into_bytes(),
         }];
     }
     let mut index = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     let mut out = Vec::with_capacity(files.len() + 1);
-    for (n, (text, newest)) in files.into_iter().enumerate() {
+    for (n, Part { text, newest, .. }) in files.into_iter().enumerate() {
         let path = format!("sitemap-{}.xml", n + 1);
         let loc = encode_url(&site.permalink(&path));
         let _ = write!(index, "  <sitemap>\n    <loc>{}</loc>\n", xml_escape(&loc));
