@@ -36,6 +36,7 @@ pub mod site;
 pub mod sources;
 pub mod text;
 pub mod theme;
+pub mod timings;
 pub mod translate;
 pub mod views;
 pub mod watch;
@@ -62,14 +63,17 @@ pub struct BuildReport {
     pub cards: cards::Stats,
     /// Image variants encoded and taken from the cache.
     pub images: images::Stats,
+    /// How long each stage took.
+    pub timings: timings::Timings,
 }
 
 /// Builds the site into the output dir, every edition of it. On any error the previous output is
 /// left as it was.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
+    let mut timings = timings::Timings::start();
     let output = output::check_output_dir(&opts.root, &opts.output_dir())?;
-    let mut editions = Site::load_editions(opts, site::Retention::OneBuild)?;
+    let mut editions = Site::load_editions_timed(opts, site::Retention::OneBuild, &mut timings)?;
     let warnings = std::mem::take(&mut editions[0].warnings);
     let staging = output::Staging::new(&output)?;
     let cache = render_cache::Cache::open(&opts.root, &output, staging.dir());
@@ -82,6 +86,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             &build.templates,
             (&build.views.site, &build.views.explainer),
         ));
+        timings.lap(timings::Stage::Prepare);
         let build = std::sync::Arc::new(build);
         let mut jobs = build.jobs();
         // The site-wide pages are the longest jobs by far: started first, they run beside the
@@ -97,12 +102,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
             inner: &mut staged,
         };
         pages += engine::render(&build, jobs, &mut sink)?;
+        timings.lap(timings::Stage::Render);
         builds.push(build);
     }
     let sites: Vec<&Site> = builds.iter().map(|b| &b.site).collect();
     let (card_files, cards) = cards::outputs_of(&sites)?;
     staging.write(&card_files)?;
     drop(card_files);
+    timings.lap(timings::Stage::Cards);
     // Static files, assets and image variants are the same for every edition: made once, at
     // the root (an edition's pages link to them there).
     let (image_files, images) = match Site::images_shown_by(&sites) {
@@ -112,6 +119,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     drop(sites);
     staging.write(&image_files)?;
     drop(image_files);
+    timings.lap(timings::Stage::Images);
     let first = &builds[0].site;
     let copies: Vec<&content::StaticFile> = first
         .static_files
@@ -125,6 +133,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     } = staging.finish(&copies)?;
     drop(copies);
     cache.save();
+    timings.lap(timings::Stage::Finish);
     // Freeing the model takes about 0.2 s per 10,000 topics and nothing needs to wait for it:
     // it happens beside whatever the caller does next, or not at all if the process exits first.
     std::thread::spawn(move || drop(builds));
@@ -137,5 +146,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         elapsed: start.elapsed(),
         cards,
         images,
+        timings,
     })
 }

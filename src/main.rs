@@ -46,6 +46,9 @@ enum Command {
         /// Include pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// Print how long each stage of the build took
+        #[arg(long)]
+        timings: bool,
     },
     /// Check the site without writing it: everything `build` checks, plus internal links, anchors,
     /// titles, drafts and overdue items. Exits 1 on any error.
@@ -322,6 +325,25 @@ fn fetch_sources(root: &std::path::Path, only: &[String], refetch: bool) -> bila
     Ok(())
 }
 
+/// The stages of a build as a table: milliseconds, share of the build, and microseconds per page.
+fn print_timings(t: &bilat::timings::Timings, pages: usize) {
+    let total = t.total().as_secs_f64().max(f64::EPSILON);
+    println!(
+        "{:<12}{:>10}{:>8}{:>14}",
+        "stage", "ms", "share", "µs per page"
+    );
+    for (stage, d) in &t.stages {
+        let s = d.as_secs_f64();
+        println!(
+            "{:<12}{:>10.1}{:>7.1}%{:>14.1}",
+            stage.name(),
+            s * 1e3,
+            100.0 * s / total,
+            s * 1e6 / pages.max(1) as f64
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -330,6 +352,7 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            timings,
         } => {
             let opts = bilat::BuildOptions {
                 root,
@@ -372,6 +395,9 @@ fn main() -> ExitCode {
                     report.files,
                     report.elapsed.as_millis()
                 );
+                if timings {
+                    print_timings(&report.timings, report.pages);
+                }
             })
         }
         Command::Check {

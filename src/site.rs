@@ -11,6 +11,7 @@ use crate::content::{self, Page, PageKind, StaticFile};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::markdown::{self, Glossary, Rendered};
 use crate::registry::Registries;
+use crate::timings::{Stage, Timings};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -258,12 +259,22 @@ impl Site {
     /// language). The files are read once; each other edition is its translations over the
     /// default edition's facts (see [`crate::editions`]).
     pub fn load_editions(opts: &BuildOptions, retention: Retention) -> Result<Vec<Site>> {
+        Site::load_editions_timed(opts, retention, &mut Timings::start())
+    }
+
+    /// [`Site::load_editions`], timing its stages into `timings`.
+    pub fn load_editions_timed(
+        opts: &BuildOptions,
+        retention: Retention,
+        timings: &mut Timings,
+    ) -> Result<Vec<Site>> {
         let mut config = Config::load(&opts.root)?;
         if let Some(url) = &opts.base_url {
             crate::config::parse_base_url(url)
                 .map_err(|m| Error::Build(vec![Diagnostic::error("--base-url", None, m)]))?;
             config.base_url = url.clone();
         }
+        timings.lap(Stage::Config);
         let mut diags = Diagnostics::default();
         let others: Vec<String> = config
             .languages
@@ -288,6 +299,7 @@ impl Site {
             &others,
             &mut diags,
         );
+        timings.lap(Stage::Read);
         let reread = !content.bodies_kept;
         let mut registries = Registries::load(
             &opts.root.join(content::CONTENT_DIR),
@@ -302,6 +314,7 @@ impl Site {
             None => config.base_path(),
         };
         let translations = content.translations;
+        timings.lap(Stage::Registries);
         let mut site = Site {
             root: opts.root.clone(),
             base_url: config.base_url(),
@@ -326,18 +339,24 @@ impl Site {
             links: None,
         };
         site.index(&mut diags);
+        timings.lap(Stage::Index);
         let mut editions = Vec::new();
         if !others.is_empty() {
             editions = site.editions_from(&translations, &mut diags);
         }
+        timings.lap(Stage::Editions);
         site.check_names(&mut diags);
         site.check_references(&mut diags);
         site.quotes = crate::sources::verify::check_pages(&site.root, &site.pages, &mut diags);
+        timings.lap(Stage::Check);
         site.render_markdown(&mut diags);
+        timings.lap(Stage::Markdown);
         for e in &mut editions {
             let mut d = Diagnostics::default();
             e.check_references(&mut d);
+            timings.lap(Stage::Check);
             e.render_markdown(&mut d);
+            timings.lap(Stage::Markdown);
             // The facts are the original's: the same problem found again is reported once
             // (`Diagnostics::sorted` drops repeats).
             diags.extend(d.0);
@@ -346,6 +365,7 @@ impl Site {
         if retention == Retention::OneBuild {
             site.shed_after_checks();
         }
+        timings.lap(Stage::Check);
         let mut all = vec![site];
         all.extend(editions);
         Ok(all)

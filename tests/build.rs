@@ -47,6 +47,54 @@ fn pages_get_pretty_urls_and_files_are_copied() {
 }
 
 #[test]
+fn timings_name_each_stage_once_and_add_up_to_about_the_build() {
+    let (tmp, root) = site_copy("sites/basic");
+    let out = tmp.path().join("public");
+    let o = build(&root, &out, &["--timings"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let mut lines = text.lines();
+    let summary = lines.next().unwrap_or_default();
+    let total_ms: f64 = summary
+        .split(" in ")
+        .nth(1)
+        .and_then(|t| t.split(" ms").next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no build time in {summary:?}"));
+    assert!(
+        lines.next().is_some_and(|h| h.starts_with("stage")),
+        "{text}"
+    );
+    let mut stages = Vec::new();
+    let mut sum = 0.0;
+    for line in lines {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols.len(), 4, "{line:?}");
+        stages.push(cols[0].to_string());
+        sum += cols[1]
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("{line:?}"));
+    }
+    let want = [
+        "config", "read", "index", "check", "markdown", "prepare", "render", "finish",
+    ];
+    let mut found = stages.iter().filter(|s| want.contains(&s.as_str()));
+    assert!(
+        want.iter().all(|w| found.any(|s| s == w)),
+        "stages in order: {stages:?}"
+    );
+    let mut unique = stages.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), stages.len(), "a stage twice: {stages:?}");
+    // The stages are the build, bar checking the output dir and handing back the report.
+    assert!(
+        sum <= total_ms + 1.0 && sum >= total_ms * 0.8 - 5.0,
+        "{sum} of {total_ms}"
+    );
+}
+
+#[test]
 fn drafts_are_built_with_the_flag() {
     let (tmp, root) = site_copy("sites/basic");
     let out = tmp.path().join("public");
