@@ -41,10 +41,11 @@ pub struct Page {
     /// The page's URL path relative to the base path, ending in `/` (`topics/trade/`; `` for home).
     pub path: String,
     pub meta: FrontMatter,
-    /// The raw YAML block, to locate references in errors.
+    /// The raw YAML block, to locate references in errors. Empty when the site was loaded for one
+    /// large build: [`Page::yaml`] reads it from the file again, which only an error needs.
     pub yaml: String,
     pub yaml_line: usize,
-    /// Empty when the site was loaded for one build: the page's job reads the file again.
+    /// Empty when the site was loaded for one large build: the page's job reads the file again.
     pub body: String,
     pub body_line: usize,
     /// Hash of the file's text, to notice a file that changed between loading and rendering.
@@ -123,15 +124,33 @@ pub(crate) fn load_translation(
 }
 
 impl Page {
+    /// The page's YAML block: the one kept, or (for a page loaded without it) the file's, read
+    /// again; empty if the file can no longer be read or split. A page always has front matter
+    /// (a title at least), so an empty block means it was not kept.
+    pub fn yaml(&self) -> std::borrow::Cow<'_, str> {
+        if !self.yaml.is_empty() {
+            return self.yaml.as_str().into();
+        }
+        let again = std::fs::read(&self.file)
+            .ok()
+            .and_then(|bytes| crate::text::decode_text(&self.shown, bytes).ok())
+            .and_then(|text| {
+                frontmatter::split(&self.shown, &text)
+                    .ok()
+                    .map(|s| s.yaml.to_string())
+            });
+        again.unwrap_or_default().into()
+    }
+
     /// The file line of the first mention of `needle` in the front matter.
     pub fn line_of(&self, needle: &str) -> Option<usize> {
-        crate::text::find_word_line(&self.yaml, needle).map(|l| l + self.yaml_line - 1)
+        crate::text::find_word_line(&self.yaml(), needle).map(|l| l + self.yaml_line - 1)
     }
 
     /// The file line of a `key: value` pair, or of the value alone if no line holds both.
     pub fn line_of_pair(&self, key: &str, value: &str) -> Option<usize> {
         let prefix = format!("{key}:");
-        self.yaml
+        self.yaml()
             .lines()
             .position(|l| l.contains(&prefix) && crate::text::find_word_line(l, value).is_some())
             .map(|i| i + self.yaml_line)
@@ -140,7 +159,7 @@ impl Page {
 
     /// The file line of `key:` in the front matter.
     pub fn line_of_key(&self, key: &str) -> Option<usize> {
-        crate::text::find_key_line(&self.yaml, key).map(|l| l + self.yaml_line - 1)
+        crate::text::find_key_line(&self.yaml(), key).map(|l| l + self.yaml_line - 1)
     }
 
     /// The folder of the source file inside `content/` (`topics`), for resolving relative links.
@@ -339,15 +358,11 @@ pub fn load(
             .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
             .sum::<u64>()
             < keep_bodies_under;
+    // A large site keeps neither bodies nor YAML blocks: both are read again when needed, and
+    // never copied out of the file's text only to be freed among the pages' long-lived fields.
     let results: Vec<Result<Page, Diagnostic>> = md
         .par_iter()
-        .map(|path| {
-            let mut page = load_page(root, &content, path)?;
-            if !keep_bodies {
-                page.body = String::new();
-            }
-            Ok(page)
-        })
+        .map(|path| load_page_keeping(root, &content, path, keep_bodies))
         .collect();
     let mut pages = Vec::with_capacity(results.len());
     let mut drafts = Vec::new();
@@ -378,6 +393,16 @@ pub fn load(
 
 /// Reads one Markdown file into a page.
 pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagnostic> {
+    load_page_keeping(root, content, path, true)
+}
+
+/// [`load_page`], keeping the body and the YAML block only if `keep_text`.
+fn load_page_keeping(
+    root: &Path,
+    content: &Path,
+    path: &Path,
+    keep_text: bool,
+) -> Result<Page, Diagnostic> {
     let shown = path.strip_prefix(root).unwrap_or(path).to_path_buf();
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(&shown, None, format!("cannot read: {e}")))?;
@@ -438,9 +463,17 @@ pub fn load_page(root: &Path, content: &Path, path: &Path) -> Result<Page, Diagn
         section: dirs.first().cloned().unwrap_or_default(),
         path: path_str,
         meta,
-        yaml: split.yaml.to_string(),
+        yaml: if keep_text {
+            split.yaml.to_string()
+        } else {
+            String::new()
+        },
         yaml_line: split.yaml_line,
-        body: split.body.to_string(),
+        body: if keep_text {
+            split.body.to_string()
+        } else {
+            String::new()
+        },
         body_line: split.body_line,
         digest: digest(&text),
         in_edition: InEdition::Original,

@@ -325,18 +325,22 @@ fn fetch_sources(root: &std::path::Path, only: &[String], refetch: bool) -> bila
     Ok(())
 }
 
-/// The stages of a build as a table: milliseconds, share of the build, and microseconds per page.
+/// The stages of a build as a table: milliseconds, share of the build, microseconds per page and
+/// resident memory at the stage's end.
 fn print_timings(t: &bilat::timings::Timings, pages: usize) {
     let total = t.total().as_secs_f64().max(f64::EPSILON);
     println!(
-        "{:<12}{:>10}{:>8}{:>14}",
-        "stage", "ms", "share", "µs per page"
+        "{:<12}{:>10}{:>8}{:>14}{:>12}",
+        "stage", "ms", "share", "µs per page", "RSS MiB"
     );
-    for (stage, d) in &t.stages {
-        let s = d.as_secs_f64();
+    for lap in &t.stages {
+        let s = lap.took.as_secs_f64();
+        let rss = lap
+            .resident
+            .map_or("-".to_string(), |b| format!("{:.1}", b as f64 / 1048576.0));
         println!(
-            "{:<12}{:>10.1}{:>7.1}%{:>14.1}",
-            stage.name(),
+            "{:<12}{:>10.1}{:>7.1}%{:>14.1}{rss:>12}",
+            lap.stage.name(),
             s * 1e3,
             100.0 * s / total,
             s * 1e6 / pages.max(1) as f64

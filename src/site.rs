@@ -803,7 +803,7 @@ impl Site {
                 let in_figure = |needle: &str| -> Option<usize> {
                     let from = page.line_of(&f.label)?;
                     let key = format!("{needle}:");
-                    page.yaml
+                    page.yaml()
                         .lines()
                         .enumerate()
                         .skip(from.saturating_sub(page.yaml_line))
@@ -896,10 +896,8 @@ impl Site {
         for p in &mut self.pages {
             // The Markdown is rendered (or will be read again by the page's job).
             p.body = String::new();
-            // The raw YAML only places errors; after the checks the one left is a missing layout.
-            if p.meta.layout.is_none() {
-                p.yaml = String::new();
-            }
+            // The raw YAML only places errors; the few left after the checks read it again.
+            p.yaml = String::new();
         }
         for r in &mut self.rendered {
             r.anchors = Default::default();

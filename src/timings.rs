@@ -53,10 +53,20 @@ impl Stage {
     }
 }
 
+/// One stage's time, and the memory the process held when it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lap {
+    pub stage: Stage,
+    pub took: Duration,
+    /// Resident memory in bytes when the stage (last) ended; `None` where the system does not
+    /// say (read from /proc on Linux).
+    pub resident: Option<u64>,
+}
+
 /// The time each stage took, in the order they first ran; a stage run once per edition adds up.
 #[derive(Debug, Clone)]
 pub struct Timings {
-    pub stages: Vec<(Stage, Duration)>,
+    pub stages: Vec<Lap>,
     since: Instant,
 }
 
@@ -72,17 +82,34 @@ impl Timings {
     pub fn lap(&mut self, stage: Stage) {
         let now = Instant::now();
         let took = now - self.since;
-        self.since = now;
-        match self.stages.iter_mut().find(|(s, _)| *s == stage) {
-            Some((_, d)) => *d += took,
-            None => self.stages.push((stage, took)),
+        let resident = resident();
+        match self.stages.iter_mut().find(|l| l.stage == stage) {
+            Some(l) => {
+                l.took += took;
+                l.resident = resident;
+            }
+            None => self.stages.push(Lap {
+                stage,
+                took,
+                resident,
+            }),
         }
+        // Reading the memory is not the next stage's time.
+        self.since = Instant::now();
     }
 
     /// The sum of the stages.
     pub fn total(&self) -> Duration {
-        self.stages.iter().map(|(_, d)| *d).sum()
+        self.stages.iter().map(|l| l.took).sum()
     }
+}
+
+/// The process's resident memory: `VmRSS` of /proc/self/status.
+fn resident() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    let kb: u64 = kb.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
 }
 
 #[cfg(test)]
@@ -97,10 +124,14 @@ mod tests {
         t.lap(Stage::Render);
         std::thread::sleep(Duration::from_millis(5));
         t.lap(Stage::Read);
-        let order: Vec<Stage> = t.stages.iter().map(|(s, _)| *s).collect();
+        let order: Vec<Stage> = t.stages.iter().map(|l| l.stage).collect();
         assert_eq!(order, [Stage::Read, Stage::Render]);
-        assert!(t.stages[0].1 >= Duration::from_millis(5));
-        assert!(t.stages[1].1 >= Duration::from_millis(5));
-        assert_eq!(t.total(), t.stages[0].1 + t.stages[1].1);
+        assert!(t.stages[0].took >= Duration::from_millis(5));
+        assert!(t.stages[1].took >= Duration::from_millis(5));
+        assert_eq!(t.total(), t.stages[0].took + t.stages[1].took);
+        if cfg!(target_os = "linux") {
+            // A test process holds at least its own code and stack.
+            assert!(t.stages.iter().all(|l| l.resident > Some(1 << 20)), "{t:?}");
+        }
     }
 }

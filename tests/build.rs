@@ -69,7 +69,7 @@ fn timings_name_each_stage_once_and_add_up_to_about_the_build() {
     let mut sum = 0.0;
     for line in lines {
         let cols: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(cols.len(), 4, "{line:?}");
+        assert_eq!(cols.len(), 5, "{line:?}");
         stages.push(cols[0].to_string());
         sum += cols[1]
             .parse::<f64>()
@@ -297,6 +297,16 @@ fn every_invalid_site_fails_with_file_line_and_message() {
             );
         }
         assert_eq!(before, snapshot(&out), "{name}: output untouched");
+        // A large site keeps neither bodies nor YAML blocks in memory and reads them again to
+        // place an error: forced onto that path, the errors must be the same, lines and all.
+        let large = std::process::Command::new(env!("CARGO_BIN_EXE_bilat"))
+            .args(["build", "--root", root.to_str().expect("utf8")])
+            .args(["--output", out.to_str().expect("utf8")])
+            .env("BILAT_KEEP_HTML_UNDER", "0")
+            .output()
+            .expect("run bilat");
+        assert_eq!(large.status.code(), Some(1), "{name}: large-site path exits 1");
+        assert_eq!(stderr(&large), err, "{name}: the same errors on the large-site path");
     }
 }
 

@@ -87,11 +87,32 @@ fn parse_args() -> Args {
 }
 
 /// One measured child process.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 struct Run {
     wall: Duration,
     cpu: Duration,
     rss_kib: u64,
+    /// What the command printed: for a bilat build with `--timings`, its stage table.
+    stdout: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("wall", &self.wall)
+            .field("cpu", &self.cpu)
+            .field("rss_kib", &self.rss_kib)
+            .finish()
+    }
+}
+
+impl Run {
+    /// The stage table `bilat build --timings` printed after its summary line.
+    fn stages(&self) -> &str {
+        self.stdout
+            .find("\nstage ")
+            .map_or("", |i| self.stdout[i + 1..].trim_end())
+    }
 }
 
 /// Runs `cmd` under `/usr/bin/time` and returns its wall time, CPU time and peak RSS.
@@ -129,12 +150,13 @@ fn measure(program: &Path, args: &[&str], cwd: &Path) -> Run {
         wall,
         cpu: Duration::from_secs_f64(secs(f[0]) + secs(f[1])),
         rss_kib: f[2].parse().expect("a number of KiB"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
     }
 }
 
 fn median_run(mut runs: Vec<Run>) -> Run {
     runs.sort_by_key(|r| r.wall);
-    runs[runs.len() / 2]
+    runs.swap_remove(runs.len() / 2)
 }
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -355,7 +377,12 @@ fn build_bilat(site: &Path) -> Run {
     let bin = bilat_bin();
     measure(
         bin,
-        &["build", "--root", site.to_str().expect("utf-8 path")],
+        &[
+            "build",
+            "--root",
+            site.to_str().expect("utf-8 path"),
+            "--timings",
+        ],
         site,
     )
 }
@@ -1163,73 +1190,11 @@ fn ratio(a: f64, b: f64) -> String {
     format!("{:.2}×", a / b)
 }
 
-/// Runs the build pipeline in-process and prints the wall time of each stage.
+/// Builds `site_root` once and prints the stage table the build reports (`BILAT_BENCH_PHASES`).
 fn phases(site_root: &Path) {
-    let lap = |what: &str, t0: &mut Instant| {
-        eprintln!(
-            "  phase {what:<14} {:>8.1} ms",
-            t0.elapsed().as_secs_f64() * 1000.0
-        );
-        *t0 = Instant::now();
-    };
-    discard(&site_root.join("public-phases"));
-    sync_disks();
-    let t = Instant::now();
-    let mut t0 = Instant::now();
-    let opts = bilat::BuildOptions {
-        root: site_root.to_path_buf(),
-        output: Some(site_root.join("public-phases")),
-        ..Default::default()
-    };
-    let site = bilat::Site::load(&opts).expect("load");
-    lap("load+markdown", &mut t0);
-    let templates = bilat::engine::templates(&site, site.asset_hashes.clone()).expect("templates");
-    lap("templates", &mut t0);
-    let views = bilat::views::build(&site, &templates);
-    lap("views", &mut t0);
-    let build = std::sync::Arc::new(bilat::engine::Build {
-        site,
-        templates,
-        views,
-        cache: None,
-    });
-    let jobs = build.jobs();
-    let is_page = |j: &&bilat::jobs::Job| matches!(j, bilat::jobs::Job::Page(_));
-    let pages: Vec<bilat::jobs::Job> = jobs.iter().filter(is_page).cloned().collect();
-    let rest: Vec<bilat::jobs::Job> = jobs.iter().filter(|j| !is_page(j)).cloned().collect();
-    let mut sink = bilat::engine::Collect::default();
-    bilat::engine::render(&build, pages, &mut sink).expect("render pages");
-    lap("render pages", &mut t0);
-    for j in rest {
-        let t1 = Instant::now();
-        let shown = format!("{j:?}");
-        bilat::engine::render(&build, vec![j], &mut sink).expect("render");
-        if t1.elapsed() > Duration::from_millis(50) {
-            eprintln!(
-                "    job {shown}: {:.1} ms",
-                t1.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-    }
-    lap("render rest", &mut t0);
-    let outputs = sink.outputs();
-    let copies: Vec<&bilat::content::StaticFile> = build
-        .site
-        .static_files
-        .iter()
-        .chain(build.site.assets.iter())
-        .collect();
-    bilat::output::write_site(&site_root.join("public-phases"), &outputs, &copies).expect("write");
-    lap("write", &mut t0);
-    drop(copies);
-    drop(outputs);
-    drop(build);
-    lap("drop", &mut t0);
-    eprintln!(
-        "  phase total          {:>8.1} ms",
-        t.elapsed().as_secs_f64() * 1000.0
-    );
-    discard(&site_root.join("public-phases"));
+    let b = build_bilat(site_root);
+    eprintln!("  bilat: {b:?}\n{}", b.stages());
+    discard(&site_root.join("public"));
 }
 
 fn main() {
@@ -1262,10 +1227,16 @@ fn main() {
     }
     let mut rows: Vec<String> = Vec::new();
     let mut bilat_walls: Vec<(usize, Duration)> = Vec::new();
+    // The stage table of each size's median build, printed after the main table.
+    let mut stage_tables: Vec<(String, String)> = Vec::new();
     for &n in &args.sizes {
         let (site, hugo_site) = corpus(&args.work, n, hugo.is_some());
         let b = median_run((0..args.runs).map(|_| build_bilat(&site)).collect());
         bilat_walls.push((n, b.wall));
+        stage_tables.push((
+            format!("{n} topics, median full build"),
+            b.stages().to_string(),
+        ));
         rows.push(format!(
             "| {n} | full build, bilat | {} | {} | {} |",
             secs(b.wall),
@@ -1361,6 +1332,7 @@ fn main() {
         let (site, _) = corpus(&args.work, n, false);
         let b = build_bilat(&site);
         eprintln!("  bilat {n}: {:?}", b);
+        stage_tables.push((format!("{n} topics, scale build"), b.stages().to_string()));
         rows.push(format!(
             "| {n} | full build, bilat (scale) | {} | {} | {} |",
             secs(b.wall),
@@ -1374,6 +1346,9 @@ fn main() {
     println!("|---:|---|---:|---:|---:|");
     for r in rows {
         println!("{r}");
+    }
+    for (what, table) in stage_tables {
+        println!("\nStages of bilat's {what} (`bilat build --timings`):\n```\n{table}\n```");
     }
     empty_trash();
 }

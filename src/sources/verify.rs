@@ -144,7 +144,7 @@ fn quote_line(page: &Page, q: &Quote) -> Option<usize> {
         .collect();
     let opening = opening.trim();
     if !opening.is_empty() {
-        if let Some(i) = page.yaml.lines().position(|l| l.contains(opening)) {
+        if let Some(i) = page.yaml().lines().position(|l| l.contains(opening)) {
             return Some(i + page.yaml_line);
         }
     }
