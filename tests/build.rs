@@ -305,8 +305,16 @@ fn every_invalid_site_fails_with_file_line_and_message() {
             .env("BILAT_KEEP_HTML_UNDER", "0")
             .output()
             .expect("run bilat");
-        assert_eq!(large.status.code(), Some(1), "{name}: large-site path exits 1");
-        assert_eq!(stderr(&large), err, "{name}: the same errors on the large-site path");
+        assert_eq!(
+            large.status.code(),
+            Some(1),
+            "{name}: large-site path exits 1"
+        );
+        assert_eq!(
+            stderr(&large),
+            err,
+            "{name}: the same errors on the large-site path"
+        );
     }
 }
 
