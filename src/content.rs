@@ -125,20 +125,18 @@ pub(crate) fn load_translation(
 
 impl Page {
     /// The page's YAML block: the one kept, or (for a page loaded without it) the file's, read
-    /// again; empty if the file can no longer be read or split. A page always has front matter
-    /// (a title at least), so an empty block means it was not kept.
+    /// again by [`reread`]; empty if the file changed since it was loaded (its lines would no
+    /// longer be the ones parsed). A page always has front matter (a title at least), so an
+    /// empty block means it was not kept.
     pub fn yaml(&self) -> std::borrow::Cow<'_, str> {
         if !self.yaml.is_empty() {
             return self.yaml.as_str().into();
         }
-        let again = std::fs::read(&self.file)
-            .ok()
-            .and_then(|bytes| crate::text::decode_text(&self.shown, bytes).ok())
-            .and_then(|text| {
-                frontmatter::split(&self.shown, &text)
-                    .ok()
-                    .map(|s| s.yaml.to_string())
-            });
+        let again = reread(self).ok().and_then(|text| {
+            frontmatter::split(&self.shown, &text)
+                .ok()
+                .map(|s| s.yaml.to_string())
+        });
         again.unwrap_or_default().into()
     }
 
@@ -409,6 +407,13 @@ fn load_page_keeping(
     let text = crate::text::decode_text(&shown, bytes)?;
     let split = frontmatter::split(&shown, &text)?;
     let meta = frontmatter::parse(&shown, &split)?;
+    let kept = |part: &str| {
+        if keep_text {
+            part.to_string()
+        } else {
+            String::new()
+        }
+    };
 
     let content_rel = path.strip_prefix(content).unwrap_or(path);
     let content_path = to_slash(content_rel);
@@ -463,17 +468,9 @@ fn load_page_keeping(
         section: dirs.first().cloned().unwrap_or_default(),
         path: path_str,
         meta,
-        yaml: if keep_text {
-            split.yaml.to_string()
-        } else {
-            String::new()
-        },
+        yaml: kept(split.yaml),
         yaml_line: split.yaml_line,
-        body: if keep_text {
-            split.body.to_string()
-        } else {
-            String::new()
-        },
+        body: kept(split.body),
         body_line: split.body_line,
         digest: digest(&text),
         in_edition: InEdition::Original,
